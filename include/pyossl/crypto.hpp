@@ -1,0 +1,5 @@
+// pyossl::crypto — pyOpenSSL's OpenSSL.crypto: keys, names, certificates, requests,
+// extensions, the store, PKCS#7, PKCS#12, Netscape SPKI, and their load/dump functions.
+#pragma once
+
+#include "pyossl/error.hpp"

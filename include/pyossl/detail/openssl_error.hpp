@@ -1,0 +1,59 @@
+// The one place that turns "an OpenSSL call just failed" into a pyossl::error.
+//
+// Every wrapper decides failure from the call's return value, then calls fail() (or
+// openssl_error()), which drains OpenSSL's thread-local error queue into the error, so no
+// stale entry survives to be misread by a later call.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <openssl/err.h>
+
+#include "pyossl/error.hpp"
+
+namespace pyossl::detail {
+
+// Pops every entry off this thread's OpenSSL error queue, oldest first.
+[[nodiscard]] inline std::vector<error_queue_entry> drain_error_queue() {
+  std::vector<error_queue_entry> entries;
+  const char* func = nullptr;
+  const char* data = nullptr;
+  int flags = 0;
+  while (unsigned long code = ERR_get_error_all(nullptr, nullptr, &func, &data, &flags)) {
+    error_queue_entry entry;
+    entry.code = code;
+    const char* lib = ERR_lib_error_string(code);
+    const char* reason = ERR_reason_error_string(code);
+    entry.lib = lib != nullptr ? lib : "lib(" + std::to_string(ERR_GET_LIB(code)) + ")";
+    entry.func = func != nullptr ? func : "";
+    entry.reason = reason != nullptr ? reason : "reason(" + std::to_string(ERR_GET_REASON(code)) + ")";
+    if (data != nullptr && (flags & ERR_TXT_STRING) != 0) entry.data = data;
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+// The error for an operation that just failed: its kind, its name, and the drained queue.
+// `reason` explains failures that OpenSSL queues nothing for (or pyossl's own checks).
+[[nodiscard]] inline error openssl_error(errc kind, std::string_view operation, std::string_view reason = {}) {
+  return error(kind, std::string(operation), drain_error_queue(), std::string(reason));
+}
+
+// The same, ready to return from a function that returns result<T>.
+[[nodiscard]] inline unexpected<error> fail(errc kind, std::string_view operation, std::string_view reason = {}) {
+  return unexpected<error>(openssl_error(kind, operation, reason));
+}
+
+// Keeps cleanup that runs while an error is being reported (frees, rollbacks) from adding
+// to or clearing the entries being reported: ERR_set_mark on entry, ERR_pop_to_mark on exit.
+class error_queue_mark {
+ public:
+  error_queue_mark() noexcept { ERR_set_mark(); }
+  ~error_queue_mark() { ERR_pop_to_mark(); }
+  error_queue_mark(const error_queue_mark&) = delete;
+  error_queue_mark& operator=(const error_queue_mark&) = delete;
+};
+
+}  // namespace pyossl::detail

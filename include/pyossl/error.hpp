@@ -1,0 +1,235 @@
+// pyossl's error model: what kinds of failure there are (errc), what one failure carries
+// (pyossl::error), the result<T> every fallible call returns, and, for those who prefer
+// exceptions, unwrap() and the exception classes named like pyOpenSSL's.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace pyossl {
+
+// The kinds of failure. The first six are SSL_get_error's outcomes, as pyOpenSSL's
+// SSL.Error and its subclasses name them; crypto and rand are those modules' Error.
+enum class errc {
+  ssl = 1,           // SSL.Error: a TLS-level failure (SSL_ERROR_SSL)
+  zero_return,       // SSL.ZeroReturnError: the peer closed the TLS connection cleanly
+  want_read,         // SSL.WantReadError: call again when the transport has data to read
+  want_write,        // SSL.WantWriteError: call again when the transport can take data
+  want_x509_lookup,  // SSL.WantX509LookupError: a certificate callback asked to be called again
+  syscall,           // SSL.SysCallError: the transport failed, or ended without close_notify
+  crypto,            // crypto.Error: a certificate, key or encoding operation failed
+  rand,              // rand.Error: the random generator or its seed source failed
+  invalid_argument,  // the call itself was wrong (bad size, wrong file type, misuse)
+  unsupported,       // this OpenSSL cannot do it (removed primitive, missing provider)
+};
+
+namespace detail {
+class error_category_impl final : public std::error_category {
+ public:
+  [[nodiscard]] const char* name() const noexcept override { return "pyossl"; }
+  [[nodiscard]] std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+      case errc::ssl: return "SSL error";
+      case errc::zero_return: return "TLS connection closed by peer";
+      case errc::want_read: return "operation wants to read from the transport";
+      case errc::want_write: return "operation wants to write to the transport";
+      case errc::want_x509_lookup: return "operation wants an X509 lookup callback";
+      case errc::syscall: return "transport error";
+      case errc::crypto: return "crypto error";
+      case errc::rand: return "random number generator error";
+      case errc::invalid_argument: return "invalid argument";
+      case errc::unsupported: return "not supported by this OpenSSL";
+    }
+    return "unknown pyossl error";
+  }
+};
+}  // namespace detail
+
+// The category of every pyossl error code.
+inline const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+inline std::error_code make_error_code(errc kind) noexcept {
+  return {static_cast<int>(kind), error_category()};
+}
+
+}  // namespace pyossl
+
+template <>
+struct std::is_error_code_enum<pyossl::errc> : std::true_type {};
+
+namespace pyossl {
+
+// One entry of OpenSSL's error queue: pyOpenSSL's (lib, function, reason) tuple, plus the
+// packed code and any text OpenSSL attached to the entry.
+struct error_queue_entry {
+  unsigned long code = 0;
+  std::string lib;
+  std::string func;
+  std::string reason;
+  std::string data;
+};
+
+// Why a peer's certificate chain was rejected: X509_STORE_CTX's verdict at the failure.
+struct verify_failure {
+  long code = 0;        // X509_V_ERR_*
+  std::string text;     // X509_verify_cert_error_string(code)
+  int depth = 0;        // 0 is the peer's own certificate
+  std::string subject;  // the failing certificate's subject, one line
+};
+
+// One failure, complete: what kind, which operation, everything OpenSSL queued for it,
+// and for transport failures the errno; never an empty message.
+class error {
+ public:
+  error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {},
+        std::string reason = {})
+      : kind_(kind), operation_(std::move(operation)), queue_(std::move(queue)), reason_(std::move(reason)) {}
+
+  [[nodiscard]] errc kind() const noexcept { return kind_; }
+  [[nodiscard]] std::error_code code() const noexcept { return make_error_code(kind_); }
+  // The operation that failed, in OpenSSL's or pyossl's terms ("SSL_do_handshake", "rand::egd").
+  [[nodiscard]] const std::string& operation() const noexcept { return operation_; }
+  // OpenSSL's error queue as drained at the failure, oldest entry first.
+  [[nodiscard]] const std::vector<error_queue_entry>& queue() const noexcept { return queue_; }
+  // pyossl's own explanation where OpenSSL queued none (or to add to it).
+  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+
+  // For errc::syscall: pyOpenSSL's (errnum, errstr). An EOF that broke the protocol is
+  // (-1, "Unexpected EOF"); 0 when no errno applies.
+  [[nodiscard]] int sys_errno() const noexcept { return sys_errno_; }
+  [[nodiscard]] const std::string& sys_errstr() const noexcept { return sys_errstr_; }
+  error& set_syscall(int errnum, std::string errstr) & {
+    sys_errno_ = errnum;
+    sys_errstr_ = std::move(errstr);
+    return *this;
+  }
+
+  // For a failed certificate verification: which certificate, at what depth, and why.
+  [[nodiscard]] const std::optional<verify_failure>& verification() const noexcept { return verification_; }
+  error& set_verification(verify_failure failure) & {
+    verification_ = std::move(failure);
+    return *this;
+  }
+
+  // One readable line: the operation and the first reason ("SSL_do_handshake: certificate
+  // verify failed (unable to get local issuer certificate)").
+  [[nodiscard]] std::string message() const {
+    std::string line = operation_.empty() ? std::string("pyossl") : operation_;
+    line += ": ";
+    if (!reason_.empty()) {
+      line += reason_;
+    } else if (!queue_.empty()) {
+      line += queue_.front().reason;
+      if (!queue_.front().data.empty()) line += " (" + queue_.front().data + ")";
+    } else if (!sys_errstr_.empty()) {
+      line += sys_errstr_;
+    } else {
+      line += error_category().message(static_cast<int>(kind_));
+    }
+    if (verification_) line += " (" + verification_->text + ")";
+    return line;
+  }
+
+  friend bool operator==(const error& e, errc kind) noexcept { return e.kind_ == kind; }
+
+ private:
+  errc kind_;
+  std::string operation_;
+  std::vector<error_queue_entry> queue_;
+  std::string reason_;
+  int sys_errno_ = 0;
+  std::string sys_errstr_;
+  std::optional<verify_failure> verification_;
+};
+
+}  // namespace pyossl
+
+#include "pyossl/detail/result.hpp"
+
+namespace pyossl {
+
+// The base of every exception pyossl throws (only from unwrap, see below). It is a
+// std::system_error whose code() is the error's kind, and it keeps the whole error.
+class exception : public std::system_error {
+ public:
+  explicit exception(pyossl::error e) : std::system_error(e.code(), e.message()), error_(std::move(e)) {}
+  [[nodiscard]] const pyossl::error& error() const noexcept { return error_; }
+
+ private:
+  pyossl::error error_;
+};
+
+// The exception classes of pyOpenSSL's modules, for code ported with unwrap().
+namespace ssl {
+class Error : public exception {
+ public:
+  using exception::exception;
+};
+class ZeroReturnError : public Error {
+ public:
+  using Error::Error;
+};
+class WantReadError : public Error {
+ public:
+  using Error::Error;
+};
+class WantWriteError : public Error {
+ public:
+  using Error::Error;
+};
+class WantX509LookupError : public Error {
+ public:
+  using Error::Error;
+};
+class SysCallError : public Error {
+ public:
+  using Error::Error;
+};
+}  // namespace ssl
+namespace crypto {
+class Error : public exception {
+ public:
+  using exception::exception;
+};
+}  // namespace crypto
+namespace rand {
+class Error : public exception {
+ public:
+  using exception::exception;
+};
+}  // namespace rand
+
+// Throws the exception class that matches the error's kind: ssl::Error and its
+// subclasses, crypto::Error, rand::Error; invalid_argument and unsupported throw
+// pyossl::exception itself (pyOpenSSL raises TypeError/ValueError there).
+[[noreturn]] inline void throw_error(pyossl::error e) {
+  switch (e.kind()) {
+    case errc::ssl: throw ssl::Error(std::move(e));
+    case errc::zero_return: throw ssl::ZeroReturnError(std::move(e));
+    case errc::want_read: throw ssl::WantReadError(std::move(e));
+    case errc::want_write: throw ssl::WantWriteError(std::move(e));
+    case errc::want_x509_lookup: throw ssl::WantX509LookupError(std::move(e));
+    case errc::syscall: throw ssl::SysCallError(std::move(e));
+    case errc::crypto: throw crypto::Error(std::move(e));
+    case errc::rand: throw rand::Error(std::move(e));
+    case errc::invalid_argument:
+    case errc::unsupported: break;
+  }
+  throw exception(std::move(e));
+}
+
+// The value of a result, or the matching exception: the pyOpenSSL way of failing.
+template <class T>
+T unwrap(result<T> r) {
+  if (!r.has_value()) throw_error(std::move(r).error());
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+}  // namespace pyossl
