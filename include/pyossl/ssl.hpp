@@ -2,3 +2,4 @@
 #pragma once
 
 #include "pyossl/error.hpp"
+#include "pyossl/net.hpp"
