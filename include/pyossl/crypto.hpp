@@ -3,3 +3,5 @@
 #pragma once
 
 #include "pyossl/error.hpp"
+#include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/pkey.hpp"

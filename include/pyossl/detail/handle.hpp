@@ -10,7 +10,10 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ssl.h>
@@ -44,6 +47,10 @@ PYOSSL_DETAIL_NATIVE(BIO, BIO_free_all);
 PYOSSL_DETAIL_NATIVE(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free);
 PYOSSL_DETAIL_NATIVE(EVP_MD_CTX, EVP_MD_CTX_free);
 PYOSSL_DETAIL_NATIVE(EVP_PKEY_CTX, EVP_PKEY_CTX_free);
+PYOSSL_DETAIL_NATIVE(OSSL_DECODER_CTX, OSSL_DECODER_CTX_free);
+PYOSSL_DETAIL_NATIVE(OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free);
+// An OSSL_PARAM array OpenSSL allocated (EVP_PKEY_todata).
+PYOSSL_DETAIL_NATIVE(OSSL_PARAM, OSSL_PARAM_free);
 PYOSSL_DETAIL_NATIVE(NETSCAPE_SPKI, NETSCAPE_SPKI_free);
 PYOSSL_DETAIL_NATIVE(PKCS12, PKCS12_free);
 PYOSSL_DETAIL_NATIVE(PKCS7, PKCS7_free);

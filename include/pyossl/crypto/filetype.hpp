@@ -1,0 +1,37 @@
+// pyossl::crypto's file-type and key-type constants: FILETYPE_PEM / FILETYPE_ASN1 and
+// TYPE_RSA / TYPE_DSA of manual section 3.1, plus the key types OpenSSL 3 adds.
+#pragma once
+
+#include <openssl/evp.h>
+
+namespace pyossl::crypto {
+
+// How keys, certificates and requests are encoded in a buffer.
+enum class filetype : int {
+  pem = 1,   // base64 text between "-----BEGIN ...-----" lines (OpenSSL's X509_FILETYPE_PEM)
+  asn1 = 2,  // binary DER (OpenSSL's X509_FILETYPE_ASN1)
+};
+inline constexpr filetype FILETYPE_PEM = filetype::pem;
+inline constexpr filetype FILETYPE_ASN1 = filetype::asn1;
+
+// The algorithm of a PKey. The values are OpenSSL's EVP_PKEY_* ids, as pyOpenSSL's
+// TYPE_RSA (6) and TYPE_DSA (116) are; PKey::type() of a key of any other algorithm
+// (RSA-PSS, SM2, ...) is that algorithm's id cast to key_type.
+enum class key_type : int {
+  none = 0,  // an empty PKey
+  rsa = EVP_PKEY_RSA,
+  dsa = EVP_PKEY_DSA,
+  dh = EVP_PKEY_DH,
+  ec = EVP_PKEY_EC,
+  ed25519 = EVP_PKEY_ED25519,
+  ed448 = EVP_PKEY_ED448,
+};
+inline constexpr key_type TYPE_RSA = key_type::rsa;
+inline constexpr key_type TYPE_DSA = key_type::dsa;
+// Beyond the manual (modern pyOpenSSL has TYPE_DH; EC and EdDSA are pyossl's additions).
+inline constexpr key_type TYPE_DH = key_type::dh;
+inline constexpr key_type TYPE_EC = key_type::ec;
+inline constexpr key_type TYPE_ED25519 = key_type::ed25519;
+inline constexpr key_type TYPE_ED448 = key_type::ed448;
+
+}  // namespace pyossl::crypto
