@@ -5,3 +5,5 @@
 #include "pyossl/error.hpp"
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/pkey.hpp"
+#include "pyossl/crypto/passphrase.hpp"
+#include "pyossl/crypto/key_io.hpp"

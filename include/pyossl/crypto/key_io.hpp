@@ -1,0 +1,176 @@
+// pyossl::crypto's key functions of manual section 3.1: load_privatekey and
+// dump_privatekey, and beyond the manual load_publickey and dump_publickey.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/passphrase.hpp"
+#include "pyossl/crypto/pkey.hpp"
+#include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/memory_bio.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
+
+namespace pyossl::detail {
+
+[[nodiscard]] inline result<void> check_filetype(std::string_view operation, crypto::filetype type) {
+  if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
+  return fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
+}
+
+// A DER key of `structure` ("SubjectPublicKeyInfo", or nullptr for any private key form:
+// PKCS#8, encrypted PKCS#8, or the algorithm's own) through OSSL_DECODER.
+[[nodiscard]] inline handle<EVP_PKEY> decode_der_key(std::string_view buffer, const char* structure, int selection,
+                                                     passphrase_request& request) {
+  EVP_PKEY* decoded = nullptr;
+  handle<OSSL_DECODER_CTX> decoder(
+      OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", structure, nullptr, selection, nullptr, nullptr));
+  if (!decoder || OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), passphrase_callback, &request) != 1) return {};
+  const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
+  std::size_t length = buffer.size();
+  if (OSSL_DECODER_from_data(decoder.get(), &data, &length) != 1) return {};
+  return adopt(decoded);
+}
+
+// `key` encoded by OSSL_ENCODER as `structure` ("PrivateKeyInfo", "SubjectPublicKeyInfo"),
+// encrypted with `cipher` when it is not null.
+[[nodiscard]] inline result<std::string> encode_key(std::string_view operation, EVP_PKEY* key, int selection,
+                                                    crypto::filetype type, const char* structure, const char* cipher,
+                                                    passphrase_request& request) {
+  const char* output = type == crypto::filetype::pem ? "PEM" : "DER";
+  handle<OSSL_ENCODER_CTX> encoder(OSSL_ENCODER_CTX_new_for_pkey(key, selection, output, structure, nullptr));
+  if (!encoder) return fail(errc::crypto, operation);
+  if (OSSL_ENCODER_CTX_get_num_encoders(encoder.get()) == 0) {
+    return fail(errc::crypto, operation, "OpenSSL has no encoder for this key type");
+  }
+  if (OSSL_ENCODER_CTX_set_pem_password_cb(encoder.get(), passphrase_callback, &request) != 1) {
+    return fail(errc::crypto, operation);
+  }
+  if (cipher != nullptr && OSSL_ENCODER_CTX_set_cipher(encoder.get(), cipher, nullptr) != 1) {
+    return fail(errc::crypto, operation);
+  }
+  handle<BIO> out = output_bio();
+  const bool encoded = OSSL_ENCODER_to_bio(encoder.get(), out.get()) == 1;
+  request.rethrow_pending();
+  if (!encoded) return request.failure(operation);
+  return bio_contents(out.get());
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+// Reads a private key (a key pair) from `buffer`. FILETYPE_PEM takes PKCS#8 ("BEGIN
+// PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY") and the traditional per-algorithm forms
+// ("BEGIN RSA PRIVATE KEY", encrypted with Proc-Type/DEK-Info too), skipping PEM blocks of
+// other types before the key (PEM_read_bio_PrivateKey_ex). FILETYPE_ASN1 takes DER in the
+// same forms, encrypted PKCS#8 included (OSSL_DECODER; pyOpenSSL could not decrypt DER).
+// `pass` is asked for only if the key is encrypted; OpenSSL never prompts on a terminal.
+// Fails with errc::crypto for garbage, truncated or empty buffers, PEM of another type, a
+// public key, a wrong passphrase or none for an encrypted key; errc::invalid_argument for a
+// bad `type` or a passphrase too long for OpenSSL. A callable passphrase's exception comes
+// out of this call.
+[[nodiscard]] inline result<PKey> load_privatekey(filetype type, std::string_view buffer, const passphrase& pass = {}) {
+  constexpr std::string_view operation = "load_privatekey";
+  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (buffer.empty()) return detail::fail(errc::crypto, operation, "the buffer is empty");
+  detail::passphrase_request request(pass, false);
+  detail::handle<EVP_PKEY> key;
+  if (type == filetype::pem) {
+    auto in = detail::input_bio(operation, buffer);
+    if (!in) return unexpected(std::move(in).error());
+    key = detail::adopt(
+        PEM_read_bio_PrivateKey_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
+  } else {
+    key = detail::decode_der_key(buffer, nullptr, EVP_PKEY_KEYPAIR, request);
+  }
+  request.rethrow_pending();
+  if (!key) return request.failure(operation);
+  PKey loaded(std::move(key));
+  if (!loaded.has_private_key()) {
+    return detail::fail(errc::crypto, operation, "the buffer holds a public key, not a private key");
+  }
+  return loaded;
+}
+
+// Writes the private key `key` as PKCS#8: PEM "BEGIN PRIVATE KEY", or with `cipher` (any
+// name OpenSSL knows: "aes-256-cbc", "des-ede3-cbc"...) and `pass`, PEM "BEGIN ENCRYPTED
+// PRIVATE KEY" (PBES2); FILETYPE_ASN1 writes DER PKCS#8 (OSSL_ENCODER, "PrivateKeyInfo").
+// pyOpenSSL wrote the traditional per-algorithm form ("BEGIN RSA PRIVATE KEY"); every
+// reader since OpenSSL 1.0 takes PKCS#8, and load_privatekey takes both.
+// Fails with errc::invalid_argument for an empty or public-only key, a bad `type`, a
+// cipher without a passphrase or a passphrase without a cipher, a cipher or passphrase with
+// FILETYPE_ASN1 (as pyOpenSSL), an unknown cipher name (pyOpenSSL: ValueError) or a
+// passphrase too long for OpenSSL; errc::crypto if OpenSSL cannot encrypt with that cipher
+// or the passphrase is empty. A callable passphrase's exception comes out of this call.
+[[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key, std::string_view cipher = {},
+                                                         const passphrase& pass = {}) {
+  constexpr std::string_view operation = "dump_privatekey";
+  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+  if (type == filetype::asn1 && (!cipher.empty() || !pass.empty())) {
+    return detail::fail(errc::invalid_argument, operation, "a cipher and passphrase are only supported for FILETYPE_PEM");
+  }
+  if (cipher.empty() != pass.empty()) {
+    return detail::fail(errc::invalid_argument, operation, "a cipher needs a passphrase and a passphrase a cipher");
+  }
+  if (!key.has_private_key()) return detail::fail(errc::invalid_argument, operation, "the key has no private half");
+  std::string cipher_name;
+  if (!cipher.empty()) {
+    auto name = detail::c_string(operation, "cipher", cipher);
+    if (!name) return unexpected(std::move(name).error());
+    cipher_name = std::move(*name);
+    if (!detail::handle<EVP_CIPHER>(EVP_CIPHER_fetch(nullptr, cipher_name.c_str(), nullptr))) {
+      return detail::fail(errc::invalid_argument, operation, "unknown cipher \"" + cipher_name + "\"");
+    }
+  }
+  detail::passphrase_request request(pass, true);
+  return detail::encode_key(operation, key.native_handle(), EVP_PKEY_KEYPAIR, type, "PrivateKeyInfo",
+                            cipher.empty() ? nullptr : cipher_name.c_str(), request);
+}
+
+// Reads a public key: a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY" in PEM, as `openssl pkey
+// -pubout` writes; DER for FILETYPE_ASN1) (PEM_read_bio_PUBKEY_ex, OSSL_DECODER). The
+// PKey has no private half. Beyond the manual (modern pyOpenSSL has it). Fails with
+// errc::crypto for anything else in the buffer, errc::invalid_argument for a bad `type`.
+[[nodiscard]] inline result<PKey> load_publickey(filetype type, std::string_view buffer) {
+  constexpr std::string_view operation = "load_publickey";
+  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (buffer.empty()) return detail::fail(errc::crypto, operation, "the buffer is empty");
+  const passphrase none;
+  detail::passphrase_request request(none, false);
+  detail::handle<EVP_PKEY> key;
+  if (type == filetype::pem) {
+    auto in = detail::input_bio(operation, buffer);
+    if (!in) return unexpected(std::move(in).error());
+    key = detail::adopt(PEM_read_bio_PUBKEY_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
+  } else {
+    key = detail::decode_der_key(buffer, "SubjectPublicKeyInfo", EVP_PKEY_PUBLIC_KEY, request);
+  }
+  if (!key) return request.failure(operation);
+  return PKey(std::move(key));
+}
+
+// Writes the public half of `key` (a key pair or a public key) as a SubjectPublicKeyInfo:
+// PEM "BEGIN PUBLIC KEY" or DER (OSSL_ENCODER). Beyond the manual. Fails with
+// errc::invalid_argument for an empty key or a bad `type`.
+[[nodiscard]] inline result<std::string> dump_publickey(filetype type, const PKey& key) {
+  constexpr std::string_view operation = "dump_publickey";
+  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+  const passphrase none;
+  detail::passphrase_request request(none, true);
+  return detail::encode_key(operation, key.native_handle(), EVP_PKEY_PUBLIC_KEY, type, "SubjectPublicKeyInfo",
+                            nullptr, request);
+}
+
+}  // namespace pyossl::crypto

@@ -1,0 +1,45 @@
+// Memory BIOs: the buffers pyossl's load_* functions read from and dump_* functions write to.
+#pragma once
+
+#include <climits>
+#include <cstddef>
+#include <new>
+#include <string>
+#include <string_view>
+
+#include <openssl/bio.h>
+
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
+
+namespace pyossl::detail {
+
+// A read-only memory BIO over `buffer` (BIO_new_mem_buf, no copy); errc::invalid_argument
+// for a buffer larger than OpenSSL's int lengths allow. `buffer` must outlive the BIO.
+[[nodiscard]] inline result<handle<BIO>> input_bio(std::string_view operation, std::string_view buffer) {
+  if (buffer.size() > static_cast<std::size_t>(INT_MAX)) {
+    return fail(errc::invalid_argument, operation, "the buffer is larger than OpenSSL can read");
+  }
+  // BIO_new_mem_buf rejects a null pointer, which an empty string_view may hold.
+  auto bio = adopt(BIO_new_mem_buf(buffer.empty() ? "" : buffer.data(), static_cast<int>(buffer.size())));
+  if (!bio) throw std::bad_alloc();
+  return bio;
+}
+
+// An empty, growable memory BIO to write into (BIO_new(BIO_s_mem())).
+[[nodiscard]] inline handle<BIO> output_bio() {
+  auto bio = adopt(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::bad_alloc();
+  return bio;
+}
+
+// Everything written to a memory BIO so far (BIO_get_mem_data), as a string.
+[[nodiscard]] inline std::string bio_contents(BIO* bio) {
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio, &data);
+  if (length <= 0 || data == nullptr) return {};
+  return {data, static_cast<std::size_t>(length)};
+}
+
+}  // namespace pyossl::detail
