@@ -7,3 +7,4 @@
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/key_io.hpp"
+#include "pyossl/crypto/x509_name.hpp"
