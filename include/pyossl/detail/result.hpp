@@ -4,7 +4,9 @@
 // With C++23 and a standard library that has std::expected, result<T> is
 // std::expected<T, pyossl::error> and pyossl::unexpected is std::unexpected. Otherwise it is
 // the small bundled type below, with the same member names, so code written against one
-// compiles against the other.
+// compiles against the other. One exception: libstdc++ 12 (g++ 12) ships a C++23
+// std::expected without the monadic members (and_then, transform, or_else), which came
+// with __cpp_lib_expected 202211L; pyossl itself never calls them.
 #pragma once
 
 #include <exception>
