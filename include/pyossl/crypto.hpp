@@ -8,3 +8,4 @@
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/key_io.hpp"
 #include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/crypto/netscape_spki.hpp"
