@@ -138,7 +138,8 @@ TEST_CASE("Copies of a PKey share the key by reference count") {
   PKey assigned;
   assigned = original;
   CHECK(assigned.native_handle() == original.native_handle());
-  assigned = assigned;  // self-assignment keeps the key
+  const PKey& same = assigned;
+  assigned = same;  // self-assignment keeps the key
   CHECK(assigned.native_handle() == original.native_handle());
   assigned = PKey();  // assigning an empty key empties it
   CHECK(assigned.empty());
