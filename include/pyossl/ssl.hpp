@@ -3,3 +3,8 @@
 
 #include "pyossl/error.hpp"
 #include "pyossl/net.hpp"
+#include "pyossl/ssl/connection.hpp"
+#include "pyossl/ssl/constants.hpp"
+#include "pyossl/ssl/context.hpp"
+#include "pyossl/ssl/method.hpp"
+#include "pyossl/ssl/session.hpp"

@@ -1,0 +1,182 @@
+// The plumbing under ssl::Connection's I/O: how one SSL call's outcome becomes a
+// pyossl::error (SSL_get_error, exactly as pyOpenSSL maps it), and the BIO that carries
+// TLS over a net::Socket without ever raising SIGPIPE.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/ssl_state.hpp"
+#include "pyossl/detail/syscall_error.hpp"
+#include "pyossl/error.hpp"
+#include "pyossl/net/socket.hpp"
+
+namespace pyossl::detail {
+
+[[nodiscard]] inline bool queue_has(const std::vector<error_queue_entry>& queue, int lib, int reason) noexcept {
+  for (const error_queue_entry& entry : queue) {
+    if (ERR_GET_LIB(entry.code) == lib && ERR_GET_REASON(entry.code) == reason) return true;
+  }
+  return false;
+}
+
+// Attaches why the peer's certificate was rejected, when that is why the handshake failed.
+inline void attach_verification(error& e, SSL* ssl, const connection_link& link) {
+  if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED)) return;
+  const long code = SSL_get_verify_result(ssl);
+  if (link.last_verify_failure && link.last_verify_failure->code == code) {
+    e.set_verification(*link.last_verify_failure);
+    return;
+  }
+  // Rejected without reaching the trampoline: say what OpenSSL knows.
+  handle<::X509> peer = adopt(SSL_get1_peer_certificate(ssl));
+  e.set_verification(verify_failure{code, X509_verify_cert_error_string(code), 0, subject_line(peer.get())});
+}
+
+// The error for an SSL call (SSL_read_ex, SSL_do_handshake, ...) that returned `ret`,
+// with `saved_errno` read right after it. The caller cleared the queue before the call.
+//   SSL_ERROR_ZERO_RETURN -> zero_return, WANT_READ -> want_read, WANT_WRITE -> want_write,
+//   WANT_X509_LOOKUP -> want_x509_lookup, SYSCALL -> syscall with errno, SSL -> ssl.
+// An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
+// whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
+// with no errno.
+[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, std::string_view operation,
+                                                      const connection_link& link) {
+  switch (SSL_get_error(ssl, ret)) {
+    case SSL_ERROR_ZERO_RETURN:
+      return fail(errc::zero_return, operation, "the peer closed the TLS connection (close_notify)");
+    case SSL_ERROR_WANT_READ: return fail(errc::want_read, operation);
+    case SSL_ERROR_WANT_WRITE: return fail(errc::want_write, operation);
+    case SSL_ERROR_WANT_X509_LOOKUP: return fail(errc::want_x509_lookup, operation);
+    case SSL_ERROR_SYSCALL: {
+      error e = openssl_error(errc::syscall, operation);
+      if (saved_errno != 0) {
+        e.set_syscall(saved_errno, errno_text(saved_errno));
+      } else {
+        e.set_syscall(-1, "Unexpected EOF");
+      }
+      return unexpected<error>(std::move(e));
+    }
+    case SSL_ERROR_SSL: {
+      error e = openssl_error(errc::ssl, operation);
+      if (queue_has(e.queue(), ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+        error eof(errc::syscall, std::string(operation), e.queue());
+        eof.set_syscall(-1, "Unexpected EOF");
+        return unexpected<error>(std::move(eof));
+      }
+      if (queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE)) {
+        e = error(errc::ssl, std::string(operation), e.queue(),
+                  "no protocols available: no TLS version is enabled at this security level "
+                  "(OpenSSL 3 allows TLS 1.0 and 1.1 only with set_cipher_list(\"DEFAULT:@SECLEVEL=0\"))");
+      }
+      attach_verification(e, ssl, link);
+      return unexpected<error>(std::move(e));
+    }
+    default: break;
+  }
+  return fail(errc::ssl, operation, "the TLS operation failed (SSL_get_error gave an unexpected code)");
+}
+
+// ---- The socket BIO ----
+//
+// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE when the peer has gone.
+// This BIO sends with MSG_NOSIGNAL instead (SO_NOSIGPIPE where that is the platform's
+// way), so a vanished peer is an EPIPE error, never a dead process. Its data is the
+// Connection's net::Socket, read at each call, so a closed socket fails with EBADF rather
+// than writing to whatever file reused the descriptor number. EINTR is retried here.
+
+[[nodiscard]] inline bool socket_error_is_retryable(int errnum) noexcept {
+  return errnum == EAGAIN || errnum == EWOULDBLOCK || errnum == EINPROGRESS || errnum == EALREADY;
+}
+
+inline int socket_bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) noexcept {
+  const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  *written = 0;
+  ssize_t sent = 0;
+  do {
+    errno = 0;
+    sent = ::send(socket->fileno(), data, length, send_no_sigpipe);
+  } while (sent < 0 && errno == EINTR);
+  if (sent >= 0) {
+    *written = static_cast<std::size_t>(sent);
+    return 1;
+  }
+  if (socket_error_is_retryable(errno)) BIO_set_retry_write(bio);
+  return 0;
+}
+
+inline int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept {
+  const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  *read = 0;
+  ssize_t received = 0;
+  do {
+    errno = 0;
+    received = ::recv(socket->fileno(), out, length, 0);
+  } while (received < 0 && errno == EINTR);
+  if (received > 0) {
+    *read = static_cast<std::size_t>(received);
+    return 1;
+  }
+  if (received == 0 && length > 0) {
+    BIO_set_flags(bio, BIO_FLAGS_IN_EOF);  // what BIO_eof reports, as OpenSSL's socket BIO
+  } else if (received < 0 && socket_error_is_retryable(errno)) {
+    BIO_set_retry_read(bio);
+  }
+  return 0;
+}
+
+inline long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointer) noexcept {
+  switch (command) {
+    case BIO_CTRL_FLUSH: return 1;
+    case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_C_GET_FD: {
+      const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
+      const int fd = socket != nullptr ? socket->fileno() : -1;
+      if (pointer != nullptr) *static_cast<int*>(pointer) = fd;
+      return fd;
+    }
+    default: return 0;
+  }
+}
+
+inline int socket_bio_create(BIO* bio) noexcept {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Connection owns the socket
+
+// The method, made once per process (thread-safe static initialisation).
+[[nodiscard]] inline const BIO_METHOD* socket_bio_method() {
+  static const handle<BIO_METHOD> method = [] {
+    handle<BIO_METHOD> made =
+        adopt(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyossl socket"));
+    if (!made || BIO_meth_set_write_ex(made.get(), socket_bio_write) != 1 ||
+        BIO_meth_set_read_ex(made.get(), socket_bio_read) != 1 ||
+        BIO_meth_set_ctrl(made.get(), socket_bio_ctrl) != 1 ||
+        BIO_meth_set_create(made.get(), socket_bio_create) != 1 ||
+        BIO_meth_set_destroy(made.get(), socket_bio_destroy) != 1) {
+      return handle<BIO_METHOD>();
+    }
+    return made;
+  }();
+  if (!method) throw std::bad_alloc();
+  return method.get();
+}
+
+}  // namespace pyossl::detail

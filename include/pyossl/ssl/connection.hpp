@@ -1,0 +1,624 @@
+// pyossl::ssl::Connection — pyOpenSSL's SSL.Connection (manual 3.3.2): one TLS connection,
+// over memory BIOs (Connection(context)) or over a socket it owns
+// (Connection(context, net::Socket)).
+//
+// Errors: every TLS I/O call (do_handshake, send, recv, shutdown, renegotiate, ...)
+// clears OpenSSL's error queue first and maps SSL_get_error exactly: zero_return,
+// want_read, want_write, want_x509_lookup, syscall (errno; an EOF that breaks the protocol
+// is (-1, "Unexpected EOF") as pyOpenSSL reports it), ssl (with the verify failure when a
+// certificate was rejected). An exception thrown by a callback (verify, info, servername)
+// comes out of the call on this Connection that ran it.
+//
+// Memory BIOs grow as needed, as pyOpenSSL's do: send never reports want_write on a memory
+// connection, and what it writes waits in the outgoing BIO until bio_read takes it.
+//
+// A Connection is movable, not copyable; a moved-from Connection may only be destroyed or
+// assigned to. One Connection must not be used by two threads at once; different
+// Connections of one Context may run on different threads.
+#pragma once
+
+#include <any>
+#include <cerrno>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/ssl_io.hpp"
+#include "pyossl/detail/ssl_state.hpp"
+#include "pyossl/error.hpp"
+#include "pyossl/net/address.hpp"
+#include "pyossl/net/socket.hpp"
+#include "pyossl/ssl/constants.hpp"
+#include "pyossl/ssl/context.hpp"
+#include "pyossl/ssl/session.hpp"
+
+namespace pyossl::detail {
+
+// Everything a Connection owns, at one stable heap address (OpenSSL keeps pointers into it).
+// Declaration order is destruction order reversed: the SSL goes before the socket its BIO
+// reads, and the context state (the callbacks) outlives both.
+struct connection_state {
+  std::shared_ptr<context_state> context;  // the Context it was made with: callbacks
+  connection_link link;
+  net::Socket socket;  // socket connections only
+  handle<SSL> ssl;
+  BIO* into_ssl = nullptr;  // memory connections: the SSL's read BIO (the SSL owns it)
+  BIO* from_ssl = nullptr;  // memory connections: the SSL's write BIO (the SSL owns it)
+  bool over_socket = false;
+  std::any app_data;
+};
+
+}  // namespace pyossl::detail
+
+namespace pyossl::ssl {
+
+// What sendall did: how many bytes TLS took before it finished or failed, and why it
+// stopped short. pyOpenSSL's sendall cannot say how much was sent before an error; this
+// can: on failure, sent() is the count that went out and error() the reason. Reads like a
+// result<std::size_t> (has_value, operator bool, error, value), and pyossl::unwrap takes it.
+class [[nodiscard]] sendall_result {
+ public:
+  sendall_result(std::size_t sent, result<void> status) : sent_(sent), status_(std::move(status)) {}
+
+  // Bytes accepted by TLS, all of them on success, those before the failure otherwise.
+  [[nodiscard]] std::size_t sent() const noexcept { return sent_; }
+  [[nodiscard]] bool has_value() const noexcept { return status_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
+  // The count on success; throws (as result::value does) on failure.
+  [[nodiscard]] std::size_t value() const {
+    status_.value();
+    return sent_;
+  }
+  [[nodiscard]] const pyossl::error& error() const& noexcept { return status_.error(); }
+  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(status_).error(); }
+
+ private:
+  std::size_t sent_;
+  result<void> status_;
+};
+
+class Connection {
+ public:
+  // A connection over a pair of memory BIOs: feed what arrives from the peer to bio_write,
+  // send what bio_read returns. Calls SSL_new and SSL_set_bio with two BIO_s_mem. Marks
+  // the Context used (it can no longer be changed). Throws std::bad_alloc if OpenSSL
+  // cannot allocate. pyOpenSSL: Connection(context, None).
+  explicit Connection(const Context& context) : context_(context.state_), state_(new_state(context)) {
+    state_->link.owner = this;
+    auto into_ssl = detail::adopt(BIO_new(BIO_s_mem()));
+    auto from_ssl = detail::adopt(BIO_new(BIO_s_mem()));
+    if (!into_ssl || !from_ssl) throw std::bad_alloc();
+    BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
+    BIO_set_mem_eof_return(from_ssl.get(), -1);
+    state_->into_ssl = into_ssl.get();
+    state_->from_ssl = from_ssl.get();
+    SSL_set_bio(state_->ssl.get(), into_ssl.release(), from_ssl.release());
+  }
+
+  // A connection over `socket`, which it owns from now on (closed with the Connection).
+  // Reads and writes go through a BIO that sends with MSG_NOSIGNAL, so a vanished peer is
+  // errc::syscall EPIPE, never SIGPIPE. Blocking and non-blocking sockets both work (a
+  // non-blocking one reports want_read / want_write). Call set_connect_state or
+  // set_accept_state (or connect / accept) before the handshake. Throws std::bad_alloc if
+  // OpenSSL cannot allocate. pyOpenSSL: Connection(context, socket).
+  Connection(const Context& context, net::Socket socket) : context_(context.state_), state_(new_state(context)) {
+    state_->link.owner = this;
+    attach_socket(std::move(socket));
+  }
+
+  Connection(Connection&& other) noexcept : context_(std::move(other.context_)), state_(std::move(other.state_)) {
+    if (state_) state_->link.owner = this;
+  }
+  Connection& operator=(Connection&& other) noexcept {
+    if (this != &other) {
+      state_ = std::move(other.state_);
+      context_ = std::move(other.context_);
+      if (state_) state_->link.owner = this;
+    }
+    return *this;
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() = default;
+
+  // ---- The handshake and the connection's role ----
+
+  // Makes this end the server; the handshake then runs in do_handshake, send or recv.
+  // Calls SSL_set_accept_state.
+  void set_accept_state() noexcept { SSL_set_accept_state(ssl()); }
+  // Makes this end the client. Calls SSL_set_connect_state.
+  void set_connect_state() noexcept { SSL_set_connect_state(ssl()); }
+
+  // Runs the handshake (or the rest of it). Calls SSL_do_handshake; fails as send and recv
+  // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
+  // when the peer's certificate was rejected).
+  [[nodiscard]] result<void> do_handshake() {
+    auto done = perform("SSL_do_handshake", [](SSL* s, std::size_t&) { return SSL_do_handshake(s); });
+    if (!done) return unexpected(std::move(done).error());
+    return {};
+  }
+
+  // Starts a renegotiation (TLS 1.2 and below); do_handshake then carries it out. Calls
+  // SSL_renegotiate. On TLS 1.3, which has no renegotiation, errc::unsupported; other
+  // refusals (OP_NO_RENEGOTIATION) errc::ssl.
+  [[nodiscard]] result<void> renegotiate() {
+    constexpr std::string_view operation = "SSL_renegotiate";
+    ERR_clear_error();
+    if (SSL_renegotiate(ssl()) != 1) {
+      if (SSL_version(ssl()) == TLS1_3_VERSION) {
+        return detail::fail(errc::unsupported, operation,
+                            "TLS 1.3 has no renegotiation (it updates keys with SSL_key_update instead)");
+      }
+      return detail::fail(errc::ssl, operation);
+    }
+    return {};
+  }
+  // Beyond the manual (modern pyOpenSSL): whether a renegotiation is under way, and how
+  // many have been started. Call SSL_renegotiate_pending / SSL_total_renegotiations.
+  [[nodiscard]] bool renegotiate_pending() const noexcept { return SSL_renegotiate_pending(ssl()) == 1; }
+  [[nodiscard]] long total_renegotiations() const noexcept { return SSL_total_renegotiations(ssl()); }
+
+  // ---- Application data ----
+
+  // Sends bytes; returns how many TLS took, which may be fewer than given (one record at
+  // a time, as pyOpenSSL: SSL_MODE_ENABLE_PARTIAL_WRITE). After want_write, call again
+  // with the same bytes first. Allocates nothing. An empty buffer sends nothing and
+  // returns 0. Calls SSL_write_ex.
+  [[nodiscard]] result<std::size_t> send(std::span<const std::byte> data) {
+    if (data.empty()) return std::size_t{0};
+    return perform("SSL_write_ex", [data](SSL* s, std::size_t& written) {
+      return SSL_write_ex(s, data.data(), data.size(), &written);
+    });
+  }
+  [[nodiscard]] result<std::size_t> send(std::span<const unsigned char> data) { return send(std::as_bytes(data)); }
+  [[nodiscard]] result<std::size_t> send(std::string_view data) { return send(std::as_bytes(std::span(data))); }
+
+  // Sends all the bytes, calling send until done. On failure sendall_result::sent() says
+  // how many went out first (pyOpenSSL cannot tell). Calls SSL_write_ex.
+  sendall_result sendall(std::span<const std::byte> data) {
+    std::size_t total = 0;
+    while (total < data.size()) {
+      auto sent = send(data.subspan(total));
+      if (!sent) return sendall_result(total, unexpected(std::move(sent).error()));
+      total += *sent;
+    }
+    return sendall_result(total, {});
+  }
+  sendall_result sendall(std::span<const unsigned char> data) { return sendall(std::as_bytes(data)); }
+  sendall_result sendall(std::string_view data) { return sendall(std::as_bytes(std::span(data))); }
+
+  // Receives at most `bufsize` bytes of application data. Calls SSL_read_ex; the peer's
+  // close_notify is errc::zero_return, an EOF without it errc::syscall (-1,
+  // "Unexpected EOF"), no data yet want_read.
+  [[nodiscard]] result<std::string> recv(std::size_t bufsize) {
+    std::string data(bufsize, '\0');
+    auto received = recv_into(std::as_writable_bytes(std::span(data)));
+    if (!received) return unexpected(std::move(received).error());
+    data.resize(*received);
+    return data;
+  }
+
+  // Receives into the caller's buffer, never past its end; returns the count. Allocates
+  // nothing. An empty buffer receives nothing and returns 0. Calls SSL_read_ex.
+  [[nodiscard]] result<std::size_t> recv_into(std::span<std::byte> buffer) {
+    if (buffer.empty()) return std::size_t{0};
+    return perform("SSL_read_ex", [buffer](SSL* s, std::size_t& read) {
+      return SSL_read_ex(s, buffer.data(), buffer.size(), &read);
+    });
+  }
+  [[nodiscard]] result<std::size_t> recv_into(std::span<unsigned char> buffer) {
+    return recv_into(std::as_writable_bytes(buffer));
+  }
+
+  // Bytes already decrypted and waiting (not what the transport holds). Calls SSL_pending.
+  [[nodiscard]] int pending() const noexcept { return SSL_pending(ssl()); }
+
+  // ---- Closing ----
+
+  // Sends close_notify. true when the exchange is complete (the peer's close_notify has
+  // arrived too), false when it is not yet (call recv, or shutdown again, later). Calls
+  // SSL_shutdown; failures as for recv.
+  [[nodiscard]] result<bool> shutdown() {
+    ERR_clear_error();
+    errno = 0;
+    const int ret = SSL_shutdown(ssl());
+    const int saved_errno = errno;
+    state_->link.stash.rethrow_pending();
+    if (ret == 1) return true;
+    if (ret == 0) return false;
+    return detail::ssl_io_failure(ssl(), ret, saved_errno, "SSL_shutdown", state_->link);
+  }
+
+  // Which close_notify messages have gone and come: SENT_SHUTDOWN and/or RECEIVED_SHUTDOWN.
+  // Calls SSL_get_shutdown.
+  [[nodiscard]] shutdown_state get_shutdown() const noexcept {
+    return static_cast<shutdown_state>(SSL_get_shutdown(ssl()));
+  }
+  // Sets them (e.g. to skip waiting for the peer's). Calls SSL_set_shutdown.
+  void set_shutdown(shutdown_state state) noexcept { SSL_set_shutdown(ssl(), static_cast<int>(state)); }
+
+  // ---- Memory BIOs (memory connections only: errc::invalid_argument over a socket) ----
+
+  // Takes up to `bufsize` bytes that TLS wrote for the peer. Nothing waiting is
+  // errc::want_read. Calls BIO_read_ex.
+  [[nodiscard]] result<std::string> bio_read(std::size_t bufsize) {
+    std::string data(bufsize, '\0');
+    auto taken = bio_read_into(std::as_writable_bytes(std::span(data)));
+    if (!taken) return unexpected(std::move(taken).error());
+    data.resize(*taken);
+    return data;
+  }
+
+  // The same into the caller's buffer; returns the count. Allocates nothing. Calls BIO_read_ex.
+  [[nodiscard]] result<std::size_t> bio_read_into(std::span<std::byte> buffer) {
+    constexpr std::string_view operation = "BIO_read_ex";
+    if (state_->from_ssl == nullptr) return not_memory(operation);
+    ERR_clear_error();
+    if (buffer.empty()) return std::size_t{0};
+    std::size_t read = 0;
+    if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
+    if (BIO_should_retry(state_->from_ssl)) {
+      return detail::fail(errc::want_read, operation, "TLS has written nothing for the peer since the last bio_read");
+    }
+    return detail::fail(errc::ssl, operation);
+  }
+  [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer) {
+    return bio_read_into(std::as_writable_bytes(buffer));
+  }
+
+  // Hands TLS bytes that arrived from the peer; returns the count (always all of them: the
+  // memory BIO grows). Allocates nothing of pyossl's own. Calls BIO_write_ex.
+  [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data) {
+    constexpr std::string_view operation = "BIO_write_ex";
+    if (state_->into_ssl == nullptr) return not_memory(operation);
+    ERR_clear_error();
+    if (data.empty()) return std::size_t{0};
+    std::size_t written = 0;
+    if (BIO_write_ex(state_->into_ssl, data.data(), data.size(), &written) != 1) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return written;
+  }
+  [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data) {
+    return bio_write(std::as_bytes(data));
+  }
+  [[nodiscard]] result<std::size_t> bio_write(std::string_view data) { return bio_write(std::as_bytes(std::span(data))); }
+
+  // Says the peer's byte stream has ended: once TLS has read what bio_write gave it, reads
+  // see end of file (recv then fails with syscall (-1, "Unexpected EOF") unless
+  // close_notify came first). Calls BIO_set_mem_eof_return(0).
+  [[nodiscard]] result<void> bio_shutdown() {
+    if (state_->into_ssl == nullptr) return not_memory("ssl::Connection::bio_shutdown");
+    BIO_set_mem_eof_return(state_->into_ssl, 0);
+    return {};
+  }
+
+  // ---- What was negotiated ----
+
+  // The peer's certificate, if it sent one. Calls SSL_get1_peer_certificate.
+  [[nodiscard]] std::optional<crypto::X509> get_peer_certificate() const {
+    auto cert = detail::adopt(SSL_get1_peer_certificate(ssl()));
+    if (!cert) return std::nullopt;
+    return crypto::X509(std::move(cert));
+  }
+
+  // The names of the ciphers this connection may use, in preference order (TLS 1.3 suites
+  // first). Calls SSL_get_ciphers.
+  [[nodiscard]] std::vector<std::string> get_cipher_list() const {
+    std::vector<std::string> names;
+    STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl());
+    for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+      names.emplace_back(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+    }
+    return names;
+  }
+
+  // The CA names a server asks client certificates from: on a client, those the server
+  // sent (empty before the handshake); on a server, those its Context sends. Copies.
+  // Calls SSL_get_client_CA_list.
+  [[nodiscard]] std::vector<crypto::X509Name> get_client_ca_list() const {
+    std::vector<crypto::X509Name> names;
+    STACK_OF(X509_NAME)* list = SSL_get_client_CA_list(ssl());
+    for (int i = 0; list != nullptr && i < sk_X509_NAME_num(list); ++i) {
+      auto copy = detail::adopt(X509_NAME_dup(sk_X509_NAME_value(list, i)));
+      if (!copy) throw std::bad_alloc();
+      names.emplace_back(std::move(copy));
+    }
+    return names;
+  }
+
+  // Where the handshake is, in words ("SSL negotiation finished successfully"). Calls
+  // SSL_state_string_long.
+  [[nodiscard]] std::string state_string() const { return SSL_state_string_long(ssl()); }
+
+  // The client's and server's hello randoms and the session's master secret; nullopt
+  // before there is a session (pyOpenSSL's None). Call SSL_get_client_random,
+  // SSL_get_server_random, SSL_SESSION_get_master_key. In TLS 1.3 the "master key" is
+  // the session's resumption secret, as OpenSSL reports it.
+  [[nodiscard]] std::optional<std::string> client_random() const {
+    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+    std::string random(SSL_get_client_random(ssl(), nullptr, 0), '\0');
+    random.resize(SSL_get_client_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+    return random;
+  }
+  [[nodiscard]] std::optional<std::string> server_random() const {
+    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+    std::string random(SSL_get_server_random(ssl(), nullptr, 0), '\0');
+    random.resize(SSL_get_server_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+    return random;
+  }
+  [[nodiscard]] std::optional<std::string> master_key() const {
+    const SSL_SESSION* session = SSL_get_session(ssl());
+    if (session == nullptr) return std::nullopt;
+    std::string key(SSL_SESSION_get_master_key(session, nullptr, 0), '\0');
+    key.resize(SSL_SESSION_get_master_key(session, reinterpret_cast<unsigned char*>(key.data()), key.size()));
+    return key;
+  }
+
+  // Beyond the manual (modern pyOpenSSL): the cipher in use (nullopt before the
+  // handshake), its secret bits, the protocol version that introduced it, and the
+  // protocol version negotiated ("TLSv1.3"; "unknown" before). Call SSL_get_current_cipher,
+  // SSL_CIPHER_get_name / _get_bits / _get_version, SSL_get_version, SSL_version.
+  [[nodiscard]] std::optional<std::string> get_cipher_name() const {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+    if (cipher == nullptr) return std::nullopt;
+    return std::string(SSL_CIPHER_get_name(cipher));
+  }
+  [[nodiscard]] std::optional<int> get_cipher_bits() const noexcept {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+    if (cipher == nullptr) return std::nullopt;
+    return SSL_CIPHER_get_bits(cipher, nullptr);
+  }
+  [[nodiscard]] std::optional<std::string> get_cipher_version() const {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+    if (cipher == nullptr) return std::nullopt;
+    return std::string(SSL_CIPHER_get_version(cipher));
+  }
+  [[nodiscard]] std::string get_protocol_version_name() const { return SSL_get_version(ssl()); }
+  [[nodiscard]] int get_protocol_version() const noexcept { return SSL_version(ssl()); }
+
+  // Whether the handshake is waiting to read from, or has bytes to write to, the
+  // transport. Call SSL_want_read / SSL_want_write.
+  [[nodiscard]] bool want_read() const noexcept { return SSL_want_read(ssl()) != 0; }
+  [[nodiscard]] bool want_write() const noexcept { return SSL_want_write(ssl()) != 0; }
+
+  // ---- Sessions (beyond the manual, as modern pyOpenSSL) ----
+
+  // The session this connection established, for a later connection to resume; nullopt
+  // before there is one. In TLS 1.3 a client gets it from the server's ticket, which
+  // arrives after the handshake: recv once first. Calls SSL_get1_session.
+  [[nodiscard]] std::optional<Session> get_session() const {
+    auto session = detail::adopt(SSL_get1_session(ssl()));
+    if (!session) return std::nullopt;
+    return Session(std::move(session), detail::up_ref(SSL_get_SSL_CTX(ssl())));
+  }
+  // Offers `session` for resumption (client, before the handshake). A Session from
+  // another Context is errc::invalid_argument. Calls SSL_set_session.
+  [[nodiscard]] result<void> set_session(const Session& session) {
+    constexpr std::string_view operation = "SSL_set_session";
+    if (session.context_.get() != SSL_get_SSL_CTX(ssl())) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "the session belongs to another Context: only the Context that made it can resume it");
+    }
+    if (SSL_set_session(ssl(), session.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+  // Whether the handshake resumed a session. Calls SSL_session_reused.
+  [[nodiscard]] bool session_reused() const noexcept { return SSL_session_reused(ssl()) == 1; }
+
+  // ---- Server names (SNI; beyond the manual, as modern pyOpenSSL) ----
+
+  // Client: the host name to send in the hello. Calls SSL_set_tlsext_host_name; a name
+  // with a NUL byte is errc::invalid_argument, one OpenSSL refuses errc::ssl.
+  [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name) {
+    constexpr std::string_view operation = "SSL_set_tlsext_host_name";
+    auto c_name = detail::c_string(operation, "name", name);
+    if (!c_name) return unexpected(std::move(c_name).error());
+    if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+  // Server: the name the client asked for, if any. Calls SSL_get_servername.
+  [[nodiscard]] std::optional<std::string> get_servername() const {
+    const char* name = SSL_get_servername(ssl(), TLSEXT_NAMETYPE_host_name);
+    if (name == nullptr) return std::nullopt;
+    return std::string(name);
+  }
+
+  // ---- The Context ----
+
+  // The Context this connection uses (shared: changing it is refused once connections
+  // exist, see Context). pyOpenSSL: get_context().
+  [[nodiscard]] Context& get_context() noexcept { return context_; }
+  [[nodiscard]] const Context& get_context() const noexcept { return context_; }
+
+  // Beyond the manual (modern pyOpenSSL, for a servername callback): switches to
+  // `context`'s certificate and key. The verify settings and callback stay those of the
+  // Context this connection was made with; the info callback becomes `context`'s, as
+  // OpenSSL does. Marks `context` used. Calls SSL_set_SSL_CTX.
+  [[nodiscard]] result<void> set_context(const Context& context) {
+    if (SSL_set_SSL_CTX(ssl(), context.ctx()) == nullptr) return detail::fail(errc::ssl, "SSL_set_SSL_CTX");
+    context.state_->used.store(true, std::memory_order_release);
+    context_ = Context(context.state_);
+    state_->link.current = context.state_.get();
+    return {};
+  }
+
+  // Any value, kept with this connection.
+  [[nodiscard]] std::any& get_app_data() noexcept { return state_->app_data; }
+  [[nodiscard]] const std::any& get_app_data() const noexcept { return state_->app_data; }
+  void set_app_data(std::any data) { state_->app_data = std::move(data); }
+
+  // ---- The socket (socket connections only: errc::invalid_argument over memory BIOs) ----
+
+  // Accepts the next connection on this listening socket: returns a new server-side
+  // Connection (set_accept_state done) sharing this one's Context, and the peer's address.
+  // Failures as net::Socket::accept (errc::syscall; EAGAIN when non-blocking and none waits).
+  [[nodiscard]] result<std::pair<Connection, net::Address>> accept() {
+    constexpr std::string_view operation = "ssl::Connection::accept";
+    if (!state_->over_socket) return not_socket(operation);
+    auto accepted = state_->socket.accept();
+    if (!accepted) return unexpected(std::move(accepted).error());
+    Connection connection(context_, std::move(accepted->first));
+    connection.set_accept_state();
+    return std::pair<Connection, net::Address>(std::move(connection), std::move(accepted->second));
+  }
+  // Binds the socket. net::Socket::bind.
+  [[nodiscard]] result<void> bind(const net::Address& address) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::bind");
+    return state_->socket.bind(address);
+  }
+  // Listens on the socket. net::Socket::listen.
+  [[nodiscard]] result<void> listen(int backlog) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::listen");
+    return state_->socket.listen(backlog);
+  }
+  // Makes this the client end (set_connect_state), then connects the socket
+  // (net::Socket::connect; a non-blocking socket reports EINPROGRESS).
+  [[nodiscard]] result<void> connect(const net::Address& address) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::connect");
+    set_connect_state();
+    return state_->socket.connect(address);
+  }
+  // The same, returning the errno (0 when connected) as the manual's connect_ex. Like modern
+  // pyOpenSSL it makes this the client end whatever connect returns (the manual's 0.10 did
+  // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call).
+  [[nodiscard]] result<int> connect_ex(const net::Address& address) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
+    set_connect_state();
+    return state_->socket.connect_ex(address);
+  }
+  // Closes the socket without a TLS shutdown (call shutdown first for a clean close).
+  [[nodiscard]] result<void> close() {
+    if (!state_->over_socket) return not_socket("ssl::Connection::close");
+    state_->socket.close();
+    return {};
+  }
+  // The socket's descriptor (-1 once closed), for poll() and friends.
+  [[nodiscard]] result<int> fileno() const {
+    if (!state_->over_socket) return not_socket("ssl::Connection::fileno");
+    return state_->socket.fileno();
+  }
+  [[nodiscard]] result<net::Address> getpeername() const {
+    if (!state_->over_socket) return not_socket("ssl::Connection::getpeername");
+    return state_->socket.getpeername();
+  }
+  [[nodiscard]] result<net::Address> getsockname() const {
+    if (!state_->over_socket) return not_socket("ssl::Connection::getsockname");
+    return state_->socket.getsockname();
+  }
+  [[nodiscard]] result<int> getsockopt(int level, int optname) const {
+    if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
+    return state_->socket.getsockopt(level, optname);
+  }
+  [[nodiscard]] result<std::string> getsockopt(int level, int optname, std::size_t buflen) const {
+    if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
+    return state_->socket.getsockopt(level, optname, buflen);
+  }
+  [[nodiscard]] result<void> setsockopt(int level, int optname, int value) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
+    return state_->socket.setsockopt(level, optname, value);
+  }
+  [[nodiscard]] result<void> setsockopt(int level, int optname, std::span<const std::byte> value) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
+    return state_->socket.setsockopt(level, optname, value);
+  }
+  // Blocking or not; non-blocking I/O then reports want_read / want_write.
+  [[nodiscard]] result<void> setblocking(bool blocking) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::setblocking");
+    return state_->socket.setblocking(blocking);
+  }
+  // Shuts down one or both directions of the socket (SHUT_RD / SHUT_WR / SHUT_RDWR), with
+  // no TLS close_notify. Python's socket.shutdown.
+  [[nodiscard]] result<void> sock_shutdown(int how) {
+    if (!state_->over_socket) return not_socket("ssl::Connection::sock_shutdown");
+    return state_->socket.shutdown(how);
+  }
+
+  // The SSL, for calls pyossl does not wrap.
+  [[nodiscard]] SSL* native_handle() const noexcept { return ssl(); }
+
+ private:
+  [[nodiscard]] SSL* ssl() const noexcept { return state_->ssl.get(); }
+
+  static std::unique_ptr<detail::connection_state> new_state(const Context& context) {
+    auto state = std::make_unique<detail::connection_state>();
+    state->context = context.state_;
+    state->link.context = context.state_.get();
+    state->link.current = context.state_.get();
+    {
+      detail::error_queue_mark mark;  // a failure here is reported as bad_alloc, not queued
+      state->ssl = detail::adopt(SSL_new(context.ctx()));
+      if (!state->ssl || SSL_set_ex_data(state->ssl.get(), detail::connection_ex_index(), &state->link) != 1) {
+        throw std::bad_alloc();
+      }
+    }
+    context.state_->used.store(true, std::memory_order_release);
+    return state;
+  }
+
+  void attach_socket(net::Socket socket) {
+    state_->socket = std::move(socket);
+    state_->over_socket = true;
+    detail::suppress_sigpipe(state_->socket.fileno());
+    auto bio = detail::adopt(BIO_new(detail::socket_bio_method()));
+    if (!bio) throw std::bad_alloc();
+    BIO_set_data(bio.get(), &state_->socket);
+    SSL_set_bio(ssl(), bio.get(), bio.get());  // one reference, for both directions
+    (void)bio.release();
+  }
+
+  // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
+  // > 0 for success), rethrows what a callback threw, and classifies a failure.
+  template <class Call>
+  [[nodiscard]] result<std::size_t> perform(std::string_view operation, Call&& call) {
+    SSL* s = ssl();
+    ERR_clear_error();
+    errno = 0;
+    std::size_t count = 0;
+    const int ret = call(s, count);
+    const int saved_errno = errno;
+    state_->link.stash.rethrow_pending();
+    if (ret > 0) return count;
+    return detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link);
+  }
+
+  [[nodiscard]] static unexpected<error> not_memory(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
+  }
+  [[nodiscard]] static unexpected<error> not_socket(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Connection runs over memory BIOs and has no socket");
+  }
+
+  Context context_;  // the current Context (set_context may switch it)
+  std::unique_ptr<detail::connection_state> state_;
+};
+
+}  // namespace pyossl::ssl
+
+namespace pyossl {
+
+// unwrap for sendall: the count, or the exception pyOpenSSL would raise (the count is lost
+// with it: keep the sendall_result to read sent()).
+inline std::size_t unwrap(ssl::sendall_result outcome) {
+  if (!outcome.has_value()) throw_error(std::move(outcome).error());
+  return outcome.sent();
+}
+
+}  // namespace pyossl

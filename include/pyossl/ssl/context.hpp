@@ -1,0 +1,502 @@
+// pyossl::ssl::Context — pyOpenSSL's SSL.Context (manual 3.3.1): the settings that one or
+// more Connections are made with.
+//
+// Sharing: every Connection made from a Context shares it (its SSL_CTX and its callbacks)
+// and keeps it alive; Connection::get_context() returns that shared Context. Once a
+// Connection has been made, every method that changes the Context fails with
+// errc::invalid_argument, as pyOpenSSL 26 refuses it: configure first, then connect.
+// That is what makes one Context safe to share between connections on many threads, and
+// why replacing a callback can never pull it from under a running handshake. Reading it
+// (get_*) is always fine; set_app_data and the certificate store (get_cert_store) stay
+// changeable, and are the caller's to synchronise.
+//
+// Context is move-only (an SSL_CTX cannot be copied); a moved-from Context may only be
+// destroyed or assigned to.
+#pragma once
+
+#include <algorithm>
+#include <any>
+#include <climits>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/pkey.hpp"
+#include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/crypto/x509_store.hpp"
+#include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/ssl_state.hpp"
+#include "pyossl/error.hpp"
+#include "pyossl/ssl/constants.hpp"
+#include "pyossl/ssl/method.hpp"
+
+namespace pyossl::detail {
+
+// Whether `ctx`'s pinned protocol version exists in this OpenSSL at all (at security
+// level 0, so only the library's build decides): the ciphers a client hello would offer.
+[[nodiscard]] inline bool protocol_available(SSL_CTX* ctx) {
+  error_queue_mark mark;  // the probe's own complaints are not the caller's business
+  handle<SSL> probe = adopt(SSL_new(ctx));
+  if (!probe) throw std::bad_alloc();
+  SSL_set_security_level(probe.get(), 0);
+  SSL_set_connect_state(probe.get());
+  handle<STACK_OF(SSL_CIPHER)> ciphers = adopt(SSL_get1_supported_ciphers(probe.get()));
+  return ciphers && sk_SSL_CIPHER_num(ciphers.get()) > 0;
+}
+
+[[nodiscard]] inline result<int> ssl_filetype(std::string_view operation, crypto::filetype type) {
+  switch (type) {
+    case crypto::filetype::pem: return SSL_FILETYPE_PEM;
+    case crypto::filetype::asn1: return SSL_FILETYPE_ASN1;
+  }
+  return fail(errc::invalid_argument, operation, "file type must be FILETYPE_PEM or FILETYPE_ASN1");
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::ssl {
+
+class Connection;
+
+class Context {
+ public:
+  // A new context speaking `m`. Calls SSL_CTX_new (with SSL_CTX_set_min/max_proto_version
+  // for the one-version methods). A method this OpenSSL cannot provide (SSLv2 always,
+  // SSLv3 unless OpenSSL was built with it) fails with errc::unsupported saying why; it
+  // never becomes another protocol. pyOpenSSL: Context(method), which raises instead.
+  // Like pyOpenSSL, sets SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
+  // (send may take part of the data; see Connection::send).
+  [[nodiscard]] static result<Context> create(method m) {
+    constexpr std::string_view operation = "ssl::Context::create";
+    const detail::method_spec spec = detail::spec_of(m);
+    if (spec.version < 0) return detail::fail(errc::invalid_argument, operation, "no such method");
+    if (spec.make == nullptr) {
+      return detail::fail(errc::unsupported, operation,
+                          "SSLv2_METHOD is not available: OpenSSL removed SSLv2 in 1.1.0 (use TLS_METHOD)");
+    }
+    auto state = std::make_shared<detail::context_state>();
+    state->ctx = detail::adopt(SSL_CTX_new(spec.make()));
+    if (!state->ctx) return detail::fail(errc::ssl, "SSL_CTX_new");
+    SSL_CTX* ctx = state->ctx.get();
+    if (spec.version != 0) {
+      if (SSL_CTX_set_min_proto_version(ctx, spec.version) != 1 ||
+          SSL_CTX_set_max_proto_version(ctx, spec.version) != 1 || !detail::protocol_available(ctx)) {
+        return detail::fail(errc::unsupported, operation,
+                            std::string(spec.name) + " is not available: this OpenSSL was built without it");
+      }
+    }
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, detail::verify_trampoline);
+    SSL_CTX_set_default_passwd_cb(ctx, detail::passwd_trampoline);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
+    return Context(std::move(state));
+  }
+
+  Context(Context&&) noexcept = default;
+  Context& operator=(Context&&) noexcept = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context() = default;
+
+  // ---- Keys and certificates ----
+
+  // Checks that the private key matches the certificate. Calls SSL_CTX_check_private_key;
+  // a mismatch, or no key or certificate yet, is errc::ssl.
+  [[nodiscard]] result<void> check_privatekey() const {
+    if (SSL_CTX_check_private_key(ctx()) != 1) return detail::fail(errc::ssl, "SSL_CTX_check_private_key");
+    return {};
+  }
+
+  // Uses `cert` as this end's certificate. Calls SSL_CTX_use_certificate; errc::ssl on
+  // failure (an empty certificate, a key that is too weak for the security level).
+  [[nodiscard]] result<void> use_certificate(const crypto::X509& cert) {
+    constexpr std::string_view operation = "SSL_CTX_use_certificate";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_use_certificate(ctx(), cert.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // Adds `cert` to the chain sent after the certificate. Calls SSL_CTX_add_extra_chain_cert
+  // (with its own reference to the certificate); errc::ssl on failure.
+  [[nodiscard]] result<void> add_extra_chain_cert(const crypto::X509& cert) {
+    constexpr std::string_view operation = "SSL_CTX_add_extra_chain_cert";
+    if (used()) return refuse(operation);
+    detail::handle<::X509> reference = detail::up_ref(cert.native_handle());
+    if (!reference) return detail::fail(errc::invalid_argument, operation, "the certificate is empty");
+    if (SSL_CTX_add_extra_chain_cert(ctx(), reference.get()) != 1) return detail::fail(errc::ssl, operation);
+    (void)reference.release();  // the context owns it now
+    return {};
+  }
+
+  // Loads the certificate and the chain after it from a PEM file. Calls
+  // SSL_CTX_use_certificate_chain_file; a missing or malformed file is errc::ssl.
+  [[nodiscard]] result<void> use_certificate_chain_file(std::string_view path) {
+    constexpr std::string_view operation = "SSL_CTX_use_certificate_chain_file";
+    if (used()) return refuse(operation);
+    auto c_path = detail::c_string(operation, "path", path);
+    if (!c_path) return unexpected(std::move(c_path).error());
+    return with_passphrase(operation, [&] { return SSL_CTX_use_certificate_chain_file(ctx(), c_path->c_str()); });
+  }
+
+  // Loads the first certificate in a file, PEM or DER. Calls SSL_CTX_use_certificate_file;
+  // a missing or malformed file is errc::ssl, a bad file type errc::invalid_argument.
+  [[nodiscard]] result<void> use_certificate_file(std::string_view path, filetype type = FILETYPE_PEM) {
+    constexpr std::string_view operation = "SSL_CTX_use_certificate_file";
+    if (used()) return refuse(operation);
+    auto c_path = detail::c_string(operation, "path", path);
+    if (!c_path) return unexpected(std::move(c_path).error());
+    auto ssl_type = detail::ssl_filetype(operation, type);
+    if (!ssl_type) return unexpected(std::move(ssl_type).error());
+    return with_passphrase(operation,
+                           [&] { return SSL_CTX_use_certificate_file(ctx(), c_path->c_str(), *ssl_type); });
+  }
+
+  // Uses `key` as this end's private key. Calls SSL_CTX_use_PrivateKey; an empty key is
+  // errc::invalid_argument, a key OpenSSL refuses errc::ssl.
+  [[nodiscard]] result<void> use_privatekey(const crypto::PKey& key) {
+    constexpr std::string_view operation = "SSL_CTX_use_PrivateKey";
+    if (used()) return refuse(operation);
+    if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+    if (SSL_CTX_use_PrivateKey(ctx(), key.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // Loads the first private key in a file, PEM or DER; an encrypted key asks the
+  // set_passwd_cb callback (with none set, no passphrase is given: pyossl never prompts on
+  // the terminal as OpenSSL would). Calls SSL_CTX_use_PrivateKey_file; a missing file, a
+  // wrong passphrase or a malformed key is errc::ssl. An exception from the passphrase
+  // callback comes out of this call.
+  [[nodiscard]] result<void> use_privatekey_file(std::string_view path, filetype type = FILETYPE_PEM) {
+    constexpr std::string_view operation = "SSL_CTX_use_PrivateKey_file";
+    if (used()) return refuse(operation);
+    auto c_path = detail::c_string(operation, "path", path);
+    if (!c_path) return unexpected(std::move(c_path).error());
+    auto ssl_type = detail::ssl_filetype(operation, type);
+    if (!ssl_type) return unexpected(std::move(ssl_type).error());
+    return with_passphrase(operation,
+                           [&] { return SSL_CTX_use_PrivateKey_file(ctx(), c_path->c_str(), *ssl_type); });
+  }
+
+  // Sets the passphrase callback: `callback(maxlen, verify, userdata)` returns the
+  // passphrase as a std::string (bytes; NULs kept), cut to maxlen if longer; an empty
+  // string means "none". Called by use_privatekey_file and friends, during that call.
+  // Any callable, move-only ones included. Calls SSL_CTX_set_default_passwd_cb.
+  template <class F>
+    requires std::is_invocable_r_v<std::string, F&, std::size_t, bool, const std::any&>
+  [[nodiscard]] result<void> set_passwd_cb(F&& callback, std::any userdata = {}) {
+    if (used()) return refuse("ssl::Context::set_passwd_cb");
+    state_->passwd = detail::shared_callable(std::forward<F>(callback));
+    state_->passwd_userdata = std::move(userdata);
+    return {};
+  }
+
+  // ---- Verification ----
+
+  // Sets the verify mode and the callback that decides each certificate of the peer's
+  // chain: `bool callback(Connection&, crypto::X509& cert, int errnum, int depth, int ok)`,
+  // where ok is OpenSSL's own verdict; return true to accept. An exception thrown by it
+  // fails the handshake and comes out of the Connection call that was running it.
+  // Calls SSL_CTX_set_verify.
+  template <class F>
+    requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
+  [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_verify");
+    state_->verify = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_verify(ctx(), static_cast<int>(mode), detail::verify_trampoline);
+    return {};
+  }
+  // The same without a callback: OpenSSL's own verdict decides (modern pyOpenSSL's
+  // set_verify(mode, None)).
+  [[nodiscard]] result<void> set_verify(verify_mode mode) {
+    if (used()) return refuse("SSL_CTX_set_verify");
+    state_->verify = nullptr;
+    SSL_CTX_set_verify(ctx(), static_cast<int>(mode), detail::verify_trampoline);
+    return {};
+  }
+
+  // The verify mode set by set_verify. Calls SSL_CTX_get_verify_mode.
+  [[nodiscard]] verify_mode get_verify_mode() const noexcept {
+    return static_cast<verify_mode>(SSL_CTX_get_verify_mode(ctx()));
+  }
+
+  // The longest chain accepted. Calls SSL_CTX_set_verify_depth.
+  [[nodiscard]] result<void> set_verify_depth(int depth) {
+    if (used()) return refuse("SSL_CTX_set_verify_depth");
+    SSL_CTX_set_verify_depth(ctx(), depth);
+    return {};
+  }
+  [[nodiscard]] int get_verify_depth() const noexcept { return SSL_CTX_get_verify_depth(ctx()); }
+
+  // Trusts the CA certificates in `cafile` (PEM) and/or the c_rehash'ed directory
+  // `capath`; at least one must be given (both absent is errc::invalid_argument).
+  // Calls SSL_CTX_load_verify_locations; an unreadable file is errc::ssl.
+  [[nodiscard]] result<void> load_verify_locations(std::optional<std::string_view> cafile,
+                                                   std::optional<std::string_view> capath = std::nullopt) {
+    constexpr std::string_view operation = "SSL_CTX_load_verify_locations";
+    if (used()) return refuse(operation);
+    if (!cafile && !capath) {
+      return detail::fail(errc::invalid_argument, operation, "give a CA file, a CA directory, or both");
+    }
+    std::optional<std::string> c_file;
+    std::optional<std::string> c_path;
+    if (cafile) {
+      auto checked = detail::c_string(operation, "cafile", *cafile);
+      if (!checked) return unexpected(std::move(checked).error());
+      c_file = std::move(*checked);
+    }
+    if (capath) {
+      auto checked = detail::c_string(operation, "capath", *capath);
+      if (!checked) return unexpected(std::move(checked).error());
+      c_path = std::move(*checked);
+    }
+    if (SSL_CTX_load_verify_locations(ctx(), c_file ? c_file->c_str() : nullptr, c_path ? c_path->c_str() : nullptr) !=
+        1) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return {};
+  }
+
+  // Trusts the platform's CA certificates (OpenSSL's default file and directory). Calls
+  // SSL_CTX_set_default_verify_paths; errc::ssl on failure.
+  [[nodiscard]] result<void> set_default_verify_paths() {
+    constexpr std::string_view operation = "SSL_CTX_set_default_verify_paths";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_set_default_verify_paths(ctx()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // The certificate store this context verifies with; adding to it adds trust here (the
+  // store is shared, not copied). Calls SSL_CTX_get_cert_store.
+  [[nodiscard]] crypto::X509Store get_cert_store() const {
+    return crypto::X509Store(detail::up_ref(SSL_CTX_get_cert_store(ctx())));
+  }
+
+  // ---- The CA names a server sends when asking for a client certificate ----
+
+  // Replaces them with the subjects of the certificates in a PEM file. Calls
+  // SSL_load_client_CA_file and SSL_CTX_set_client_CA_list; an unreadable file or one
+  // without certificates is errc::ssl.
+  [[nodiscard]] result<void> load_client_ca(std::string_view cafile) {
+    constexpr std::string_view operation = "SSL_load_client_CA_file";
+    if (used()) return refuse(operation);
+    auto c_path = detail::c_string(operation, "cafile", cafile);
+    if (!c_path) return unexpected(std::move(c_path).error());
+    auto names = detail::adopt(SSL_load_client_CA_file(c_path->c_str()));
+    if (!names) return detail::fail(errc::ssl, operation, "no CA certificates could be read from " + *c_path);
+    SSL_CTX_set_client_CA_list(ctx(), names.release());
+    return {};
+  }
+
+  // Replaces them with `authorities` (copied). Calls SSL_CTX_set_client_CA_list.
+  [[nodiscard]] result<void> set_client_ca_list(std::span<const crypto::X509Name> authorities) {
+    constexpr std::string_view operation = "SSL_CTX_set_client_CA_list";
+    if (used()) return refuse(operation);
+    auto names = detail::adopt(sk_X509_NAME_new_null());
+    if (!names) throw std::bad_alloc();
+    for (const crypto::X509Name& authority : authorities) {
+      auto copy = detail::adopt(X509_NAME_dup(authority.native_handle()));
+      if (!copy) return detail::fail(errc::ssl, operation, "cannot copy a CA name");
+      if (sk_X509_NAME_push(names.get(), copy.get()) <= 0) throw std::bad_alloc();
+      (void)copy.release();
+    }
+    SSL_CTX_set_client_CA_list(ctx(), names.release());
+    return {};
+  }
+
+  // Adds the subject of `authority` to them. Calls SSL_CTX_add_client_CA; errc::ssl on failure.
+  [[nodiscard]] result<void> add_client_ca(const crypto::X509& authority) {
+    constexpr std::string_view operation = "SSL_CTX_add_client_CA";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_add_client_CA(ctx(), authority.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // ---- Protocol settings ----
+
+  // Sets the TLS 1.2-and-below cipher list (OpenSSL's cipher string, see ciphers(1);
+  // "@SECLEVEL=n" sets the security level). Calls SSL_CTX_set_cipher_list; a string that
+  // matches no cipher is errc::ssl and leaves the list as it was. TLS 1.3's suites are
+  // not affected (OpenSSL sets them apart).
+  [[nodiscard]] result<void> set_cipher_list(std::string_view ciphers) {
+    constexpr std::string_view operation = "SSL_CTX_set_cipher_list";
+    if (used()) return refuse(operation);
+    auto c_ciphers = detail::c_string(operation, "cipher list", ciphers);
+    if (!c_ciphers) return unexpected(std::move(c_ciphers).error());
+    const std::string previous = tls12_cipher_names();
+    if (SSL_CTX_set_cipher_list(ctx(), c_ciphers->c_str()) != 1) {
+      auto failure = detail::fail(errc::ssl, operation);
+      detail::error_queue_mark mark;  // OpenSSL may have replaced the list: put it back
+      if (!previous.empty()) (void)SSL_CTX_set_cipher_list(ctx(), previous.c_str());
+      return failure;
+    }
+    return {};
+  }
+
+  // Adds SSL options (OP_*); options set before stay set. Returns the options now in
+  // force. Calls SSL_CTX_set_options.
+  [[nodiscard]] result<options> set_options(options added) {
+    if (used()) return refuse("SSL_CTX_set_options");
+    return static_cast<options>(SSL_CTX_set_options(ctx(), static_cast<std::uint64_t>(added)));
+  }
+  // Beyond the manual: the options in force. Calls SSL_CTX_get_options.
+  [[nodiscard]] options get_options() const noexcept { return static_cast<options>(SSL_CTX_get_options(ctx())); }
+
+  // The context within which a server's sessions may be resumed (binary, at most 32
+  // bytes: longer is errc::ssl, as OpenSSL reports it). Calls SSL_CTX_set_session_id_context.
+  [[nodiscard]] result<void> set_session_id(std::string_view name) {
+    constexpr std::string_view operation = "SSL_CTX_set_session_id_context";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_set_session_id_context(ctx(), reinterpret_cast<const unsigned char*>(name.data()),
+                                       static_cast<unsigned int>(std::min<std::size_t>(name.size(), UINT_MAX))) != 1) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return {};
+  }
+
+  // Loads ephemeral Diffie-Hellman parameters (PEM "DH PARAMETERS") from a file. Calls
+  // PEM_read_bio_Parameters_ex and SSL_CTX_set0_tmp_dh_pkey (no deprecated DH API); an
+  // unreadable file is errc::ssl, a file holding other parameters errc::invalid_argument.
+  [[nodiscard]] result<void> load_tmp_dh(std::string_view dhfile) {
+    constexpr std::string_view operation = "ssl::Context::load_tmp_dh";
+    if (used()) return refuse(operation);
+    auto c_path = detail::c_string(operation, "dhfile", dhfile);
+    if (!c_path) return unexpected(std::move(c_path).error());
+    auto bio = detail::adopt(BIO_new_file(c_path->c_str(), "r"));
+    if (!bio) return detail::fail(errc::ssl, "BIO_new_file", "cannot open " + *c_path);
+    auto parameters = detail::adopt(PEM_read_bio_Parameters_ex(bio.get(), nullptr, nullptr, nullptr));
+    if (!parameters) return detail::fail(errc::ssl, "PEM_read_bio_Parameters_ex", "no parameters in " + *c_path);
+    if (EVP_PKEY_is_a(parameters.get(), "DH") != 1 && EVP_PKEY_is_a(parameters.get(), "DHX") != 1) {
+      return detail::fail(errc::invalid_argument, operation, *c_path + " holds no Diffie-Hellman parameters");
+    }
+    if (SSL_CTX_set0_tmp_dh_pkey(ctx(), parameters.get()) != 1) {
+      return detail::fail(errc::ssl, "SSL_CTX_set0_tmp_dh_pkey");
+    }
+    (void)parameters.release();  // the context owns them now
+    return {};
+  }
+
+  // Session timeout in seconds (default 300). Calls SSL_CTX_get_timeout.
+  [[nodiscard]] long get_timeout() const noexcept { return SSL_CTX_get_timeout(ctx()); }
+  // Sets it; returns the previous timeout, as modern pyOpenSSL does. Calls SSL_CTX_set_timeout.
+  [[nodiscard]] result<long> set_timeout(long seconds) {
+    if (used()) return refuse("SSL_CTX_set_timeout");
+    return SSL_CTX_set_timeout(ctx(), seconds);
+  }
+
+  // Beyond the manual (modern pyOpenSSL): the lowest and highest protocol versions, as
+  // OpenSSL's TLS1_2_VERSION, TLS1_3_VERSION, ... (0: no limit). Calls
+  // SSL_CTX_set_min_proto_version / SSL_CTX_set_max_proto_version; errc::ssl for a
+  // version OpenSSL does not know.
+  [[nodiscard]] result<void> set_min_proto_version(int version) {
+    constexpr std::string_view operation = "SSL_CTX_set_min_proto_version";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_set_min_proto_version(ctx(), version) != 1) {
+      return detail::fail(errc::ssl, operation, "not a protocol version this OpenSSL knows");
+    }
+    return {};
+  }
+  [[nodiscard]] result<void> set_max_proto_version(int version) {
+    constexpr std::string_view operation = "SSL_CTX_set_max_proto_version";
+    if (used()) return refuse(operation);
+    if (SSL_CTX_set_max_proto_version(ctx(), version) != 1) {
+      return detail::fail(errc::ssl, operation, "not a protocol version this OpenSSL knows");
+    }
+    return {};
+  }
+
+  // ---- Callbacks and application data ----
+
+  // Sets the callback called as handshakes progress: `void callback(Connection&, int where,
+  // int ret)`, with where a combination of CB_* (OpenSSL's SSL_CB_*). An exception thrown
+  // by it comes out of the Connection call that was running (whose own outcome is then
+  // lost). Any callable. Calls SSL_CTX_set_info_callback.
+  template <class F>
+    requires std::is_invocable_v<F&, Connection&, int, int>
+  [[nodiscard]] result<void> set_info_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_info_callback");
+    state_->info = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_info_callback(ctx(), detail::info_trampoline);
+    return {};
+  }
+
+  // Beyond the manual (modern pyOpenSSL): a server's callback, called when a client's
+  // hello names a server (SNI): `void callback(Connection&)`; read the name with
+  // Connection::get_servername and switch certificates with Connection::set_context. An
+  // exception fails the handshake and comes out of the Connection call that was running.
+  // Calls SSL_CTX_set_tlsext_servername_callback.
+  template <class F>
+    requires std::is_invocable_v<F&, Connection&>
+  [[nodiscard]] result<void> set_tlsext_servername_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_tlsext_servername_callback");
+    state_->servername = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_tlsext_servername_callback(ctx(), detail::servername_trampoline);
+    return {};
+  }
+
+  // Any value, kept with the context (shared by the Connections made from it).
+  [[nodiscard]] std::any& get_app_data() noexcept { return state_->app_data; }
+  [[nodiscard]] const std::any& get_app_data() const noexcept { return state_->app_data; }
+  void set_app_data(std::any data) { state_->app_data = std::move(data); }
+
+  // The SSL_CTX, for calls pyossl does not wrap. Changing it once Connections exist is
+  // the caller's risk.
+  [[nodiscard]] SSL_CTX* native_handle() const noexcept { return ctx(); }
+
+ private:
+  friend class Connection;
+
+  explicit Context(std::shared_ptr<detail::context_state> state) noexcept : state_(std::move(state)) {}
+
+  [[nodiscard]] SSL_CTX* ctx() const noexcept { return state_->ctx.get(); }
+  [[nodiscard]] bool used() const noexcept { return state_->used.load(std::memory_order_acquire); }
+
+  [[nodiscard]] static unexpected<error> refuse(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Context has already been used to create a Connection and can no longer be "
+                        "changed: configure it before making connections");
+  }
+
+  // Runs one call that may ask for a passphrase, with this call's stash for what the
+  // callback throws; `call` returns OpenSSL's 1 for success.
+  template <class Call>
+  [[nodiscard]] result<void> with_passphrase(std::string_view operation, Call&& call) {
+    detail::passphrase_call passphrase{&state_->passwd, &state_->passwd_userdata, {}};
+    SSL_CTX_set_default_passwd_cb_userdata(ctx(), &passphrase);
+    const int outcome = std::forward<Call>(call)();
+    SSL_CTX_set_default_passwd_cb_userdata(ctx(), nullptr);
+    passphrase.stash.rethrow_pending();
+    if (outcome != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // The names in the current TLS 1.2-and-below cipher list, joined by ':'.
+  [[nodiscard]] std::string tls12_cipher_names() const {
+    std::string names;
+    STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(ctx());
+    for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+      const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(ciphers, i);
+      if (std::string_view(SSL_CIPHER_get_version(cipher)) == "TLSv1.3") continue;
+      if (!names.empty()) names += ':';
+      names += SSL_CIPHER_get_name(cipher);
+    }
+    return names;
+  }
+
+  std::shared_ptr<detail::context_state> state_;
+};
+
+}  // namespace pyossl::ssl
