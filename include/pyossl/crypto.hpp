@@ -8,4 +8,7 @@
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/key_io.hpp"
 #include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/crypto/x509_extension.hpp"
+#include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/netscape_spki.hpp"

@@ -21,16 +21,17 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "pyossl/detail/der.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
 namespace pyossl::detail {
 
-// The NID of the name attribute `attribute`: a long name ("commonName"), a short name
+// The NID of the object named `attribute`: a long name ("commonName"), a short name
 // ("CN") or a dotted OID ("2.5.4.3"), as OBJ_txt2nid reads them; NID_undef if OpenSSL
 // does not know it (or it holds a NUL byte).
-[[nodiscard]] inline int name_attribute_nid(std::string_view attribute) {
+[[nodiscard]] inline int object_nid(std::string_view attribute) {
   if (attribute.empty() || attribute.find('\0') != std::string_view::npos) return NID_undef;
   const error_queue_mark mark;  // OBJ_txt2nid queues an error for text that is no OID
   return OBJ_txt2nid(std::string(attribute).c_str());
@@ -96,7 +97,7 @@ class X509Name {
   // attribute. With several entries of that attribute, the first. Unlike pyOpenSSL, an
   // attribute name OpenSSL does not know is not an error: it is absent (std::nullopt).
   [[nodiscard]] std::optional<std::string> get(std::string_view attribute) const {
-    const int nid = detail::name_attribute_nid(attribute);
+    const int nid = detail::object_nid(attribute);
     if (nid == NID_undef || !name_) return std::nullopt;
     const int index = X509_NAME_get_index_by_NID(name_.get(), nid, -1);
     if (index < 0) return std::nullopt;
@@ -113,7 +114,7 @@ class X509Name {
   // errc::crypto. On failure the name is unchanged.
   [[nodiscard]] result<void> set(std::string_view attribute, std::string_view value) & {
     constexpr std::string_view operation = "X509Name::set";
-    const int nid = detail::name_attribute_nid(attribute);
+    const int nid = detail::object_nid(attribute);
     if (nid == NID_undef) {
       return detail::fail(errc::invalid_argument, operation, "no such attribute: " + printable(attribute));
     }
@@ -165,13 +166,7 @@ class X509Name {
   // The name's DER encoding. Calls i2d_X509_NAME; fails with errc::crypto if it cannot
   // be encoded.
   [[nodiscard]] result<std::string> der() const {
-    constexpr std::string_view operation = "i2d_X509_NAME";
-    const int length = name_ ? i2d_X509_NAME(name_.get(), nullptr) : -1;
-    if (length < 0) return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot encode the name" : "");
-    std::string encoded(static_cast<std::size_t>(length), '\0');
-    auto* out = reinterpret_cast<unsigned char*>(encoded.data());
-    if (i2d_X509_NAME(name_.get(), &out) != length) return detail::fail(errc::crypto, operation);
-    return encoded;
+    return detail::encode_der("i2d_X509_NAME", name_.get(), i2d_X509_NAME, "cannot encode the name");
   }
 
   // Equality and ordering as OpenSSL matches names (X509_NAME_cmp, which compares the

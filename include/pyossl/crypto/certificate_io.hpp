@@ -1,0 +1,87 @@
+// pyossl::crypto's certificate functions of manual section 3.1: load_certificate and
+// dump_certificate (PEM or DER).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/key_io.hpp"
+#include "pyossl/crypto/passphrase.hpp"
+#include "pyossl/crypto/x509.hpp"
+#include "pyossl/detail/der.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/memory_bio.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
+
+namespace pyossl::detail {
+
+// Reads one object of a PEM or DER buffer for a load_* function: `read_pem` (a
+// PEM_read_bio_* function) or `read_der` (a d2i_* function), which must use all of a DER
+// buffer. PEM never prompts for a passphrase (certificates and requests are not
+// encrypted): the passphrase callback has none to give.
+template <class T>
+[[nodiscard]] result<handle<T>> load_object(std::string_view operation, crypto::filetype type, std::string_view buffer,
+                                            T* (*read_pem)(BIO*, T**, pem_password_cb*, void*),
+                                            T* (*read_der)(T**, const unsigned char**, long), std::string_view what) {
+  if (auto valid = check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (buffer.empty()) return fail(errc::crypto, operation, "the buffer is empty");
+  if (type == crypto::filetype::pem) {
+    auto in = input_bio(operation, buffer);
+    if (!in) return unexpected(std::move(in).error());
+    const crypto::passphrase none;
+    passphrase_request request(none, false);
+    handle<T> object(read_pem(in->get(), nullptr, passphrase_callback, &request));
+    if (!object) return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "no PEM " + std::string(what) + " found" : "");
+    return object;
+  }
+  const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
+  const auto* const end = data + buffer.size();
+  handle<T> object(read_der(nullptr, &data, static_cast<long>(buffer.size())));
+  if (!object) return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "not a DER " + std::string(what) : "");
+  if (data != end) return fail(errc::crypto, operation, "trailing bytes after the DER " + std::string(what));
+  return object;
+}
+
+// Writes `object` as PEM (`write_pem`, a PEM_write_bio_* function) or DER (`i2d`).
+template <class T>
+[[nodiscard]] result<std::string> dump_object(std::string_view operation, crypto::filetype type, const T* object,
+                                              int (*write_pem)(BIO*, const T*), int (*i2d)(const T*, unsigned char**),
+                                              std::string_view reason) {
+  if (auto valid = check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (object == nullptr) return fail(errc::invalid_argument, operation, "the object was moved from");
+  if (type == crypto::filetype::asn1) return encode_der(operation, object, i2d, reason);
+  const handle<BIO> out = output_bio();
+  if (write_pem(out.get(), object) != 1) return fail(errc::crypto, operation, reason);
+  return bio_contents(out.get());
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+// Reads a certificate from `buffer`: PEM ("BEGIN CERTIFICATE"; the first one, if the
+// buffer holds several, and any text around it is skipped) for FILETYPE_PEM, DER for
+// FILETYPE_ASN1 (the whole buffer). Calls PEM_read_bio_X509 / d2i_X509. An empty,
+// truncated or garbled buffer, PEM of another kind (a key, a request), trailing bytes
+// after DER: errc::crypto; a bad `type`: errc::invalid_argument.
+[[nodiscard]] inline result<X509> load_certificate(filetype type, std::string_view buffer) {
+  auto cert = detail::load_object<::X509>("load_certificate", type, buffer, PEM_read_bio_X509, d2i_X509, "certificate");
+  if (!cert) return unexpected(std::move(cert).error());
+  return X509(std::move(*cert));
+}
+
+// Writes `cert` as PEM ("BEGIN CERTIFICATE") or DER. Calls PEM_write_bio_X509 / i2d_X509.
+// A certificate that was never signed cannot be encoded: errc::crypto; a bad `type`:
+// errc::invalid_argument.
+[[nodiscard]] inline result<std::string> dump_certificate(filetype type, const X509& cert) {
+  return detail::dump_object<::X509>("dump_certificate", type, cert.native_handle(), PEM_write_bio_X509, i2d_X509,
+                                     "cannot encode the certificate (it must be signed first)");
+}
+
+}  // namespace pyossl::crypto

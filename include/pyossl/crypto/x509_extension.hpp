@@ -1,0 +1,141 @@
+// pyossl::crypto::X509Extension — pyOpenSSL's crypto.X509Extension (manual 3.1.8): one
+// X.509 v3 extension, made from OpenSSL's config syntax ("basicConstraints", "CA:TRUE")
+// and added to certificates (X509::add_extensions) and requests (X509Req::add_extensions).
+#pragma once
+
+#include <new>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <openssl/bio.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/memory_bio.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
+
+namespace pyossl::crypto {
+class X509;
+}  // namespace pyossl::crypto
+
+namespace pyossl::detail {
+// The certificate inside `certificate`, or nullptr; defined in crypto/x509.hpp (which
+// this header includes at its end) once X509 is complete.
+[[nodiscard]] inline ::X509* certificate_of(const crypto::X509* certificate) noexcept;
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+class X509Extension {
+ public:
+  // Adopts an extension the caller owns.
+  explicit X509Extension(detail::handle<X509_EXTENSION> extension) noexcept : extension_(std::move(extension)) {}
+
+  // Copies are independent extensions (X509_EXTENSION_dup).
+  X509Extension(const X509Extension& other) : extension_(duplicate(other.extension_.get())) {}
+  X509Extension& operator=(const X509Extension& other) {
+    if (this != &other) extension_ = duplicate(other.extension_.get());
+    return *this;
+  }
+  // A moved-from X509Extension holds nothing: adding it fails with errc::invalid_argument.
+  X509Extension(X509Extension&&) noexcept = default;
+  X509Extension& operator=(X509Extension&&) noexcept = default;
+  ~X509Extension() = default;
+
+  // The manual's X509Extension(typename, critical, value[, subject][, issuer]): the
+  // extension `type_name` (a short name such as "basicConstraints", "keyUsage",
+  // "subjectAltName", "subjectKeyIdentifier"; a long name or dotted OID also works) with
+  // `value` in OpenSSL's x509v3_config syntax ("CA:TRUE, pathlen:0", "DNS:a.example,
+  // IP:10.0.0.1", "hash", "keyid:always", "DER:01:02" for any OID), marked critical if
+  // `critical`. `subject` and `issuer` are the certificates that "hash" (subject key
+  // identifier) and "keyid"/"issuer" (authority key identifier) read their keys and names
+  // from. Calls X509V3_EXT_nconf_nid (X509V3_EXT_nconf for an OID OpenSSL has no name
+  // for) with an X509V3_CTX from X509V3_set_ctx; no config database, so "@section"
+  // references fail. An unknown extension, a malformed value, or a value that needs a
+  // subject or issuer not given: errc::crypto; a NUL byte in either string:
+  // errc::invalid_argument.
+  [[nodiscard]] static result<X509Extension> create(std::string_view type_name, bool critical, std::string_view value,
+                                                    const X509* subject = nullptr, const X509* issuer = nullptr) {
+    constexpr std::string_view operation = "X509V3_EXT_nconf";
+    auto name = detail::c_string(operation, "extension type name", type_name);
+    if (!name) return unexpected(std::move(name).error());
+    auto text = detail::c_string(operation, "extension value", value);
+    if (!text) return unexpected(std::move(text).error());
+    if (name->empty()) return detail::fail(errc::invalid_argument, operation, "the extension type name is empty");
+    if (critical) *text = "critical," + *text;
+
+    X509V3_CTX context{};
+    X509V3_set_ctx(&context, detail::certificate_of(issuer), detail::certificate_of(subject), nullptr, nullptr, 0);
+    X509V3_set_ctx_nodb(&context);
+    const int nid = detail::object_nid(*name);
+    detail::handle<X509_EXTENSION> extension(
+        nid != NID_undef ? X509V3_EXT_nconf_nid(nullptr, &context, nid, text->c_str())
+                         : X509V3_EXT_nconf(nullptr, &context, name->c_str(), text->c_str()));
+    if (!extension) {
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "cannot make a " + *name + " extension of that value" : "");
+    }
+    return X509Extension(std::move(extension));
+  }
+
+  // Whether the extension is marked critical. Calls X509_EXTENSION_get_critical.
+  [[nodiscard]] bool get_critical() const noexcept {
+    return extension_ && X509_EXTENSION_get_critical(extension_.get()) == 1;
+  }
+
+  // The extension's short type name ("basicConstraints", "subjectAltName"). pyOpenSSL
+  // returns "UNDEF" for an extension OpenSSL has no name for; pyossl returns its dotted
+  // OID. Calls OBJ_nid2sn (OBJ_obj2txt).
+  [[nodiscard]] std::string get_short_name() const {
+    if (!extension_) return {};
+    return detail::object_short_name(X509_EXTENSION_get_object(extension_.get()));
+  }
+
+  // Beyond the manual (modern pyOpenSSL's get_data): the extension's value as DER, the
+  // contents of its extnValue OCTET STRING. Calls X509_EXTENSION_get_data.
+  [[nodiscard]] std::string get_data() const {
+    const ASN1_OCTET_STRING* data = extension_ ? X509_EXTENSION_get_data(extension_.get()) : nullptr;
+    if (data == nullptr || ASN1_STRING_length(data) <= 0) return {};
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                       static_cast<std::size_t>(ASN1_STRING_length(data)));
+  }
+
+  // Beyond the manual (modern pyOpenSSL's str(extension)): the value as `openssl x509
+  // -text` shows it ("CA:TRUE", "DNS:a.example, IP Address:10.0.0.1"). An extension
+  // OpenSSL cannot decode is shown as a hex dump. Calls X509V3_EXT_print; errc::crypto if
+  // it fails, errc::invalid_argument for a moved-from extension.
+  [[nodiscard]] result<std::string> to_string() const {
+    constexpr std::string_view operation = "X509V3_EXT_print";
+    if (!extension_) return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
+    const detail::handle<BIO> out = detail::output_bio();
+    if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) != 1) {
+      return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");
+    }
+    return detail::bio_contents(out.get());
+  }
+
+  // The OpenSSL object, still owned by this X509Extension.
+  [[nodiscard]] X509_EXTENSION* native_handle() const noexcept { return extension_.get(); }
+
+ private:
+  [[nodiscard]] static detail::handle<X509_EXTENSION> duplicate(X509_EXTENSION* extension) {
+    if (extension == nullptr) return {};
+    auto copy = detail::adopt(X509_EXTENSION_dup(extension));
+    if (!copy) throw std::bad_alloc();
+    return copy;
+  }
+
+  detail::handle<X509_EXTENSION> extension_;
+};
+
+}  // namespace pyossl::crypto
+
+// X509Extension::create takes X509 pointers, and X509 returns and takes X509Extensions:
+// each header includes the other, so either may be included alone.
+#include "pyossl/crypto/x509.hpp"
