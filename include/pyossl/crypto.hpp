@@ -11,4 +11,5 @@
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
+#include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/netscape_spki.hpp"
