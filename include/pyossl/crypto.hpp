@@ -10,6 +10,7 @@
 #include "pyossl/crypto/x509_name.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/x509_req.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/netscape_spki.hpp"

@@ -1,5 +1,6 @@
-// pyossl::crypto's certificate functions of manual section 3.1: load_certificate and
-// dump_certificate (PEM or DER).
+// pyossl::crypto's certificate and request functions of manual section 3.1:
+// load_certificate, dump_certificate, load_certificate_request, dump_certificate_request
+// (PEM or DER).
 #pragma once
 
 #include <string>
@@ -13,6 +14,7 @@
 #include "pyossl/crypto/key_io.hpp"
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/x509_req.hpp"
 #include "pyossl/detail/der.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/memory_bio.hpp"
@@ -82,6 +84,28 @@ namespace pyossl::crypto {
 [[nodiscard]] inline result<std::string> dump_certificate(filetype type, const X509& cert) {
   return detail::dump_object<::X509>("dump_certificate", type, cert.native_handle(), PEM_write_bio_X509, i2d_X509,
                                      "cannot encode the certificate (it must be signed first)");
+}
+
+// Reads a certificate signing request from `buffer`: PEM ("BEGIN CERTIFICATE REQUEST" or
+// "BEGIN NEW CERTIFICATE REQUEST"; the first one) for FILETYPE_PEM, DER for FILETYPE_ASN1
+// (the whole buffer). Calls PEM_read_bio_X509_REQ / d2i_X509_REQ. The signature is not
+// checked (X509Req::verify does that). An empty, truncated or garbled buffer, PEM of
+// another kind, trailing bytes after DER: errc::crypto; a bad `type`:
+// errc::invalid_argument.
+[[nodiscard]] inline result<X509Req> load_certificate_request(filetype type, std::string_view buffer) {
+  auto request = detail::load_object<X509_REQ>("load_certificate_request", type, buffer, PEM_read_bio_X509_REQ,
+                                               d2i_X509_REQ, "certificate request");
+  if (!request) return unexpected(std::move(request).error());
+  return X509Req(std::move(*request));
+}
+
+// Writes `request` as PEM ("BEGIN CERTIFICATE REQUEST") or DER. Calls
+// PEM_write_bio_X509_REQ / i2d_X509_REQ. A request that was never signed cannot be
+// encoded: errc::crypto; a bad `type`: errc::invalid_argument.
+[[nodiscard]] inline result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
+  return detail::dump_object<X509_REQ>("dump_certificate_request", type, request.native_handle(),
+                                       PEM_write_bio_X509_REQ, i2d_X509_REQ,
+                                       "cannot encode the request (it must be signed first)");
 }
 
 }  // namespace pyossl::crypto
