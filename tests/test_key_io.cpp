@@ -71,6 +71,27 @@ const certificate_files& certificate() {
 
 }  // namespace
 
+TEST_CASE("A passphrase holds nothing, a string, or a callable asked each time") {
+  const passphrase none;
+  CHECK(none.empty());
+  CHECK(none.get(false).empty());
+
+  const passphrase text(std::string("a\0b", 3));
+  CHECK_FALSE(text.empty());
+  CHECK(text.get(true) == std::string("a\0b", 3));
+
+  int calls = 0;
+  const passphrase callable([&calls](bool writing) {
+    ++calls;
+    return writing ? "for writing" : "for reading";
+  });
+  CHECK_FALSE(callable.empty());
+  CHECK(calls == 0);
+  CHECK(callable.get(true) == "for writing");
+  CHECK(callable.get(false) == "for reading");
+  CHECK(calls == 2);
+}
+
 TEST_CASE("dump_privatekey then load_privatekey gives back the same key") {
   const key_case c = GENERATE(from_range(key_cases()));
   const filetype type = GENERATE(FILETYPE_PEM, FILETYPE_ASN1);
@@ -158,6 +179,10 @@ TEST_CASE("load_privatekey of an encrypted key with a wrong or missing passphras
   // An empty passphrase, from a string or a callable that returns nothing.
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, ""), errc::crypto);
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string(); }), errc::crypto);
+  // A null C string is no passphrase at all.
+  const char* no_text = nullptr;
+  CHECK(passphrase(no_text).empty());
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, no_text), errc::crypto);
 }
 
 TEST_CASE("A passphrase longer than OpenSSL's buffer fails with invalid_argument, never truncated") {

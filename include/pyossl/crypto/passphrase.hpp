@@ -34,7 +34,10 @@ class passphrase {
   passphrase() noexcept = default;
   passphrase(std::string_view text) : source_(std::in_place_index<1>, text) {}        // NOLINT: implicit by design
   passphrase(const std::string& text) : source_(std::in_place_index<1>, text) {}      // NOLINT
-  passphrase(const char* text) : source_(std::in_place_index<1>, std::string_view(text)) {}  // NOLINT
+  // A null pointer is no passphrase, as the default.
+  passphrase(const char* text) {  // NOLINT
+    if (text != nullptr) source_.emplace<1>(text);
+  }
 
   // Any callable `std::string(bool writing)` (a lambda may return a const char* too). An
   // exception it throws comes out of the load_privatekey / dump_privatekey call.
