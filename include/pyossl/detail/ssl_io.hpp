@@ -46,6 +46,23 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
   e.set_verification(verify_failure{code, X509_verify_cert_error_string(code), 0, subject_line(peer.get())});
 }
 
+// OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
+// security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
+inline void add_legacy_version_hint(error& e, SSL* ssl) {
+  const long max_version = SSL_get_max_proto_version(ssl);
+  const bool legacy = (max_version != 0 && max_version < TLS1_2_VERSION) || SSL_version(ssl) < TLS1_2_VERSION;
+  if (!legacy || e.queue().empty()) return;
+  if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE) &&
+      !queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM) &&
+      !queue_has(e.queue(), ERR_LIB_SSL, SSL_R_UNSUPPORTED_PROTOCOL)) {
+    return;
+  }
+  e = error(errc::ssl, e.operation(), e.queue(),
+            e.queue().front().reason +
+                " (OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0: "
+                "set_cipher_list(\"DEFAULT:@SECLEVEL=0\") on both ends)");
+}
+
 // The error for an SSL call (SSL_read_ex, SSL_do_handshake, ...) that returned `ret`,
 // with `saved_errno` read right after it. The caller cleared the queue before the call.
 //   SSL_ERROR_ZERO_RETURN -> zero_return, WANT_READ -> want_read, WANT_WRITE -> want_write,
@@ -77,11 +94,7 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
         eof.set_syscall(-1, "Unexpected EOF");
         return unexpected<error>(std::move(eof));
       }
-      if (queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE)) {
-        e = error(errc::ssl, std::string(operation), e.queue(),
-                  "no protocols available: no TLS version is enabled at this security level "
-                  "(OpenSSL 3 allows TLS 1.0 and 1.1 only with set_cipher_list(\"DEFAULT:@SECLEVEL=0\"))");
-      }
+      add_legacy_version_hint(e, ssl);
       attach_verification(e, ssl, link);
       return unexpected<error>(std::move(e));
     }
