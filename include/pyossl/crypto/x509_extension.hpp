@@ -114,7 +114,7 @@ class X509Extension {
     constexpr std::string_view operation = "X509V3_EXT_print";
     if (!extension_) return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
     const detail::handle<BIO> out = detail::output_bio();
-    if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) != 1) {
+    if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) <= 0) {
       return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");
     }
     return detail::bio_contents(out.get());
