@@ -14,4 +14,5 @@
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/pkcs7.hpp"
+#include "pyossl/crypto/pkcs12.hpp"
 #include "pyossl/crypto/netscape_spki.hpp"

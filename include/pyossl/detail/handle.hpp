@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
+#include <openssl/provider.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -52,6 +53,8 @@ PYOSSL_DETAIL_NATIVE(OSSL_DECODER_CTX, OSSL_DECODER_CTX_free);
 PYOSSL_DETAIL_NATIVE(OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free);
 // An OSSL_PARAM array OpenSSL allocated (EVP_PKEY_todata).
 PYOSSL_DETAIL_NATIVE(OSSL_PARAM, OSSL_PARAM_free);
+// A provider loaded with OSSL_PROVIDER_load: "freeing" unloads it.
+PYOSSL_DETAIL_NATIVE(OSSL_PROVIDER, OSSL_PROVIDER_unload);
 PYOSSL_DETAIL_NATIVE(NETSCAPE_SPKI, NETSCAPE_SPKI_free);
 PYOSSL_DETAIL_NATIVE(PKCS12, PKCS12_free);
 PYOSSL_DETAIL_NATIVE(PKCS7, PKCS7_free);

@@ -1,0 +1,356 @@
+// pyossl::crypto::PKCS12 — pyOpenSSL's crypto.PKCS12 (manual 3.1.7) and load_pkcs12: a
+// PKCS#12 (".p12", ".pfx") key store holding a private key, its certificate, CA
+// certificates and a friendly name, as browsers, Windows and Java keystores export them.
+//
+// Files written with OpenSSL 3's defaults (AES-256-CBC, PBKDF2, SHA-256 MAC) load
+// directly. Legacy ones (RC2-40 / 3DES, from older tools or `openssl pkcs12 -legacy`)
+// need algorithms OpenSSL 3 keeps in its legacy provider: load_pkcs12 loads that provider
+// into the default library context the first time such a file fails to decrypt, and
+// keeps it (with the default provider) for the rest of the process.
+#pragma once
+
+#include <climits>
+#include <cstddef>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include "pyossl/crypto/pkey.hpp"
+#include "pyossl/crypto/x509.hpp"
+#include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
+
+namespace pyossl::detail {
+
+// True if `text` is UTF-8 that OpenSSL will turn into a PKCS#12 friendlyName (a
+// BMPString, PKCS12_add_friendlyname_utf8) and back unchanged: decoded with UTF8_getc as
+// OpenSSL does, no invalid or overlong sequence, no surrogate, no NUL, and nothing outside
+// the Basic Multilingual Plane (above U+FFFF), which a BMPString cannot hold.
+[[nodiscard]] inline bool is_pkcs12_text(std::string_view text) noexcept {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    unsigned long code_point = 0;
+    const std::size_t left = text.size() - at;
+    const int length = UTF8_getc(bytes + at, left > INT_MAX ? INT_MAX : static_cast<int>(left), &code_point);
+    if (length <= 0 || code_point == 0 || code_point > 0xFFFF) return false;
+    at += static_cast<std::size_t>(length);
+  }
+  return true;
+}
+
+// Whether a failure was OpenSSL 3 lacking an algorithm (ERR_R_UNSUPPORTED from a fetch,
+// EVP_R_UNSUPPORTED_ALGORITHM) rather than bad input or a wrong passphrase.
+[[nodiscard]] inline bool is_unsupported_algorithm(const std::vector<error_queue_entry>& queue) noexcept {
+  for (const error_queue_entry& entry : queue) {
+    const int reason = ERR_GET_REASON(entry.code);
+    if (reason == ERR_GET_REASON(ERR_R_UNSUPPORTED)) return true;
+    if (ERR_GET_LIB(entry.code) == ERR_LIB_EVP && reason == EVP_R_UNSUPPORTED_ALGORITHM) return true;
+  }
+  return false;
+}
+
+// Loads OpenSSL's legacy provider (RC2, RC4, DES, MD4...) into the default library
+// context, with the default provider beside it so both stay available. Tried once per
+// process; true if the legacy provider is available. Whatever a failed attempt queues is
+// discarded here: the caller reports the failure in its own terms.
+// The providers stay loaded until this static's destructor unloads them at exit, which
+// runs before OPENSSL_cleanup (registered earlier, when OpenSSL initialised): left to
+// OPENSSL_cleanup, OpenSSL 3.0 would leak the legacy provider's child library context.
+[[nodiscard]] inline bool load_legacy_provider() {
+  struct providers {
+    handle<OSSL_PROVIDER> default_provider;
+    handle<OSSL_PROVIDER> legacy;
+  };
+  static const providers loaded = [] {
+    const error_queue_mark discard_load_errors;
+    providers loading;
+    loading.default_provider = adopt(OSSL_PROVIDER_load(nullptr, "default"));
+    if (loading.default_provider) loading.legacy = adopt(OSSL_PROVIDER_load(nullptr, "legacy"));
+    return loading;
+  }();
+  return loaded.legacy != nullptr;
+}
+
+// What PKCS12_parse found, each part owned.
+struct pkcs12_contents {
+  handle<EVP_PKEY> key;
+  handle<::X509> certificate;
+  handle<STACK_OF(X509)> ca_certificates;
+};
+
+// One PKCS12_parse attempt; nullopt on failure, with OpenSSL's queue holding why.
+[[nodiscard]] inline std::optional<pkcs12_contents> parse_pkcs12(::PKCS12* p12, const char* passphrase) {
+  EVP_PKEY* key = nullptr;
+  ::X509* certificate = nullptr;
+  STACK_OF(X509)* ca_certificates = nullptr;
+  const int parsed = PKCS12_parse(p12, passphrase, &key, &certificate, &ca_certificates);
+  // Own whatever came back, even on failure, so nothing a failed parse left behind leaks.
+  pkcs12_contents contents{adopt(key), adopt(certificate), adopt(ca_certificates)};
+  if (parsed != 1) return std::nullopt;
+  return contents;
+}
+
+// A PKCS#12 passphrase as the C string OpenSSL takes, nullopt for none (a NULL pointer);
+// errc::invalid_argument if it holds a NUL byte.
+[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(std::string_view operation,
+                                                                          std::optional<std::string_view> passphrase) {
+  if (!passphrase) return std::optional<std::string>();
+  auto checked = c_string(operation, "passphrase", *passphrase);
+  if (!checked) return unexpected(std::move(checked).error());
+  return std::optional<std::string>(std::move(*checked));
+}
+
+// PKCS12_parse, and if it failed for lack of an algorithm, PKCS12_parse again once the
+// legacy provider is loaded. A wrong passphrase or bad MAC: errc::crypto; an algorithm
+// still missing: errc::unsupported, saying that the legacy provider is not installed
+// when it is not.
+[[nodiscard]] inline result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12, const char* passphrase) {
+  constexpr std::string_view operation = "PKCS12_parse";
+  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
+  std::vector<error_queue_entry> queue = drain_error_queue();
+  if (!is_unsupported_algorithm(queue)) return unexpected(error(errc::crypto, std::string(operation), std::move(queue)));
+  if (!load_legacy_provider()) {
+    return unexpected(error(errc::unsupported, std::string(operation), std::move(queue),
+                            "the file is encrypted with a legacy algorithm (RC2, 3DES...) that OpenSSL 3 "
+                            "provides only in its legacy provider, which is not installed"));
+  }
+  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
+  queue = drain_error_queue();
+  const errc kind = is_unsupported_algorithm(queue) ? errc::unsupported : errc::crypto;
+  return unexpected(error(kind, std::string(operation), std::move(queue)));
+}
+
+// Takes the certificates out of `stack`, in order, leaving it empty. Here in detail
+// because sk_X509_shift casts to `X509*`, which inside pyossl::crypto names crypto::X509.
+[[nodiscard]] inline std::vector<handle<X509>> take_certificates(STACK_OF(X509) * stack) {
+  std::vector<handle<X509>> taken;
+  while (stack != nullptr && sk_X509_num(stack) > 0) taken.push_back(adopt(sk_X509_shift(stack)));
+  return taken;
+}
+
+// PKCS12_parse returns a certificate apart only when it matches the file's key; without
+// a key every certificate comes back as a CA certificate. export_ marks the certificate
+// of a key-less PKCS12 with a localKeyID (which PKCS12_parse keeps as X509_keyid_get0):
+// takes out of `stack` the one certificate so marked, or returns none if not exactly one is.
+[[nodiscard]] inline handle<X509> take_marked_certificate(STACK_OF(X509) * stack) {
+  int marked = -1;
+  const int count = stack != nullptr ? sk_X509_num(stack) : 0;
+  for (int i = 0; i < count; ++i) {
+    int length = 0;
+    if (X509_keyid_get0(sk_X509_value(stack, i), &length) == nullptr) continue;
+    if (marked != -1) return {};
+    marked = i;
+  }
+  return marked == -1 ? handle<X509>() : adopt(sk_X509_delete(stack, marked));
+}
+
+// A copy of `certificate` for PKCS12_create to write (X509_dup keeps no friendlyName or
+// localKeyID): the certificate of the PKCS12 gets a localKeyID of its own only when there
+// is no key (PKCS12_create writes the key's), see take_marked_certificate; a CA
+// certificate keeps the friendlyName it was loaded with.
+[[nodiscard]] inline handle<X509> certificate_for_export(X509* certificate, bool mark, bool keep_alias) {
+  auto copy = adopt(X509_dup(certificate));
+  if (!copy) throw std::bad_alloc();
+  if (mark) {
+    unsigned char key_id[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (X509_digest(certificate, EVP_sha1(), key_id, &length) != 1 ||
+        X509_keyid_set1(copy.get(), key_id, static_cast<int>(length)) != 1) {
+      throw std::bad_alloc();
+    }
+  }
+  int alias_length = 0;
+  const unsigned char* alias = keep_alias ? X509_alias_get0(certificate, &alias_length) : nullptr;
+  if (alias != nullptr && X509_alias_set1(copy.get(), alias, alias_length) != 1) throw std::bad_alloc();
+  return copy;
+}
+
+// The CA certificates as the stack PKCS12_create takes.
+[[nodiscard]] inline handle<STACK_OF(X509)> ca_stack_for_export(const std::vector<X509*>& certificates) {
+  handle<STACK_OF(X509)> stack(sk_X509_new_null());
+  if (!stack) throw std::bad_alloc();
+  for (X509* certificate : certificates) {
+    auto copy = certificate_for_export(certificate, false, true);
+    if (sk_X509_push(stack.get(), copy.get()) <= 0) throw std::bad_alloc();
+    (void)copy.release();  // the stack owns it now
+  }
+  return stack;
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+class PKCS12 {
+ public:
+  // An empty PKCS12: no key, no certificate, no CA certificates, no friendly name.
+  // Fill it with the setters and write it with export_.
+  PKCS12() = default;
+
+  // The certificate, or nullopt if there is none. A copy: changing it leaves this PKCS12
+  // unchanged (pyOpenSSL returned the object it held). After load_pkcs12 of a file with no
+  // key, see load_pkcs12 for which certificate this is.
+  [[nodiscard]] std::optional<X509> get_certificate() const { return certificate_; }
+
+  // The private key, or nullopt if there is none. Keys are immutable: the PKey shares it.
+  [[nodiscard]] std::optional<PKey> get_privatekey() const { return key_; }
+
+  // Copies of the CA certificates, in file order, or nullopt if there are none (never
+  // an empty vector), as pyOpenSSL returns None.
+  [[nodiscard]] std::optional<std::vector<X509>> get_ca_certificates() const { return ca_certificates_; }
+
+  // The friendly name (UTF-8), or nullopt. After load_pkcs12 it is the certificate's
+  // friendlyName attribute (X509_alias_get0), as in pyOpenSSL: a file without a
+  // certificate has none, even if its key bag names one.
+  [[nodiscard]] std::optional<std::string> get_friendlyname() const { return friendly_name_; }
+
+  // Replaces the certificate; std::nullopt removes it. Cannot fail: export_ checks
+  // that the key matches it.
+  void set_certificate(std::optional<X509> cert) { certificate_ = std::move(cert); }
+
+  // Replaces the private key; std::nullopt or an empty PKey removes it. export_ needs
+  // a key with its private half.
+  void set_privatekey(std::optional<PKey> pkey) {
+    if (pkey && pkey->empty()) pkey.reset();
+    key_ = std::move(pkey);
+  }
+
+  // Replaces the CA certificates (kept in this order); std::nullopt or an empty vector
+  // removes them, as None does in pyOpenSSL.
+  void set_ca_certificates(std::optional<std::vector<X509>> cacerts) {
+    if (cacerts && cacerts->empty()) cacerts.reset();
+    ca_certificates_ = std::move(cacerts);
+  }
+
+  // Replaces the friendly name; std::nullopt removes it. The name is kept byte for byte
+  // through export_ and load_pkcs12. PKCS#12 stores it as a BMPString, so it must be valid
+  // UTF-8 without NUL: anything else is errc::invalid_argument (pyOpenSSL would store a
+  // mangled Latin-1 reading of such bytes). Characters above U+FFFF (emoji...) do not fit
+  // a BMPString either and are refused the same way.
+  [[nodiscard]] result<void> set_friendlyname(std::optional<std::string_view> name) {
+    if (name && !detail::is_pkcs12_text(*name)) {
+      return detail::fail(errc::invalid_argument, "PKCS12::set_friendlyname",
+                          "the friendly name must be valid UTF-8 without NUL characters");
+    }
+    friendly_name_ = name ? std::optional<std::string>(std::in_place, *name) : std::nullopt;
+    return {};
+  }
+
+  // The manual's export: the PKCS#12 file as DER bytes. Calls PKCS12_create with OpenSSL
+  // 3's defaults (key and certificates encrypted with AES-256-CBC under PBKDF2, SHA-256
+  // MAC; pyOpenSSL 0.10 got RC2-40/3DES and a SHA-1 MAC from OpenSSL 0.9), then
+  // i2d_PKCS12. `passphrase` is a string, as in the manual (no callback); nullopt
+  // encrypts with no passphrase, which load_pkcs12 and `openssl pkcs12 -passin pass:`
+  // both accept. `iter` is the key-derivation iteration count, `maciter` the MAC's
+  // (0 picks OpenSSL 3's default for either, 2048).
+  // Without a key, the certificate's bag gets a localKeyID (its SHA-1 fingerprint, the ID
+  // PKCS12_create gives it when there is a key) so that load_pkcs12 can tell it from the
+  // CA certificates.
+  // Fails with errc::invalid_argument when there is nothing to export, for a public-only
+  // key, a negative count or a passphrase with a NUL; errc::crypto when the key does not
+  // match the certificate or OpenSSL cannot encode them.
+  [[nodiscard]] result<std::string> export_(std::optional<std::string_view> passphrase = std::nullopt, int iter = 2048,
+                                            int maciter = 1) const {
+    constexpr std::string_view operation = "PKCS12_create";
+    if (iter < 0 || maciter < 0) {
+      return detail::fail(errc::invalid_argument, operation, "iter and maciter must not be negative");
+    }
+    if (!certificate_ && !key_ && !ca_certificates_) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "nothing to export: set a certificate, a private key or CA certificates first");
+    }
+    if (key_ && !key_->has_private_key()) {
+      return detail::fail(errc::invalid_argument, operation, "the private key has only a public part");
+    }
+    auto pass = detail::pkcs12_passphrase(operation, passphrase);
+    if (!pass) return unexpected(std::move(pass).error());
+    const detail::handle<::X509> certificate =
+        certificate_ ? detail::certificate_for_export(certificate_->native_handle(), !key_, false) : nullptr;
+    const detail::handle<STACK_OF(X509)> ca_certificates = ca_stack();
+    detail::handle<::PKCS12> p12(PKCS12_create(*pass ? (*pass)->c_str() : nullptr,
+                                               friendly_name_ ? friendly_name_->c_str() : nullptr,
+                                               key_ ? key_->native_handle() : nullptr, certificate.get(),
+                                               ca_certificates.get(), 0, 0, iter, maciter, 0));
+    if (!p12) return detail::fail(errc::crypto, operation);
+    const int length = i2d_PKCS12(p12.get(), nullptr);
+    if (length <= 0) return detail::fail(errc::crypto, "i2d_PKCS12");
+    std::string der(static_cast<std::size_t>(length), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    if (i2d_PKCS12(p12.get(), &out) != length) return detail::fail(errc::crypto, "i2d_PKCS12");
+    return der;
+  }
+
+ private:
+  friend result<PKCS12> load_pkcs12(std::string_view buffer, std::optional<std::string_view> passphrase);
+
+  [[nodiscard]] detail::handle<STACK_OF(X509)> ca_stack() const {
+    if (!ca_certificates_) return nullptr;
+    std::vector<::X509*> natives;
+    natives.reserve(ca_certificates_->size());
+    for (const X509& certificate : *ca_certificates_) natives.push_back(certificate.native_handle());
+    return detail::ca_stack_for_export(natives);
+  }
+
+  std::optional<X509> certificate_;
+  std::optional<PKey> key_;
+  std::optional<std::vector<X509>> ca_certificates_;
+  std::optional<std::string> friendly_name_;
+};
+
+// Reads a PKCS#12 file (DER, as export_ and `openssl pkcs12 -export` write it) and
+// verifies its MAC. Calls d2i_PKCS12 and PKCS12_parse; a file that needs the legacy
+// provider makes it load once (see the top of this header) and is parsed again.
+// `passphrase` nullopt tries no passphrase and the empty one.
+// The certificate is the one that matches the key (PKCS12_parse); in a file without a key
+// it is the one certificate with a localKeyID, as export_ writes it, and every other
+// certificate is a CA certificate (pyOpenSSL put them all there). Garbage or truncated
+// input, a wrong passphrase or a bad MAC: errc::crypto; a legacy file where the legacy
+// provider is not installed: errc::unsupported, saying so; a passphrase with a NUL:
+// errc::invalid_argument.
+[[nodiscard]] inline result<PKCS12> load_pkcs12(std::string_view buffer,
+                                                std::optional<std::string_view> passphrase = std::nullopt) {
+  auto pass = detail::pkcs12_passphrase("load_pkcs12", passphrase);
+  if (!pass) return unexpected(std::move(pass).error());
+  if (buffer.size() > static_cast<std::size_t>(LONG_MAX)) {
+    return detail::fail(errc::invalid_argument, "d2i_PKCS12", "the buffer is larger than OpenSSL can read");
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(buffer.data());
+  detail::handle<::PKCS12> p12(d2i_PKCS12(nullptr, &in, static_cast<long>(buffer.size())));
+  if (!p12) return detail::fail(errc::crypto, "d2i_PKCS12", "not a PKCS#12 file, or a truncated one");
+  auto contents = detail::parse_pkcs12_any_algorithm(p12.get(), *pass ? (*pass)->c_str() : nullptr);
+  if (!contents) return unexpected(std::move(contents).error());
+
+  if (!contents->key && !contents->certificate) {
+    contents->certificate = detail::take_marked_certificate(contents->ca_certificates.get());
+  }
+  PKCS12 result_p12;
+  if (contents->certificate) {
+    int length = 0;
+    if (const unsigned char* alias = X509_alias_get0(contents->certificate.get(), &length)) {
+      result_p12.friendly_name_.emplace(reinterpret_cast<const char*>(alias), static_cast<std::size_t>(length));
+    }
+    result_p12.certificate_.emplace(std::move(contents->certificate));
+  }
+  if (contents->key) result_p12.key_.emplace(std::move(contents->key));
+  std::vector<detail::handle<::X509>> ca_certificates = detail::take_certificates(contents->ca_certificates.get());
+  if (!ca_certificates.empty()) {
+    result_p12.ca_certificates_.emplace();
+    result_p12.ca_certificates_->reserve(ca_certificates.size());
+    for (auto& certificate : ca_certificates) result_p12.ca_certificates_->emplace_back(std::move(certificate));
+  }
+  return result_p12;
+}
+
+}  // namespace pyossl::crypto
