@@ -457,7 +457,7 @@ TEST_CASE("Connection fails cleanly on garbage and truncated records", "[connect
   SECTION("garbage to a client") {
     connection_pair pair(client_ctx, server_ctx);
     REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
-    REQUIRE_OK(pair.client.bio_write(std::string("\x16\x03\x03\x00\x05garbage-after-a-header", 30)));
+    REQUIRE_OK(pair.client.bio_write(std::string("\x16\x03\x03\x00\x05", 5) + "garbage-after-a-header"));
     REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::ssl);
   }
   SECTION("a truncated hello, then EOF") {
