@@ -15,6 +15,7 @@
 
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -128,24 +129,15 @@ class NetscapeSPKI {
   }
 
   // Signs the SPKI with `key` and the digest named `digest_name` ("sha256", "md5", ...:
-  // any name EVP_get_digestbyname knows). Beyond the manual, an empty name lets the key
-  // choose: the only way to sign with Ed25519 and Ed448 keys, which take no digest.
+  // any name EVP_MD_fetch knows). Beyond the manual, an empty name lets the key choose:
+  // the only way to sign with Ed25519 and Ed448 keys, which take no digest.
   // Calls NETSCAPE_SPKI_sign. An empty or public-only key, or an unknown digest:
   // errc::invalid_argument; a digest the key cannot sign with: errc::crypto.
   [[nodiscard]] result<void> sign(const PKey& key, std::string_view digest_name) {
     constexpr std::string_view operation = "NETSCAPE_SPKI_sign";
-    if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
-    if (!key.has_private_key()) {
-      return detail::fail(errc::invalid_argument, operation, "the key has only a public part");
-    }
-    const EVP_MD* digest = nullptr;
-    if (!digest_name.empty()) {
-      auto name = detail::c_string(operation, "digest name", digest_name);
-      if (!name) return unexpected(std::move(name).error());
-      digest = EVP_get_digestbyname(name->c_str());
-      if (digest == nullptr) return detail::fail(errc::invalid_argument, operation, "no such digest: " + *name);
-    }
-    if (NETSCAPE_SPKI_sign(spki_.get(), key.native_handle(), digest) <= 0) {
+    auto digest = detail::signing_digest(operation, key, digest_name);
+    if (!digest) return unexpected(std::move(digest).error());
+    if (NETSCAPE_SPKI_sign(spki_.get(), key.native_handle(), digest->get()) <= 0) {
       return detail::fail(errc::crypto, operation,
                           ERR_peek_error() == 0 ? "the key cannot sign with this digest" : "");
     }
