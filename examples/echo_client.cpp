@@ -19,6 +19,8 @@
 #include <string_view>
 #include <thread>
 
+#include <arpa/inet.h>
+
 #include <openssl/ssl.h>
 
 #include <pyossl/crypto/x509.hpp>
@@ -75,6 +77,11 @@ int read_port_file(const std::string& path) {
   return port;
 }
 
+bool is_ip_address(const std::string& host) {
+  unsigned char address[16];
+  return ::inet_pton(AF_INET, host.c_str(), address) == 1 || ::inet_pton(AF_INET6, host.c_str(), address) == 1;
+}
+
 // Reads exactly `size` bytes: TLS delivers records, not our message boundaries.
 pyossl::result<std::string> recv_exactly(ssl::Connection& connection, std::size_t size) {
   std::string data;
@@ -115,7 +122,9 @@ int main(int argc, char* argv[]) try {
   if (SSL_set1_host(connection.native_handle(), settings.host.c_str()) != 1) {
     throw std::runtime_error("SSL_set1_host failed");
   }
-  unwrap(connection.set_tlsext_host_name(settings.host));  // SNI, for servers hosting several names
+  // SNI tells a server hosting several names which one we want; RFC 6066 allows names
+  // only, never an IP address.
+  if (!is_ip_address(settings.host)) unwrap(connection.set_tlsext_host_name(settings.host));
 
   unwrap(connection.connect(server));
   unwrap(connection.do_handshake());

@@ -7,7 +7,9 @@
 //   usage: memory_echo [message]
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <pyossl/crypto/x509_store.hpp>
 #include <pyossl/ssl.hpp>
@@ -25,7 +27,9 @@ void carry(ssl::Connection& from, ssl::Connection& to) {
   for (;;) {
     auto records = from.bio_read(16 * 1024);
     if (!records && records.error() == errc::want_read) return;  // nothing more to carry
-    unwrap(to.bio_write(unwrap(std::move(records))));
+    const std::string bytes = unwrap(std::move(records));
+    // A memory BIO takes everything; anything less would lose TLS records.
+    if (unwrap(to.bio_write(bytes)) != bytes.size()) throw std::runtime_error("bio_write took less than all");
   }
 }
 
@@ -90,14 +94,18 @@ int main(int argc, char* argv[]) try {
   const std::string echoed = deliver(server, client);
   std::printf("sent:     %s\nreceived: %s\n", message.c_str(), echoed.c_str());
 
-  // A clean close: the client sends close_notify; the server sees zero_return and answers.
-  (void)unwrap(client.shutdown());  // false: our close_notify is sent, the peer's not yet seen
+  // A clean close. The client sends close_notify; its shutdown() is false until the
+  // server's close_notify comes back. The server reads zero_return (the client's
+  // close_notify) and answers with its own, which completes the client's second shutdown().
+  bool client_closed = unwrap(client.shutdown());
   carry(client, server);
-  auto after_close = server.recv(1);
-  if (after_close || after_close.error() != errc::zero_return) throw std::runtime_error("expected close_notify");
-  (void)unwrap(server.shutdown());
+  if (auto after_close = server.recv(1); after_close || after_close.error() != errc::zero_return) {
+    throw std::runtime_error("the server expected the client's close_notify");
+  }
+  if (!unwrap(server.shutdown())) throw std::runtime_error("the server's shutdown did not complete");
   carry(server, client);
-  if (!unwrap(client.shutdown())) throw std::runtime_error("the client did not see the server's close_notify");
+  if (!client_closed) client_closed = unwrap(client.shutdown());
+  if (!client_closed) throw std::runtime_error("the client did not see the server's close_notify");
   std::printf("closed cleanly\n");
 
   if (echoed != message) {
