@@ -207,7 +207,8 @@ TEST_CASE("X509Name copies are independent", "[x509name]") {
   CHECK(assigned == original);
   REQUIRE_OK(assigned.set("O", "more"));
   CHECK_FALSE(original.get("O").has_value());
-  assigned = assigned;  // self-assignment keeps the name
+  const X509Name& same = assigned;
+  assigned = same;  // self-assignment keeps the name
   CHECK(assigned.get("O") == "more");
 }
 
