@@ -196,6 +196,13 @@ TEST_CASE("Context's passphrase callback decrypts a key for use_privatekey_file"
     REQUIRE_OK(context.set_passwd_cb([](std::size_t, bool, const std::any&) { return std::string("wrong"); }));
     REQUIRE_FAILS_WITH(context.use_privatekey_file(encrypted), errc::ssl);
   }
+  SECTION("a passphrase longer than maxlen fails and says so, never cut to fit") {
+    REQUIRE_OK(context.set_passwd_cb(
+        [](std::size_t maxlen, bool, const std::any&) { return "secret" + std::string(maxlen, 'x'); }));
+    const auto loaded = context.use_privatekey_file(encrypted);
+    REQUIRE_FAILS_WITH(loaded, errc::ssl);
+    CHECK(loaded.error().message().find("maxlen") != std::string::npos);
+  }
   SECTION("no callback fails with ssl and never prompts") {
     REQUIRE_FAILS_WITH(context.use_privatekey_file(encrypted), errc::ssl);
   }

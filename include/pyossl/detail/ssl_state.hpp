@@ -171,11 +171,13 @@ struct passphrase_call {
   const passwd_function* callback = nullptr;
   const std::any* userdata = nullptr;
   exception_stash stash;
+  bool too_long = false;  // the callable returned more than OpenSSL's buffer holds
 };
 
 // SSL_CTX_set_default_passwd_cb's callback. Without a callable it supplies no passphrase
 // (OpenSSL's default would prompt on the terminal; a library must not). A passphrase
-// longer than OpenSSL's buffer is cut to fit, as the manual says.
+// longer than OpenSSL's buffer (maxlen) is refused: pyOpenSSL 0.10 cut it to fit, which
+// only ever turned it into a wrong passphrase, so pyossl fails and says why instead.
 inline int passwd_trampoline(char* buffer, int size, int rwflag, void* userdata) noexcept {
   auto* call = static_cast<passphrase_call*>(userdata);
   if (call == nullptr || call->callback == nullptr || !*call->callback || call->stash.pending() || size <= 0) {
@@ -184,10 +186,14 @@ inline int passwd_trampoline(char* buffer, int size, int rwflag, void* userdata)
   return call->stash.guard(
       [&] {
         std::string passphrase = (*call->callback)(static_cast<std::size_t>(size), rwflag != 0, *call->userdata);
-        const std::size_t length = std::min(passphrase.size(), static_cast<std::size_t>(size));
-        std::memcpy(buffer, passphrase.data(), length);
+        if (passphrase.size() > static_cast<std::size_t>(size)) {
+          call->too_long = true;
+          OPENSSL_cleanse(passphrase.data(), passphrase.size());
+          return -1;
+        }
+        std::memcpy(buffer, passphrase.data(), passphrase.size());
         OPENSSL_cleanse(passphrase.data(), passphrase.size());
-        return static_cast<int>(length);
+        return static_cast<int>(passphrase.size());
       },
       -1);
 }

@@ -192,7 +192,8 @@ class Context {
   }
 
   // Sets the passphrase callback: `callback(maxlen, verify, userdata)` returns the
-  // passphrase as a std::string (bytes; NULs kept), cut to maxlen if longer; an empty
+  // passphrase as a std::string (bytes; NULs kept); one longer than maxlen fails the call
+  // that asked (pyOpenSSL 0.10 cut it to fit, which only made it wrong); an empty
   // string means "none". Called by use_privatekey_file and friends, during that call.
   // Any callable, move-only ones included. Calls SSL_CTX_set_default_passwd_cb.
   template <class F>
@@ -479,6 +480,9 @@ class Context {
     const int outcome = std::forward<Call>(call)();
     SSL_CTX_set_default_passwd_cb_userdata(ctx(), nullptr);
     passphrase.stash.rethrow_pending();
+    if (outcome != 1 && passphrase.too_long) {
+      return detail::fail(errc::ssl, operation, "the passphrase callback returned more than maxlen bytes");
+    }
     if (outcome != 1) return detail::fail(errc::ssl, operation);
     return {};
   }
