@@ -28,11 +28,7 @@ namespace crypto = pyossl::crypto;  // crypto::PKCS12 and crypto::X509, not Open
 
 namespace {
 
-std::string openssl(const std::string& arguments) {
-  const auto ran = pyossl_test::run_openssl(arguments);
-  if (ran.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + ran.output);
-  return ran.output;
-}
+using pyossl_test::openssl_or_throw;
 
 // A root CA, an intermediate it issued, a leaf the intermediate issued, and an unrelated
 // self-signed certificate, each with its key file; made once with the openssl CLI.
@@ -45,18 +41,18 @@ struct fixture {
   std::string other = dir.file("other.pem");
 
   fixture() {
-    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("root.key") + " -out " + root +
+    openssl_or_throw("req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("root.key") + " -out " + root +
             " -subj /CN=p12-root -days 2");
-    openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir.file("other.key") +
+    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir.file("other.key") +
             " -out " + other + " -subj /CN=p12-other -days 2");
     issue("intermediate", "root");
     issue("leaf", "intermediate");
   }
 
   void issue(const std::string& name, const std::string& issuer) {
-    openssl("req -newkey rsa:2048 -nodes -keyout " + dir.file(name + ".key") + " -out " + dir.file(name + ".csr") +
+    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + dir.file(name + ".key") + " -out " + dir.file(name + ".csr") +
             " -subj /CN=p12-" + name);
-    openssl("x509 -req -in " + dir.file(name + ".csr") + " -CA " + dir.file(issuer + ".pem") + " -CAkey " +
+    openssl_or_throw("x509 -req -in " + dir.file(name + ".csr") + " -CA " + dir.file(issuer + ".pem") + " -CAkey " +
             dir.file(issuer + ".key") + " -set_serial " + std::to_string(name.size()) + " -days 2 -out " +
             dir.file(name + ".pem"));
   }
@@ -241,7 +237,7 @@ TEST_CASE("PKCS12 export_ honours iter and maciter", "[pkcs12][interop]") {
   REQUIRE_OK(exported);
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("a.p12"), *exported);
-  const std::string info = openssl("pkcs12 -info -noout -passin pass:pw -in " + dir.file("a.p12"));
+  const std::string info = openssl_or_throw("pkcs12 -info -noout -passin pass:pw -in " + dir.file("a.p12"));
   CHECK(info.find(std::string("MAC: sha256, ") + c.expected_mac_line) != std::string::npos);
   const std::string iterations = "Iteration " + std::to_string(c.iter == 0 ? 2048 : c.iter);
   CHECK(info.find("AES-256-CBC, " + iterations) != std::string::npos);
@@ -320,7 +316,7 @@ TEST_CASE("openssl pkcs12 reads the certificates, name and key pyossl exports", 
   pyossl_test::write_file(dir.file("pass"), "pass phrase\n");
   const std::string passin = " -passin file:" + dir.file("pass");
 
-  const std::string info = openssl("pkcs12 -info -nokeys -in " + path + passin);
+  const std::string info = openssl_or_throw("pkcs12 -info -nokeys -in " + path + passin);
   CHECK(info.find("MAC: sha256") != std::string::npos);
   CHECK(info.find("PBES2, PBKDF2, AES-256-CBC") != std::string::npos);
   CHECK(info.find("friendlyName: Joe's key") != std::string::npos);
@@ -328,14 +324,14 @@ TEST_CASE("openssl pkcs12 reads the certificates, name and key pyossl exports", 
   CHECK(info.find("subject=CN = p12-intermediate") != std::string::npos);
   CHECK(info.find("subject=CN = p12-root") != std::string::npos);
 
-  const std::string key_pem = openssl("pkcs12 -nocerts -nodes -in " + path + passin);
+  const std::string key_pem = openssl_or_throw("pkcs12 -nocerts -nodes -in " + path + passin);
   const auto begin = key_pem.find("-----BEGIN PRIVATE KEY-----");
   REQUIRE(begin != std::string::npos);
   auto key = pyossl::crypto::load_privatekey(FILETYPE_PEM, key_pem.substr(begin));
   REQUIRE_OK(key);
   CHECK(same_key(*key, f.key()));
 
-  const std::string leaf = openssl("pkcs12 -nokeys -clcerts -in " + path + passin);
+  const std::string leaf = openssl_or_throw("pkcs12 -nokeys -clcerts -in " + path + passin);
   CHECK(leaf.find(pyossl_test::read_file(f.leaf)) != std::string::npos);
 }
 
@@ -347,7 +343,7 @@ TEST_CASE("load_pkcs12 reads what openssl pkcs12 -export writes, modern and lega
   const std::string path = dir.file("openssl.p12");
   pyossl_test::write_file(dir.file("chain.pem"),
                           pyossl_test::read_file(f.intermediate) + pyossl_test::read_file(f.root));
-  openssl(std::string("pkcs12 -export ") + options + " -in " + f.leaf + " -inkey " + f.leaf_key + " -certfile " +
+  openssl_or_throw(std::string("pkcs12 -export ") + options + " -in " + f.leaf + " -inkey " + f.leaf_key + " -certfile " +
           dir.file("chain.pem") + " -name 'caf\xc3\xa9 key' -passout pass:pw -out " + path);
 
   auto loaded = load_pkcs12(pyossl_test::read_file(path), "pw");
@@ -384,8 +380,8 @@ TEST_CASE("load_pkcs12 of a legacy file fails with unsupported, saying why, wher
   const std::string legacy = dir.file("legacy.p12");
   const std::string modern = dir.file("modern.p12");
   const std::string export_options = " -in " + f.leaf + " -inkey " + f.leaf_key + " -passout pass:pw -out ";
-  openssl("pkcs12 -export -legacy" + export_options + legacy);
-  openssl("pkcs12 -export" + export_options + modern);
+  openssl_or_throw("pkcs12 -export -legacy" + export_options + legacy);
+  openssl_or_throw("pkcs12 -export" + export_options + modern);
   std::filesystem::create_directory(dir.file("no-modules"));
   const auto child = pyossl_test::run_command("OPENSSL_MODULES=" + dir.file("no-modules") +
                                               " PYOSSL_TEST_LEGACY_P12=" + legacy + " PYOSSL_TEST_MODERN_P12=" + modern +
@@ -403,7 +399,7 @@ TEST_CASE("load_pkcs12 of a key-less file from openssl gives every certificate a
   const fixture& f = files();
   const pyossl_test::temp_dir dir;
   const std::string path = dir.file("certificates.p12");
-  openssl("pkcs12 -export -nokeys -in " + f.leaf + " -certfile " + f.root + " -passout pass:pw -out " + path);
+  openssl_or_throw("pkcs12 -export -nokeys -in " + f.leaf + " -certfile " + f.root + " -passout pass:pw -out " + path);
   auto loaded = load_pkcs12(pyossl_test::read_file(path), "pw");
   REQUIRE_OK(loaded);
   CHECK_FALSE(loaded->get_privatekey().has_value());
@@ -422,7 +418,7 @@ TEST_CASE("openssl pkcs12 reads a key-less PKCS12 that pyossl exports", "[pkcs12
   REQUIRE_OK(exported);
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("a.p12"), *exported);
-  const std::string certificates = openssl("pkcs12 -nokeys -passin pass:pw -in " + dir.file("a.p12"));
+  const std::string certificates = openssl_or_throw("pkcs12 -nokeys -passin pass:pw -in " + dir.file("a.p12"));
   CHECK(certificates.find("friendlyName: no key") != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.leaf)) != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.root)) != std::string::npos);

@@ -24,12 +24,7 @@ namespace crypto = pyossl::crypto;  // crypto::PKCS7 and crypto::X509, not OpenS
 
 namespace {
 
-// Runs `openssl <arguments>` and returns its output; throws if it fails.
-std::string openssl(const std::string& arguments) {
-  const auto ran = pyossl_test::run_openssl(arguments);
-  if (ran.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + ran.output);
-  return ran.output;
-}
+using pyossl_test::openssl_or_throw;
 
 // A CA, a leaf it issued, the CA's (empty) CRL made by `openssl ca -gencrl`, and a message,
 // made once for the whole run.
@@ -43,9 +38,9 @@ struct fixture {
   std::string message = dir.file("message.txt");
 
   fixture() {
-    openssl("req -x509 -newkey rsa:2048 -nodes -keyout " + ca_key + " -out " + ca + " -subj /CN=pkcs7-ca -days 2");
-    openssl("req -newkey rsa:2048 -nodes -keyout " + leaf_key + " -out " + dir.file("leaf.csr") + " -subj /CN=pkcs7-leaf");
-    openssl("x509 -req -in " + dir.file("leaf.csr") + " -CA " + ca + " -CAkey " + ca_key + " -set_serial 2 -days 2 -out " +
+    openssl_or_throw("req -x509 -newkey rsa:2048 -nodes -keyout " + ca_key + " -out " + ca + " -subj /CN=pkcs7-ca -days 2");
+    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + leaf_key + " -out " + dir.file("leaf.csr") + " -subj /CN=pkcs7-leaf");
+    openssl_or_throw("x509 -req -in " + dir.file("leaf.csr") + " -CA " + ca + " -CAkey " + ca_key + " -set_serial 2 -days 2 -out " +
             leaf);
     pyossl_test::write_file(dir.file("index.txt"), "");
     pyossl_test::write_file(dir.file("crlnumber"), "01\n");
@@ -53,7 +48,7 @@ struct fixture {
                                                     "\ncrlnumber = " + dir.file("crlnumber") +
                                                     "\ndefault_md = sha256\ndefault_crl_days = 30\ncertificate = " + ca +
                                                     "\nprivate_key = " + ca_key + "\n");
-    openssl("ca -config " + dir.file("ca.cnf") + " -gencrl -out " + crl);
+    openssl_or_throw("ca -config " + dir.file("ca.cnf") + " -gencrl -out " + crl);
     pyossl_test::write_file(message, "a message to sign\n");
   }
 };
@@ -111,7 +106,7 @@ TEST_CASE("load_pkcs7_data reads what openssl writes, with the expected type and
       {"cms -data_create, DER", "cms -data_create -outform DER -in " + message, FILETYPE_ASN1, "pkcs7-data", {}},
   }));
   CAPTURE(c.what);
-  const crypto::PKCS7 p7 = load(c.type, openssl(c.command));
+  const crypto::PKCS7 p7 = load(c.type, openssl_or_throw(c.command));
   CHECK(p7.get_type_name() == c.type_name);
   const std::string name = c.type_name;
   CHECK(p7.type_is_signed() == (name == "pkcs7-signedData"));
@@ -135,7 +130,7 @@ TEST_CASE("load_pkcs7_data reads what openssl writes, with the expected type and
 
 TEST_CASE("PKCS7 get_certificates returns copies that dump like the files they came from", "[pkcs7]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl("crl2pkcs7 -nocrl -certfile " + f.leaf + " -certfile " + f.ca));
+  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + f.leaf + " -certfile " + f.ca));
   auto certificates = p7.get_certificates();
   REQUIRE_OK(certificates);
   REQUIRE(certificates->size() == 2);
@@ -150,7 +145,7 @@ TEST_CASE("PKCS7 get_certificates returns copies that dump like the files they c
 
 TEST_CASE("PKCS7 get_crls returns the CRLs of a signed PKCS#7 as PEM or DER", "[pkcs7][interop]") {
   const fixture& f = files();
-  const crypto::PKCS7 with_crl = load(FILETYPE_PEM, openssl("crl2pkcs7 -in " + f.crl + " -certfile " + f.ca));
+  const crypto::PKCS7 with_crl = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -in " + f.crl + " -certfile " + f.ca));
   auto pem = with_crl.get_crls();
   REQUIRE_OK(pem);
   REQUIRE(pem->size() == 1);
@@ -158,9 +153,9 @@ TEST_CASE("PKCS7 get_crls returns the CRLs of a signed PKCS#7 as PEM or DER", "[
   auto der = with_crl.get_crls(FILETYPE_ASN1);
   REQUIRE_OK(der);
   REQUIRE(der->size() == 1);
-  CHECK(der->front() == openssl("crl -in " + f.crl + " -outform DER"));
+  CHECK(der->front() == openssl_or_throw("crl -in " + f.crl + " -outform DER"));
 
-  const crypto::PKCS7 without = load(FILETYPE_PEM, openssl("crl2pkcs7 -nocrl -certfile " + f.ca));
+  const crypto::PKCS7 without = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + f.ca));
   auto none = without.get_crls();
   REQUIRE_OK(none);
   CHECK(none->empty());
@@ -169,7 +164,7 @@ TEST_CASE("PKCS7 get_crls returns the CRLs of a signed PKCS#7 as PEM or DER", "[
 
 TEST_CASE("A signed PKCS#7 without certificates gives an empty list", "[pkcs7][interop]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl("smime -sign -nocerts -outform PEM -in " + f.message + " -signer " +
+  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("smime -sign -nocerts -outform PEM -in " + f.message + " -signer " +
                                               f.leaf + " -inkey " + f.leaf_key));
   CHECK(p7.type_is_signed());
   auto certificates = p7.get_certificates();
@@ -199,7 +194,7 @@ TEST_CASE("A signedAndEnveloped PKCS#7 reports its type and carries certificates
 }
 
 TEST_CASE("PKCS7 copies are independent objects with the same content", "[pkcs7]") {
-  const crypto::PKCS7 original = load(FILETYPE_PEM, openssl("crl2pkcs7 -nocrl -certfile " + files().ca));
+  const crypto::PKCS7 original = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + files().ca));
   crypto::PKCS7 copy = original;
   CHECK(copy.native_handle() != original.native_handle());
   CHECK(copy.get_type_name() == original.get_type_name());
@@ -211,8 +206,8 @@ TEST_CASE("PKCS7 copies are independent objects with the same content", "[pkcs7]
 }
 
 TEST_CASE("load_pkcs7_data of garbage, truncated or non-PKCS#7 input fails with crypto error", "[pkcs7]") {
-  const std::string pem = openssl("crl2pkcs7 -nocrl -certfile " + files().ca);
-  const std::string der = openssl("crl2pkcs7 -nocrl -outform DER -certfile " + files().ca);
+  const std::string pem = openssl_or_throw("crl2pkcs7 -nocrl -certfile " + files().ca);
+  const std::string der = openssl_or_throw("crl2pkcs7 -nocrl -outform DER -certfile " + files().ca);
   const std::string certificate = pyossl_test::read_file(files().ca);
   struct bad_input {
     const char* what;
@@ -239,7 +234,7 @@ TEST_CASE("load_pkcs7_data with an unknown file type fails with invalid_argument
 
 TEST_CASE("PKCS7 get_certificates of an enveloped PKCS#7 says only signed types carry them", "[pkcs7]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl("smime -encrypt -aes256 -outform PEM -in " + f.message + " " + f.leaf));
+  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("smime -encrypt -aes256 -outform PEM -in " + f.message + " " + f.leaf));
   const auto r = p7.get_certificates();
   REQUIRE_FAILS_WITH(r, errc::invalid_argument);
   CHECK(r.error().message().find("pkcs7-envelopedData") != std::string::npos);

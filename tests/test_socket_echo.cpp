@@ -43,10 +43,7 @@ namespace {
 // ---- Fixtures: a CA, a server certificate for localhost/127.0.0.1/::1, a client
 // certificate, all made by the openssl CLI once per test run. ----
 
-void openssl_or_throw(const std::string& arguments) {
-  const auto run = pyossl_test::run_openssl(arguments);
-  if (run.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + run.output);
-}
+using pyossl_test::openssl_or_throw;
 
 struct certificates {
   pyossl_test::temp_dir dir;

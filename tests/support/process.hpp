@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include <sys/wait.h>
@@ -32,6 +33,14 @@ inline std::string openssl_cli() { return std::string("'") + PYOSSL_TEST_OPENSSL
 // Runs `openssl <arguments>`.
 inline command_result run_openssl(const std::string& arguments) {
   return run_command(openssl_cli() + " " + arguments);
+}
+
+// Runs `openssl <arguments>` for a fixture, returning its output; throws if it fails
+// (fixtures are made outside any assertion, so a failure must not pass unnoticed).
+inline std::string openssl_or_throw(const std::string& arguments) {
+  const command_result ran = run_openssl(arguments);
+  if (ran.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + ran.output);
+  return ran.output;
 }
 
 }  // namespace pyossl_test

@@ -53,32 +53,28 @@ class tls_files {
     issue("server", "/CN=localhost/O=pyossl server", "ca", "server.ext", 2);
     issue("client", "/CN=pyossl client/O=pyossl", "ca", "client.ext", 3);
     issue("rogue", "/CN=localhost/O=pyossl rogue", "rogue-ca", "server.ext", 4);
-    openssl("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + q("other.key"));
-    openssl("x509 -in " + q("server.pem") + " -outform DER -out " + q("server.der"));
-    openssl("pkey -in " + q("server.key") + " -outform DER -out " + q("server.key.der"));
-    openssl("pkey -in " + q("server.key") + " -aes256 -passout pass:secret -out " + q("server-encrypted.key"));
-    openssl("genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out " + q("dh.pem"));
+    openssl_or_throw("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + q("other.key"));
+    openssl_or_throw("x509 -in " + q("server.pem") + " -outform DER -out " + q("server.der"));
+    openssl_or_throw("pkey -in " + q("server.key") + " -outform DER -out " + q("server.key.der"));
+    openssl_or_throw("pkey -in " + q("server.key") + " -aes256 -passout pass:secret -out " + q("server-encrypted.key"));
+    openssl_or_throw("genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out " + q("dh.pem"));
     write_file(path("server-chain.pem"), read_file(path("server.pem")) + read_file(path("ca.pem")));
   }
 
   [[nodiscard]] std::string q(const std::string& name) const { return "'" + path(name) + "'"; }
 
-  static void openssl(const std::string& arguments) {
-    const command_result outcome = run_openssl(arguments);
-    if (outcome.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + outcome.output);
-  }
 
   void make_ca(const std::string& name, const std::string& subject) const {
-    openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '" + subject +
+    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '" + subject +
             "' -keyout " + q(name + ".key") + " -out " + q(name + ".pem") + " -addext " +
             "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
   }
 
   void issue(const std::string& name, const std::string& subject, const std::string& issuer,
              const std::string& extensions, int serial) const {
-    openssl("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '" + subject + "' -keyout " +
+    openssl_or_throw("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '" + subject + "' -keyout " +
             q(name + ".key") + " -out " + q(name + ".csr"));
-    openssl("x509 -req -in " + q(name + ".csr") + " -CA " + q(issuer + ".pem") + " -CAkey " + q(issuer + ".key") +
+    openssl_or_throw("x509 -req -in " + q(name + ".csr") + " -CA " + q(issuer + ".pem") + " -CAkey " + q(issuer + ".key") +
             " -set_serial " + std::to_string(serial) + " -days 30 -extfile " + q(extensions) + " -out " +
             q(name + ".pem"));
   }
