@@ -43,7 +43,8 @@ constexpr long day = 24 * 60 * 60;
 // A random positive 63-bit serial number: an issuer must never reuse one.
 long random_serial() {
   long serial = 0;
-  for (const char byte : unwrap(pyossl::rand::bytes(8))) serial = (serial << 8) | static_cast<unsigned char>(byte);
+  for (const char byte : unwrap(pyossl::rand::bytes(8)))
+    serial = (serial << 8) | static_cast<unsigned char>(byte);
   return serial & 0x7fffffffffffffffL;
 }
 
@@ -73,7 +74,8 @@ crypto::X509Name name_of(std::string_view common_name) {
 // dialled against the subjectAltName of the right kind.
 std::string alt_name_for(const std::string& host) {
   unsigned char address[16];
-  const bool is_ip = ::inet_pton(AF_INET, host.c_str(), address) == 1 || ::inet_pton(AF_INET6, host.c_str(), address) == 1;
+  const bool is_ip =
+      ::inet_pton(AF_INET, host.c_str(), address) == 1 || ::inet_pton(AF_INET6, host.c_str(), address) == 1;
   return (is_ip ? "IP:" : "DNS:") + host;
 }
 
@@ -131,7 +133,8 @@ int main(int argc, char* argv[]) try {
   // 3. PEM files. The CA key is encrypted: whoever holds it can issue certificates.
   const std::string ca_pem = unwrap(crypto::dump_certificate(crypto::FILETYPE_PEM, ca));
   write(out / "ca.pem", ca_pem);
-  write(out / "ca-key.pem", unwrap(crypto::dump_privatekey(crypto::FILETYPE_PEM, ca_key, "aes-256-cbc", passphrase)));
+  write(out / "ca-key.pem",
+        unwrap(crypto::dump_privatekey(crypto::FILETYPE_PEM, ca_key, "aes-256-cbc", passphrase)));
   write(out / "server.pem", unwrap(crypto::dump_certificate(crypto::FILETYPE_PEM, server)) + ca_pem);
   write(out / "server-key.pem", unwrap(crypto::dump_privatekey(crypto::FILETYPE_PEM, server_key)));
 

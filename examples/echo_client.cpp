@@ -51,13 +51,21 @@ options parse(int argc, char* argv[]) {
   for (; i + 1 < argc && std::string_view(argv[i]).starts_with("--"); i += 2) {
     const std::string_view flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--host") parsed.host = value;
-    else if (flag == "--port") parsed.port = std::atoi(value);
-    else if (flag == "--port-file") parsed.port_file = value;
-    else if (flag == "--cafile") parsed.cafile = value;
-    else if (flag == "--cert") parsed.cert_file = value;
-    else if (flag == "--key") parsed.key_file = value;
-    else throw std::invalid_argument("unknown option " + std::string(flag) + " (see the comment atop echo_client.cpp)");
+    if (flag == "--host")
+      parsed.host = value;
+    else if (flag == "--port")
+      parsed.port = std::atoi(value);
+    else if (flag == "--port-file")
+      parsed.port_file = value;
+    else if (flag == "--cafile")
+      parsed.cafile = value;
+    else if (flag == "--cert")
+      parsed.cert_file = value;
+    else if (flag == "--key")
+      parsed.key_file = value;
+    else
+      throw std::invalid_argument("unknown option " + std::string(flag) +
+                                  " (see the comment atop echo_client.cpp)");
   }
   if (i < argc) parsed.message = argv[i];
   if (parsed.port == 0 && parsed.port_file.empty()) throw std::invalid_argument("give --port or --port-file");
@@ -79,7 +87,8 @@ int read_port_file(const std::string& path) {
 
 bool is_ip_address(const std::string& host) {
   unsigned char address[16];
-  return ::inet_pton(AF_INET, host.c_str(), address) == 1 || ::inet_pton(AF_INET6, host.c_str(), address) == 1;
+  return ::inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         ::inet_pton(AF_INET6, host.c_str(), address) == 1;
 }
 
 // Reads exactly `size` bytes: TLS delivers records, not our message boundaries.
@@ -143,7 +152,8 @@ int main(int argc, char* argv[]) try {
   // everything (a bare close would look like a truncation attack to the peer).
   if (!unwrap(connection.shutdown())) {
     auto rest = connection.recv(1);
-    if (rest || rest.error() != errc::zero_return) throw std::runtime_error("expected the server's close_notify");
+    if (rest || rest.error() != errc::zero_return)
+      throw std::runtime_error("expected the server's close_notify");
   }
 
   if (echoed != settings.message) {

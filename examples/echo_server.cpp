@@ -60,18 +60,29 @@ options parse(int argc, char* argv[]) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--host") parsed.host = value;
-    else if (flag == "--port") parsed.port = std::atoi(value);
-    else if (flag == "--cert") parsed.cert_file = value;
-    else if (flag == "--key") parsed.key_file = value;
-    else if (flag == "--cert-out") parsed.cert_out = value;
-    else if (flag == "--port-file") parsed.port_file = value;
-    else if (flag == "--clients") parsed.clients = std::atol(value);
-    else if (flag == "--timeout") parsed.timeout_seconds = std::atol(value);
-    else throw std::invalid_argument("unknown option " + std::string(flag) + " (see the comment atop echo_server.cpp)");
+    if (flag == "--host")
+      parsed.host = value;
+    else if (flag == "--port")
+      parsed.port = std::atoi(value);
+    else if (flag == "--cert")
+      parsed.cert_file = value;
+    else if (flag == "--key")
+      parsed.key_file = value;
+    else if (flag == "--cert-out")
+      parsed.cert_out = value;
+    else if (flag == "--port-file")
+      parsed.port_file = value;
+    else if (flag == "--clients")
+      parsed.clients = std::atol(value);
+    else if (flag == "--timeout")
+      parsed.timeout_seconds = std::atol(value);
+    else
+      throw std::invalid_argument("unknown option " + std::string(flag) +
+                                  " (see the comment atop echo_server.cpp)");
   }
   if (argc % 2 == 0) throw std::invalid_argument("every option takes a value");
-  if (parsed.cert_file.empty() != parsed.key_file.empty()) throw std::invalid_argument("--cert and --key go together");
+  if (parsed.cert_file.empty() != parsed.key_file.empty())
+    throw std::invalid_argument("--cert and --key go together");
   return parsed;
 }
 
@@ -112,10 +123,12 @@ void serve(ssl::Connection connection, const net::Address& peer) {
   const std::string who = net::to_string(peer);
   if (auto handshake = connection.do_handshake(); !handshake) {
     // want_read here means the client stayed silent past the timeout.
-    std::fprintf(stderr, "echo_server: %s: handshake failed: %s\n", who.c_str(), handshake.error().message().c_str());
+    std::fprintf(stderr, "echo_server: %s: handshake failed: %s\n", who.c_str(),
+                 handshake.error().message().c_str());
     return;
   }
-  std::fprintf(stderr, "echo_server: %s: %s, %s\n", who.c_str(), connection.get_protocol_version_name().c_str(),
+  std::fprintf(stderr, "echo_server: %s: %s, %s\n", who.c_str(),
+               connection.get_protocol_version_name().c_str(),
                connection.get_cipher_name().value_or("?").c_str());
 
   std::size_t echoed = 0;
@@ -165,7 +178,8 @@ int main(int argc, char* argv[]) try {
   unwrap(listener.listen(16));
   const net::Address bound = unwrap(listener.getsockname());  // the port, if the kernel picked it
   std::fprintf(stderr, "echo_server: listening on %s\n", net::to_string(bound).c_str());
-  if (!settings.port_file.empty()) write_file_atomically(settings.port_file, std::to_string(bound.port) + "\n");
+  if (!settings.port_file.empty())
+    write_file_atomically(settings.port_file, std::to_string(bound.port) + "\n");
 
   // One thread per client (std::async). Finished ones are reaped as we go; leaving main
   // waits for the rest (a std::future from std::async joins in its destructor).

@@ -12,9 +12,9 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <optional>
@@ -173,7 +173,8 @@ int main(int argc, char* argv[]) try {
   client_side client(ssl::Connection(client_context, unwrap(net::Socket::tcp())), std::move(message));
   const int client_fd = unwrap(client.connection.fileno());
   unwrap(client.connection.setblocking(false));
-  if (const int started = unwrap(client.connection.connect_ex(address)); started != 0 && started != EINPROGRESS) {
+  if (const int started = unwrap(client.connection.connect_ex(address));
+      started != 0 && started != EINPROGRESS) {
     throw std::runtime_error("connect: " + std::string(std::strerror(started)));
   }
 
@@ -184,8 +185,9 @@ int main(int argc, char* argv[]) try {
   short server_events = 0;
   while (!client.finished || !server || !server->finished) {
     // Until a client arrives the second slot watches the listener; then the server end.
-    std::array<pollfd, 2> watch{{{client_fd, client_events, 0},
-                                 {server ? server_fd : listener.fileno(), server ? server_events : short{POLLIN}, 0}}};
+    std::array<pollfd, 2> watch{
+        {{client_fd, client_events, 0},
+         {server ? server_fd : listener.fileno(), server ? server_events : short{POLLIN}, 0}}};
     const int ready = ::poll(watch.data(), watch.size(), 5000);
     if (ready < 0 && errno != EINTR) throw std::runtime_error("poll failed");
     if (ready == 0) throw std::runtime_error("stalled: nothing happened for 5 seconds");

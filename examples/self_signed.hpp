@@ -24,7 +24,8 @@ struct identity {
 // A P-256 key and a certificate for `common_name`, valid from now for `days`, naming
 // `subject_alt_names` ("DNS:localhost,IP:127.0.0.1"): clients check the host they dialled
 // against the subjectAltName, never the common name.
-inline identity make_self_signed(std::string_view common_name, std::string_view subject_alt_names, long days = 1) {
+inline identity make_self_signed(std::string_view common_name, std::string_view subject_alt_names,
+                                 long days = 1) {
   using namespace pyossl;
 
   crypto::PKey key;

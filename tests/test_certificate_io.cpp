@@ -23,9 +23,9 @@ namespace {
 
 using pyossl::errc;
 using pyossl::crypto::dump_certificate;
+using pyossl::crypto::filetype;
 using pyossl::crypto::FILETYPE_ASN1;
 using pyossl::crypto::FILETYPE_PEM;
-using pyossl::crypto::filetype;
 using pyossl::crypto::load_certificate;
 using pyossl::crypto::PKey;
 using pyossl::crypto::X509;
@@ -57,10 +57,12 @@ TEST_CASE("dump_certificate then load_certificate round-trips in PEM and DER", "
   CHECK(*dump_certificate(type, *loaded) == *dumped);
 }
 
-TEST_CASE("load_certificate of PEM takes the first certificate and skips text around it", "[certificate_io]") {
+TEST_CASE("load_certificate of PEM takes the first certificate and skips text around it",
+          "[certificate_io]") {
   const X509 first = sample_certificate();
   const X509 second = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "second"}}), rsa_key());
-  const std::string pem = "Subject: io.test\nsome commentary\n" + must(dump_certificate(FILETYPE_PEM, first)) +
+  const std::string pem = "Subject: io.test\nsome commentary\n" +
+                          must(dump_certificate(FILETYPE_PEM, first)) +
                           must(dump_certificate(FILETYPE_PEM, second)) + "trailing text\n";
   const auto loaded = load_certificate(FILETYPE_PEM, pem);
   REQUIRE_OK(loaded);
@@ -75,8 +77,9 @@ TEST_CASE("load_certificate of bad input fails with crypto", "[certificate_io]")
   std::string corrupted = pem;
   corrupted[pem.size() / 2] = '*';  // not a base64 character
   std::string encrypted_header = pem;
-  encrypted_header.insert(std::string("-----BEGIN CERTIFICATE-----\n").size(),
-                          "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n");
+  encrypted_header.insert(
+      std::string("-----BEGIN CERTIFICATE-----\n").size(),
+      "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n");
 
   const auto [type, buffer, what] = GENERATE_COPY(values<std::tuple<filetype, std::string, std::string>>({
       {FILETYPE_PEM, "", "empty"},
@@ -103,7 +106,8 @@ TEST_CASE("load_certificate and dump_certificate with a bad file type fail with 
           "[certificate_io]") {
   const X509 cert = sample_certificate();
   const auto type = static_cast<filetype>(GENERATE(0, 3, -1));
-  REQUIRE_FAILS_WITH(load_certificate(type, must(dump_certificate(FILETYPE_PEM, cert))), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(load_certificate(type, must(dump_certificate(FILETYPE_PEM, cert))),
+                     errc::invalid_argument);
   REQUIRE_FAILS_WITH(dump_certificate(type, cert), errc::invalid_argument);
 }
 
@@ -145,16 +149,21 @@ TEST_CASE("openssl x509 reads the fields pyossl sets", "[certificate_io][interop
   X509 cert;
   REQUIRE_OK(cert.set_version(2));
   REQUIRE_OK(cert.set_serial_number_hex("4C0F9B3A7E2D1C6B5A4938271605F4E3D2C1B0A9"));
-  REQUIRE_OK(cert.set_subject(pyossl_test::make_name(
-      {{"C", "US"}, {"ST", "Illinois"}, {"L", "Chicago"}, {"O", "pyossl"}, {"OU", "Tests"}, {"CN", "fields.test"},
-       {"emailAddress", "fields@pyossl.test"}})));
+  REQUIRE_OK(cert.set_subject(pyossl_test::make_name({{"C", "US"},
+                                                      {"ST", "Illinois"},
+                                                      {"L", "Chicago"},
+                                                      {"O", "pyossl"},
+                                                      {"OU", "Tests"},
+                                                      {"CN", "fields.test"},
+                                                      {"emailAddress", "fields@pyossl.test"}})));
   REQUIRE_OK(cert.set_issuer(pyossl_test::make_name({{"C", "US"}, {"CN", "Issuer"}})));
   REQUIRE_OK(cert.set_notBefore("20240101000000Z"));
   REQUIRE_OK(cert.set_notAfter("20501231235959Z"));  // GeneralizedTime from 2050
   REQUIRE_OK(cert.set_pubkey(key));
-  REQUIRE_OK(cert.add_extensions({must(X509Extension::create("basicConstraints", true, "CA:FALSE")),
-                                  must(X509Extension::create("subjectAltName", false, "DNS:fields.test, IP:192.0.2.1")),
-                                  must(X509Extension::create("subjectKeyIdentifier", false, "hash", &cert))}));
+  REQUIRE_OK(cert.add_extensions(
+      {must(X509Extension::create("basicConstraints", true, "CA:FALSE")),
+       must(X509Extension::create("subjectAltName", false, "DNS:fields.test, IP:192.0.2.1")),
+       must(X509Extension::create("subjectKeyIdentifier", false, "hash", &cert))}));
   REQUIRE_OK(cert.sign(key, key_case.type == pyossl::crypto::TYPE_ED25519 ? "" : "sha256"));
 
   const pyossl_test::temp_dir dir;
@@ -163,7 +172,10 @@ TEST_CASE("openssl x509 reads the fields pyossl sets", "[certificate_io][interop
   const std::string text = openssl_ok("x509 -noout -text -nameopt RFC2253 -in " + dir.file("cert.pem"));
   CHECK(contains(text, "Version: 3 (0x2)"));
   CHECK(contains(text, "4c:0f:9b:3a:7e:2d:1c:6b:5a:49:38:27:16:05:f4:e3:d2:c1:b0:a9"));
-  CHECK(contains(text, "Subject: emailAddress=fields@pyossl.test,CN=fields.test,OU=Tests,O=pyossl,L=Chicago,ST=Illinois,C=US"));
+  CHECK(contains(
+      text,
+      "Subject: "
+      "emailAddress=fields@pyossl.test,CN=fields.test,OU=Tests,O=pyossl,L=Chicago,ST=Illinois,C=US"));
   CHECK(contains(text, "Issuer: CN=Issuer,C=US"));
   CHECK(contains(text, "Not Before: Jan  1 00:00:00 2024 GMT"));
   CHECK(contains(text, "Not After : Dec 31 23:59:59 2050 GMT"));
@@ -172,8 +184,10 @@ TEST_CASE("openssl x509 reads the fields pyossl sets", "[certificate_io][interop
   CHECK(contains(text, "X509v3 Subject Key Identifier"));
   CHECK(contains(text, "Signature Algorithm: " + must(cert.get_signature_algorithm())));
 
-  const std::string fields = openssl_ok("x509 -noout -serial -subject_hash -fingerprint -sha256 -dates -dateopt iso_8601 "
-                                        "-inform DER -in " + dir.file("cert.der"));
+  const std::string fields = openssl_ok(
+      "x509 -noout -serial -subject_hash -fingerprint -sha256 -dates -dateopt iso_8601 "
+      "-inform DER -in " +
+      dir.file("cert.der"));
   CHECK(field(fields, "serial") == cert.get_serial_number_hex());
   CHECK(field(fields, "sha256 Fingerprint") == must(cert.digest("sha256")));
   CHECK(generalized(field(fields, "notBefore")) == cert.get_notBefore());
@@ -183,19 +197,22 @@ TEST_CASE("openssl x509 reads the fields pyossl sets", "[certificate_io][interop
   CHECK(contains(fields, std::string(hash) + "\n"));
 }
 
-TEST_CASE("pyossl reads a certificate openssl req -x509 makes, with the same fields", "[certificate_io][interop]") {
+TEST_CASE("pyossl reads a certificate openssl req -x509 makes, with the same fields",
+          "[certificate_io][interop]") {
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("req.cnf"), "[req]\ndistinguished_name=dn\n[dn]\n");
-  openssl_ok("req -x509 -config " + dir.file("req.cnf") + " -newkey rsa:2048 -nodes -keyout " + dir.file("key.pem") +
-             " -out " + dir.file("cert.pem") + " -days 30 -subj '/C=US/O=CLI Org/CN=cli.test'" +
-             " -set_serial 0x4C0F9B3A7E2D1C6B5A4938271605F4E3D2C1B0A9" +
-             " -addext 'subjectAltName=DNS:cli.test,IP:192.0.2.7'" +
-             " -addext 'keyUsage=critical,digitalSignature,keyEncipherment'" +
-             " -addext 'extendedKeyUsage=serverAuth,clientAuth'" + " -addext 'basicConstraints=critical,CA:FALSE'");
+  openssl_ok(
+      "req -x509 -config " + dir.file("req.cnf") + " -newkey rsa:2048 -nodes -keyout " + dir.file("key.pem") +
+      " -out " + dir.file("cert.pem") + " -days 30 -subj '/C=US/O=CLI Org/CN=cli.test'" +
+      " -set_serial 0x4C0F9B3A7E2D1C6B5A4938271605F4E3D2C1B0A9" +
+      " -addext 'subjectAltName=DNS:cli.test,IP:192.0.2.7'" +
+      " -addext 'keyUsage=critical,digitalSignature,keyEncipherment'" +
+      " -addext 'extendedKeyUsage=serverAuth,clientAuth'" + " -addext 'basicConstraints=critical,CA:FALSE'");
   const auto cert = load_certificate(FILETYPE_PEM, pyossl_test::read_file(dir.file("cert.pem")));
   REQUIRE_OK(cert);
 
-  const std::vector<std::pair<std::string, std::string>> name{{"C", "US"}, {"O", "CLI Org"}, {"CN", "cli.test"}};
+  const std::vector<std::pair<std::string, std::string>> name{
+      {"C", "US"}, {"O", "CLI Org"}, {"CN", "cli.test"}};
   CHECK(cert->get_subject().get_components() == name);
   CHECK(cert->get_issuer().get_components() == name);
   CHECK(cert->get_version() == 2);
@@ -203,8 +220,8 @@ TEST_CASE("pyossl reads a certificate openssl req -x509 makes, with the same fie
   REQUIRE_FAILS_WITH(cert->get_serial_number(), errc::invalid_argument);  // 20 bytes do not fit
   CHECK(cert->get_signature_algorithm().value_or("") == "sha256WithRSAEncryption");
 
-  const std::string fields = openssl_ok("x509 -noout -serial -fingerprint -sha1 -dates -dateopt iso_8601 -in " +
-                                        dir.file("cert.pem"));
+  const std::string fields = openssl_ok(
+      "x509 -noout -serial -fingerprint -sha1 -dates -dateopt iso_8601 -in " + dir.file("cert.pem"));
   CHECK(field(fields, "serial") == cert->get_serial_number_hex());
   CHECK(field(fields, "sha1 Fingerprint") == must(cert->digest("sha1")));
   CHECK(generalized(field(fields, "notBefore")) == cert->get_notBefore());  // UTCTime in the file
@@ -266,7 +283,8 @@ struct chain {
     must(ca.add_extensions({must(X509Extension::create("basicConstraints", true, "CA:TRUE, pathlen:0")),
                             must(X509Extension::create("keyUsage", true, "keyCertSign, cRLSign")),
                             must(X509Extension::create("subjectKeyIdentifier", false, "hash", &ca))}));
-    must(ca.add_extensions({must(X509Extension::create("authorityKeyIdentifier", false, "keyid:always", nullptr, &ca))}));
+    must(ca.add_extensions(
+        {must(X509Extension::create("authorityKeyIdentifier", false, "keyid:always", nullptr, &ca))}));
     must(ca.sign(ca_key, "sha256"));
 
     must(leaf.set_version(2));
@@ -292,8 +310,8 @@ TEST_CASE("openssl verify accepts a CA -> leaf chain pyossl issues", "[certifica
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("ca.pem"), must(dump_certificate(FILETYPE_PEM, c.ca)));
   pyossl_test::write_file(dir.file("leaf.pem"), must(dump_certificate(FILETYPE_PEM, c.leaf)));
-  const std::string verified = openssl_ok("verify -x509_strict -purpose sslserver -CAfile " + dir.file("ca.pem") +
-                                          " " + dir.file("leaf.pem"));
+  const std::string verified = openssl_ok("verify -x509_strict -purpose sslserver -CAfile " +
+                                          dir.file("ca.pem") + " " + dir.file("leaf.pem"));
   CHECK(contains(verified, "leaf.pem: OK"));
   const std::string ca_text = openssl_ok("x509 -noout -text -in " + dir.file("ca.pem"));
   CHECK(contains(ca_text, "CA:TRUE, pathlen:0"));
@@ -310,7 +328,8 @@ TEST_CASE("openssl verify accepts a CA -> leaf chain pyossl issues", "[certifica
   const PKey other_key = pyossl_test::generated_key(pyossl_test::key_cases().at(0));
   const X509 impostor = pyossl_test::self_signed(c.ca.get_subject(), other_key);
   pyossl_test::write_file(dir.file("impostor.pem"), must(dump_certificate(FILETYPE_PEM, impostor)));
-  const auto rejected = pyossl_test::run_openssl("verify -CAfile " + dir.file("impostor.pem") + " " + dir.file("leaf.pem"));
+  const auto rejected =
+      pyossl_test::run_openssl("verify -CAfile " + dir.file("impostor.pem") + " " + dir.file("leaf.pem"));
   INFO(rejected.output);
   CHECK(rejected.exit_code != 0);
 }
@@ -325,18 +344,20 @@ TEST_CASE("an X509Store holding the CA verifies the leaf pyossl issued", "[certi
   CHECK(X509_STORE_CTX_get_error(context.get()) == X509_V_OK);
 }
 
-TEST_CASE("openssl x509 -req signs a request pyossl made, and pyossl reads the result", "[certificate_io][interop]") {
+TEST_CASE("openssl x509 -req signs a request pyossl made, and pyossl reads the result",
+          "[certificate_io][interop]") {
   const chain c;
   const pyossl_test::temp_dir dir;
   pyossl::crypto::X509Req request;
   REQUIRE_OK(request.set_subject(pyossl_test::make_name({{"CN", "issued.by.openssl"}})));
   REQUIRE_OK(request.set_pubkey(c.leaf_key));
   REQUIRE_OK(request.sign(c.leaf_key, "sha256"));
-  pyossl_test::write_file(dir.file("req.pem"), must(pyossl::crypto::dump_certificate_request(FILETYPE_PEM, request)));
+  pyossl_test::write_file(dir.file("req.pem"),
+                          must(pyossl::crypto::dump_certificate_request(FILETYPE_PEM, request)));
   pyossl_test::write_file(dir.file("ca.pem"), must(dump_certificate(FILETYPE_PEM, c.ca)));
   pyossl_test::write_file(dir.file("ca.key"), must(pyossl::crypto::dump_privatekey(FILETYPE_PEM, c.ca_key)));
-  openssl_ok("x509 -req -in " + dir.file("req.pem") + " -CA " + dir.file("ca.pem") + " -CAkey " + dir.file("ca.key") +
-             " -set_serial 77 -days 2 -out " + dir.file("issued.pem"));
+  openssl_ok("x509 -req -in " + dir.file("req.pem") + " -CA " + dir.file("ca.pem") + " -CAkey " +
+             dir.file("ca.key") + " -set_serial 77 -days 2 -out " + dir.file("issued.pem"));
   const auto issued = load_certificate(FILETYPE_PEM, pyossl_test::read_file(dir.file("issued.pem")));
   REQUIRE_OK(issued);
   CHECK(issued->get_subject().get("CN") == "issued.by.openssl");

@@ -37,13 +37,15 @@ ssl::Context pinned(ssl::Context context, int version) {
   return context;
 }
 
-std::string common_name(const pyossl::crypto::X509& cert) { return cert.get_subject().get("CN").value_or(""); }
+std::string common_name(const pyossl::crypto::X509& cert) {
+  return cert.get_subject().get("CN").value_or("");
+}
 
 }  // namespace
 
 TEST_CASE("Connection handshakes in memory under TLS 1.2 and TLS 1.3", "[connection]") {
-  const auto [version, name] =
-      GENERATE(std::pair<int, const char*>{TLS1_2_VERSION, "TLSv1.2"}, std::pair<int, const char*>{TLS1_3_VERSION, "TLSv1.3"});
+  const auto [version, name] = GENERATE(std::pair<int, const char*>{TLS1_2_VERSION, "TLSv1.2"},
+                                        std::pair<int, const char*>{TLS1_3_VERSION, "TLSv1.3"});
   const auto server_ctx = pinned(pyossl_test::server_context(), version);
   const auto client_ctx = pyossl_test::client_context();
   connection_pair pair(client_ctx, server_ctx);
@@ -86,7 +88,8 @@ TEST_CASE("Connection handshakes in memory under TLS 1.2 and TLS 1.3", "[connect
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("Connection with VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT needs a client certificate", "[connection]") {
+TEST_CASE("Connection with VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT needs a client certificate",
+          "[connection]") {
   const tls_files& files = tls_files::get();
   auto server_ctx = pyossl_test::server_context();
   REQUIRE_OK(server_ctx.load_verify_locations(files.ca()));
@@ -116,7 +119,8 @@ TEST_CASE("Connection with VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT needs a cli
   }
 }
 
-TEST_CASE("Connection's verify callback sees the chain and can accept an untrusted certificate", "[connection]") {
+TEST_CASE("Connection's verify callback sees the chain and can accept an untrusted certificate",
+          "[connection]") {
   const auto server_ctx = pyossl_test::server_context();
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));  // trusts nothing
   struct call {
@@ -127,11 +131,12 @@ TEST_CASE("Connection's verify callback sees the chain and can accept an untrust
     int ok;
   };
   std::vector<call> calls;
-  REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER, [&calls](ssl::Connection& connection, pyossl::crypto::X509& cert,
-                                                               int errnum, int depth, int ok) {
-    calls.push_back({&connection, common_name(cert), errnum, depth, ok});
-    return true;
-  }));
+  REQUIRE_OK(client_ctx.set_verify(
+      ssl::VERIFY_PEER,
+      [&calls](ssl::Connection& connection, pyossl::crypto::X509& cert, int errnum, int depth, int ok) {
+        calls.push_back({&connection, common_name(cert), errnum, depth, ok});
+        return true;
+      }));
   connection_pair pair(client_ctx, server_ctx);
   REQUIRE(handshake(pair.client, pair.server).ok());
   REQUIRE_FALSE(calls.empty());
@@ -184,7 +189,8 @@ TEST_CASE("Connection's failed verification carries the verify failure", "[conne
 }
 
 TEST_CASE("Connection negotiates a cipher from the list set_cipher_list gives", "[connection]") {
-  const auto cipher = GENERATE(as<std::string>{}, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305");
+  const auto cipher =
+      GENERATE(as<std::string>{}, "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305");
   auto server_ctx = pinned(pyossl_test::server_context(), TLS1_2_VERSION);
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   REQUIRE_OK(client_ctx.set_cipher_list(cipher));
@@ -203,9 +209,10 @@ TEST_CASE("Connection::get_client_ca_list reports the CA names on both ends", "[
   auto server_ctx = pyossl_test::server_context();
   REQUIRE_OK(server_ctx.set_verify(ssl::VERIFY_PEER));
   const auto source = GENERATE(as<std::string>{}, "load_client_ca", "set_client_ca_list", "add_client_ca");
-  const auto ca = pyossl::unwrap(pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(files.ca())));
-  const auto rogue = pyossl::unwrap(pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM,
-                                                                     pyossl_test::read_file(files.path("rogue-ca.pem"))));
+  const auto ca = pyossl::unwrap(
+      pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(files.ca())));
+  const auto rogue = pyossl::unwrap(pyossl::crypto::load_certificate(
+      pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(files.path("rogue-ca.pem"))));
   std::vector<std::string> expected;
   if (source == "load_client_ca") {
     REQUIRE_OK(server_ctx.load_client_ca(files.ca()));
@@ -228,7 +235,8 @@ TEST_CASE("Connection::get_client_ca_list reports the CA names on both ends", "[
   };
   CHECK(names_of(pair.server.get_client_ca_list()) == expected);
   CHECK(pair.client.get_client_ca_list().empty());
-  REQUIRE(handshake(pair.client, pair.server).ok());  // the client sends no certificate: VERIFY_PEER alone allows that
+  REQUIRE(handshake(pair.client, pair.server)
+              .ok());  // the client sends no certificate: VERIFY_PEER alone allows that
   CHECK(names_of(pair.client.get_client_ca_list()) == expected);
 }
 
@@ -271,7 +279,8 @@ TEST_CASE("Connection::recv after a bare EOF is syscall (-1, Unexpected EOF)", "
   CHECK(after.error().sys_errstr() == "Unexpected EOF");
 }
 
-TEST_CASE("Connection::send of more than a record sends part and the peer gets exactly that part", "[connection]") {
+TEST_CASE("Connection::send of more than a record sends part and the peer gets exactly that part",
+          "[connection]") {
   const auto server_ctx = pyossl_test::server_context();
   const auto client_ctx = pyossl_test::client_context();
   connection_pair pair(client_ctx, server_ctx);
@@ -305,7 +314,8 @@ TEST_CASE("Connection::recv_into never writes past the buffer it is given", "[co
   const auto window = std::span(buffer).subspan(10, 20);
   CHECK(pyossl::unwrap(pair.server.recv_into(window)) == 20);
   CHECK(std::all_of(buffer.begin(), buffer.begin() + 10, [](std::byte b) { return b == std::byte{0x5a}; }));
-  CHECK(std::all_of(buffer.begin() + 10, buffer.begin() + 30, [](std::byte b) { return b == std::byte{'a'}; }));
+  CHECK(
+      std::all_of(buffer.begin() + 10, buffer.begin() + 30, [](std::byte b) { return b == std::byte{'a'}; }));
   CHECK(std::all_of(buffer.begin() + 30, buffer.end(), [](std::byte b) { return b == std::byte{0x5a}; }));
   CHECK(pair.server.pending() == 1000 - 20);
   CHECK(pyossl::unwrap(pair.server.recv_into(std::span<std::byte>())) == 0);
@@ -359,7 +369,8 @@ TEST_CASE("Connection calls the info callback as the handshake progresses", "[co
   CHECK(seen == &pair.server);
   CHECK(std::count(wheres.begin(), wheres.end(), ssl::CB_HANDSHAKE_START) == 1);
   CHECK(std::count(wheres.begin(), wheres.end(), ssl::CB_HANDSHAKE_DONE) == 1);
-  CHECK(std::any_of(wheres.begin(), wheres.end(), [](int where) { return (where & ssl::CB_ACCEPT_LOOP) == ssl::CB_ACCEPT_LOOP; }));
+  CHECK(std::any_of(wheres.begin(), wheres.end(),
+                    [](int where) { return (where & ssl::CB_ACCEPT_LOOP) == ssl::CB_ACCEPT_LOOP; }));
 }
 
 TEST_CASE("Connection rethrows a callback's exception from the call that ran it", "[connection][callbacks]") {
@@ -369,9 +380,10 @@ TEST_CASE("Connection rethrows a callback's exception from the call that ran it"
   if (kind == "verify") {
     // Rebuild the client context with a throwing verify callback.
     client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
-    REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER, [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) -> bool {
-      throw callback_failure("verify callback failed");
-    }));
+    REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER,
+                                     [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) -> bool {
+                                       throw callback_failure("verify callback failed");
+                                     }));
   } else {
     REQUIRE_OK(client_ctx.set_info_callback([](ssl::Connection&, int where, int) {
       if (where & ssl::CB_HANDSHAKE_START) throw callback_failure("info callback failed");
@@ -383,13 +395,16 @@ TEST_CASE("Connection rethrows a callback's exception from the call that ran it"
   CHECK(pair.client.get_context().get_app_data().has_value() == false);
 }
 
-TEST_CASE("A callback's exception comes out on the connection that ran it, not another thread's", "[connection][callbacks]") {
+TEST_CASE("A callback's exception comes out on the connection that ran it, not another thread's",
+          "[connection][callbacks]") {
   const auto server_ctx = pyossl_test::server_context();
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
-  REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER, [](ssl::Connection& connection, pyossl::crypto::X509&, int, int, int) {
-    if (std::any_cast<int>(connection.get_app_data()) == 1) throw callback_failure("only connection 1 throws");
-    return true;
-  }));
+  REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER,
+                                   [](ssl::Connection& connection, pyossl::crypto::X509&, int, int, int) {
+                                     if (std::any_cast<int>(connection.get_app_data()) == 1)
+                                       throw callback_failure("only connection 1 throws");
+                                     return true;
+                                   }));
   std::atomic<int> threw{0};
   std::atomic<int> succeeded{0};
   std::vector<std::thread> threads;
@@ -415,10 +430,11 @@ TEST_CASE("A callback's exception comes out on the connection that ran it, not a
 TEST_CASE("A Connection moved mid-handshake hands callbacks the moved-to object", "[connection][callbacks]") {
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   const ssl::Connection* seen = nullptr;
-  REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER, [&seen](ssl::Connection& connection, pyossl::crypto::X509&, int, int, int) {
-    seen = &connection;
-    return true;
-  }));
+  REQUIRE_OK(client_ctx.set_verify(
+      ssl::VERIFY_PEER, [&seen](ssl::Connection& connection, pyossl::crypto::X509&, int, int, int) {
+        seen = &connection;
+        return true;
+      }));
   const auto server_ctx = pyossl_test::server_context();
   ssl::Connection client(client_ctx);
   client.set_connect_state();
@@ -539,7 +555,8 @@ TEST_CASE("Connection keeps app data and reports its Context", "[connection]") {
   CHECK_FALSE(connection.get_peer_certificate().has_value());
 }
 
-TEST_CASE("Connection resumes a session from the same Context and refuses another's", "[connection][session]") {
+TEST_CASE("Connection resumes a session from the same Context and refuses another's",
+          "[connection][session]") {
   const auto version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
   auto server_ctx = pinned(pyossl_test::server_context(), version);
   const auto client_ctx = pyossl_test::client_context();
@@ -568,7 +585,8 @@ TEST_CASE("Connection resumes a session from the same Context and refuses anothe
   REQUIRE_FAILS_WITH(stranger.set_session(*session), errc::invalid_argument);
 }
 
-TEST_CASE("Connection sends a server name and the server's callback can switch Context", "[connection][sni]") {
+TEST_CASE("Connection sends a server name and the server's callback can switch Context",
+          "[connection][sni]") {
   const tls_files& files = tls_files::get();
   auto rogue_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   REQUIRE_OK(rogue_ctx.use_certificate_file(files.rogue_cert()));

@@ -104,8 +104,10 @@ TEST_CASE("Connection over a non-blocking socket reports want_read and want_writ
   bool pending_write = true;
   while (received < sent || pending_write) {
     auto data = ends.server.recv(1 << 16);
-    if (data) received += data->size();
-    else REQUIRE(data.error() == errc::want_read);
+    if (data)
+      received += data->size();
+    else
+      REQUIRE(data.error() == errc::want_read);
     if (pending_write) {
       auto retried = ends.client.send(chunk);
       if (retried) {
@@ -138,7 +140,8 @@ TEST_CASE("Connection to a vanished peer fails with EPIPE and never raises SIGPI
   std::signal(SIGPIPE, previous);
 }
 
-TEST_CASE("Connection::recv after the peer's socket ends without close_notify is Unexpected EOF", "[connection][socket]") {
+TEST_CASE("Connection::recv after the peer's socket ends without close_notify is Unexpected EOF",
+          "[connection][socket]") {
   socket_connections ends;
   blocking_handshake(ends.client, ends.server);
   REQUIRE_OK(ends.client.sock_shutdown(SHUT_WR));
@@ -156,7 +159,8 @@ TEST_CASE("Connection's close_notify over a socket is zero_return", "[connection
   CHECK(pyossl::unwrap(ends.server.shutdown()));
 }
 
-TEST_CASE("Connection's memory-BIO methods on a socket connection are invalid_argument", "[connection][socket]") {
+TEST_CASE("Connection's memory-BIO methods on a socket connection are invalid_argument",
+          "[connection][socket]") {
   socket_connections ends;
   REQUIRE_FAILS_WITH(ends.client.bio_read(10), errc::invalid_argument);
   REQUIRE_FAILS_WITH(ends.client.bio_write("x"), errc::invalid_argument);

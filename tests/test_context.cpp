@@ -24,14 +24,16 @@ struct passphrase_failure : std::runtime_error {
 };
 
 pyossl::crypto::X509 load_cert(const std::string& path) {
-  return pyossl::unwrap(pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(path)));
+  return pyossl::unwrap(
+      pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(path)));
 }
 
 }  // namespace
 
 TEST_CASE("Context::create makes a context for every method this OpenSSL speaks", "[context]") {
-  const auto method = GENERATE(ssl::SSLv23_METHOD, ssl::TLS_METHOD, ssl::TLS_CLIENT_METHOD, ssl::TLS_SERVER_METHOD,
-                               ssl::TLSv1_METHOD, ssl::TLSv1_1_METHOD, ssl::TLSv1_2_METHOD);
+  const auto method =
+      GENERATE(ssl::SSLv23_METHOD, ssl::TLS_METHOD, ssl::TLS_CLIENT_METHOD, ssl::TLS_SERVER_METHOD,
+               ssl::TLSv1_METHOD, ssl::TLSv1_1_METHOD, ssl::TLSv1_2_METHOD);
   auto context = ssl::Context::create(method);
   REQUIRE_OK(context);
   CHECK(context->native_handle() != nullptr);
@@ -39,9 +41,9 @@ TEST_CASE("Context::create makes a context for every method this OpenSSL speaks"
 }
 
 TEST_CASE("Context::create pins the legacy methods to their one version", "[context]") {
-  const auto [method, version] = GENERATE(std::pair{ssl::TLSv1_METHOD, TLS1_VERSION},
-                                          std::pair{ssl::TLSv1_1_METHOD, TLS1_1_VERSION},
-                                          std::pair{ssl::TLSv1_2_METHOD, TLS1_2_VERSION});
+  const auto [method, version] =
+      GENERATE(std::pair{ssl::TLSv1_METHOD, TLS1_VERSION}, std::pair{ssl::TLSv1_1_METHOD, TLS1_1_VERSION},
+               std::pair{ssl::TLSv1_2_METHOD, TLS1_2_VERSION});
   const auto context = pyossl::unwrap(ssl::Context::create(method));
   CHECK(SSL_CTX_get_min_proto_version(context.native_handle()) == version);
   CHECK(SSL_CTX_get_max_proto_version(context.native_handle()) == version);
@@ -129,8 +131,8 @@ TEST_CASE("Context uses certificates and keys given as crypto objects", "[contex
   const tls_files& files = tls_files::get();
   auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   const auto cert = load_cert(files.server_cert());
-  const auto key = pyossl::unwrap(pyossl::crypto::load_privatekey(pyossl::crypto::FILETYPE_PEM,
-                                                                   pyossl_test::read_file(files.server_key())));
+  const auto key = pyossl::unwrap(pyossl::crypto::load_privatekey(
+      pyossl::crypto::FILETYPE_PEM, pyossl_test::read_file(files.server_key())));
   REQUIRE_OK(context.use_certificate(cert));
   REQUIRE_OK(context.use_privatekey(key));
   REQUIRE_OK(context.check_privatekey());
@@ -145,7 +147,8 @@ TEST_CASE("Context uses certificates and keys given as crypto objects", "[contex
   CHECK(sk_X509_num(chain) == 2);  // the certificate and the extra chain certificate
 }
 
-TEST_CASE("Context's file loaders fail with ssl on missing files and invalid_argument on bad input", "[context]") {
+TEST_CASE("Context's file loaders fail with ssl on missing files and invalid_argument on bad input",
+          "[context]") {
   auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   const std::string missing = "/nonexistent/pyossl/file.pem";
   REQUIRE_FAILS_WITH(context.use_certificate_file(missing), errc::ssl);
@@ -156,8 +159,9 @@ TEST_CASE("Context's file loaders fail with ssl on missing files and invalid_arg
   REQUIRE_FAILS_WITH(context.load_tmp_dh(missing), errc::ssl);
   REQUIRE_FAILS_WITH(context.load_verify_locations(std::nullopt, std::nullopt), errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.use_certificate_file(std::string_view("a\0b", 3)), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(context.use_certificate_file(tls_files::get().server_cert(), static_cast<ssl::filetype>(7)),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      context.use_certificate_file(tls_files::get().server_cert(), static_cast<ssl::filetype>(7)),
+      errc::invalid_argument);
   // A PEM file of something else.
   REQUIRE_FAILS_WITH(context.load_tmp_dh(tls_files::get().server_cert()), errc::ssl);
   REQUIRE_FAILS_WITH(context.use_certificate_file(tls_files::get().path("dh.pem")), errc::ssl);
@@ -193,7 +197,8 @@ TEST_CASE("Context's passphrase callback decrypts a key for use_privatekey_file"
     REQUIRE_OK(context.use_privatekey_file(encrypted));
   }
   SECTION("a wrong passphrase fails with ssl") {
-    REQUIRE_OK(context.set_passwd_cb([](std::size_t, bool, const std::any&) { return std::string("wrong"); }));
+    REQUIRE_OK(
+        context.set_passwd_cb([](std::size_t, bool, const std::any&) { return std::string("wrong"); }));
     REQUIRE_FAILS_WITH(context.use_privatekey_file(encrypted), errc::ssl);
   }
   SECTION("a passphrase longer than maxlen fails and says so, never cut to fit") {
@@ -247,7 +252,8 @@ TEST_CASE("Context keeps timeouts, verify depth and mode, options and app data",
   CHECK(context.get_verify_mode() == (ssl::VERIFY_PEER | ssl::VERIFY_CLIENT_ONCE));
 
   const auto before = context.get_options();
-  const auto after = pyossl::unwrap(context.set_options(ssl::OP_NO_TLSv1 | ssl::OP_NO_TICKET | ssl::OP_SINGLE_DH_USE));
+  const auto after =
+      pyossl::unwrap(context.set_options(ssl::OP_NO_TLSv1 | ssl::OP_NO_TICKET | ssl::OP_SINGLE_DH_USE));
   CHECK(after == (before | ssl::OP_NO_TLSv1 | ssl::OP_NO_TICKET));
   CHECK(pyossl::unwrap(context.set_options(ssl::OP_EPHEMERAL_RSA)) == after);  // no effect, as documented
   CHECK(context.get_options() == after);
@@ -316,9 +322,9 @@ TEST_CASE("Context refuses changes once a Connection has been made from it", "[c
   const ssl::Connection first(context);
   const auto cert = load_cert(files.server_cert());
   REQUIRE_FAILS_WITH(context.set_verify(ssl::VERIFY_PEER), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(context.set_verify(ssl::VERIFY_PEER, [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) {
-    return true;
-  }), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(context.set_verify(ssl::VERIFY_PEER, [](ssl::Connection&, pyossl::crypto::X509&, int,
+                                                             int, int) { return true; }),
+                     errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.set_info_callback([](ssl::Connection&, int, int) {}), errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.set_passwd_cb([](std::size_t, bool, const std::any&) { return std::string(); }),
                      errc::invalid_argument);
@@ -351,10 +357,12 @@ TEST_CASE("ssl constants keep pyOpenSSL's values and combine as flags", "[contex
   STATIC_REQUIRE(static_cast<int>(ssl::TLSv1_METHOD) == 4);
   STATIC_REQUIRE(static_cast<int>(ssl::VERIFY_PEER | ssl::VERIFY_FAIL_IF_NO_PEER_CERT) ==
                  (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT));
-  STATIC_REQUIRE(static_cast<std::uint64_t>(ssl::OP_NO_SSLv3 | ssl::OP_NO_TLSv1) == (SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1));
+  STATIC_REQUIRE(static_cast<std::uint64_t>(ssl::OP_NO_SSLv3 | ssl::OP_NO_TLSv1) ==
+                 (SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1));
   STATIC_REQUIRE(static_cast<std::uint64_t>(ssl::OP_SINGLE_DH_USE) == 0);
   STATIC_REQUIRE(static_cast<std::uint64_t>(ssl::OP_EPHEMERAL_RSA) == 0);
-  STATIC_REQUIRE(static_cast<int>(ssl::SENT_SHUTDOWN | ssl::RECEIVED_SHUTDOWN) == (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
+  STATIC_REQUIRE(static_cast<int>(ssl::SENT_SHUTDOWN | ssl::RECEIVED_SHUTDOWN) ==
+                 (SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN));
   STATIC_REQUIRE(ssl::CB_HANDSHAKE_DONE == SSL_CB_HANDSHAKE_DONE);
   STATIC_REQUIRE(ssl::FILETYPE_PEM == pyossl::crypto::FILETYPE_PEM);
 }

@@ -46,8 +46,9 @@ TEST_CASE("errc values are std::error_codes in the pyossl category", "[error]") 
 }
 
 TEST_CASE("every errc has its own message", "[error]") {
-  auto kind = GENERATE(errc::ssl, errc::zero_return, errc::want_read, errc::want_write, errc::want_x509_lookup,
-                       errc::syscall, errc::crypto, errc::rand, errc::invalid_argument, errc::unsupported);
+  auto kind =
+      GENERATE(errc::ssl, errc::zero_return, errc::want_read, errc::want_write, errc::want_x509_lookup,
+               errc::syscall, errc::crypto, errc::rand, errc::invalid_argument, errc::unsupported);
   const std::string text = pyossl::make_error_code(kind).message();
   CHECK_FALSE(text.empty());
   CHECK(text != "unknown pyossl error");
@@ -115,7 +116,8 @@ TEST_CASE("verification failures carry code, text, depth and subject", "[error]"
   REQUIRE(e.verification().has_value());
   CHECK(e.verification()->depth == 1);
   CHECK(e.verification()->subject == "CN=root");
-  CHECK(e.message() == "SSL_do_handshake: certificate verify failed (unable to get local issuer certificate)");
+  CHECK(e.message() ==
+        "SSL_do_handshake: certificate verify failed (unable to get local issuer certificate)");
 }
 
 TEST_CASE("result holds a value or an error with expected's member names", "[error][result]") {

@@ -173,12 +173,14 @@ TEST_CASE("load_privatekey of an encrypted key with a wrong or missing passphras
   auto encrypted = dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", secret);
   REQUIRE_OK(encrypted);
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, "wrong"), errc::crypto);
-  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string("quack"); }), errc::crypto);
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string("quack"); }),
+                     errc::crypto);
   // No passphrase: a failure, never a prompt on the terminal.
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted), errc::crypto);
   // An empty passphrase, from a string or a callable that returns nothing.
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, ""), errc::crypto);
-  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string(); }), errc::crypto);
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string(); }),
+                     errc::crypto);
   // A null C string is no passphrase at all.
   const char* no_text = nullptr;
   CHECK(passphrase(no_text).empty());
@@ -191,7 +193,8 @@ TEST_CASE("A passphrase longer than OpenSSL's buffer fails with invalid_argument
   auto encrypted = dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", secret);
   REQUIRE_OK(encrypted);
   REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, too_long), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [&](bool) { return too_long; }), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [&](bool) { return too_long; }),
+                     errc::invalid_argument);
   REQUIRE_FAILS_WITH(dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", too_long), errc::invalid_argument);
   REQUIRE_FAILS_WITH(dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", [&](bool) { return too_long; }),
                      errc::invalid_argument);
@@ -201,7 +204,9 @@ TEST_CASE("A passphrase callback's exception comes out of load_privatekey and du
   const PKey key = generated_key(key_cases().front());
   auto encrypted = dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", secret);
   REQUIRE_OK(encrypted);
-  const auto throwing = [](bool writing) -> std::string { throw passphrase_error(writing ? "writing" : "reading"); };
+  const auto throwing = [](bool writing) -> std::string {
+    throw passphrase_error(writing ? "writing" : "reading");
+  };
   try {
     (void)load_privatekey(FILETYPE_PEM, *encrypted, throwing);
     FAIL("load_privatekey did not throw");
@@ -256,12 +261,12 @@ TEST_CASE("load_privatekey of anything but a private key fails with crypto error
   INFO((pem ? "PEM" : "DER"));
   const std::string good = *dump_privatekey(type, key);
   const std::vector<std::string> inputs = {
-      "",                                              // empty
-      "garbage, not a key",                            // garbage
-      good.substr(0, good.size() / 2),                 // truncated
-      good.substr(0, good.size() - 40),                // truncated near the end
-      *dump_publickey(type, key),                      // a public key
-      pem ? certificate().pem : certificate().der,     // a certificate
+      "",                                                         // empty
+      "garbage, not a key",                                       // garbage
+      good.substr(0, good.size() / 2),                            // truncated
+      good.substr(0, good.size() - 40),                           // truncated near the end
+      *dump_publickey(type, key),                                 // a public key
+      pem ? certificate().pem : certificate().der,                // a certificate
       *dump_privatekey(pem ? FILETYPE_ASN1 : FILETYPE_PEM, key),  // the other encoding
   };
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -336,7 +341,10 @@ TEST_CASE("load_publickey of anything but a public key fails with crypto error")
   INFO((pem ? "PEM" : "DER"));
   const std::string good = *dump_publickey(type, key);
   const std::vector<std::string> inputs = {
-      "", "garbage, not a key", good.substr(0, good.size() / 2), *dump_privatekey(type, key),
+      "",
+      "garbage, not a key",
+      good.substr(0, good.size() / 2),
+      *dump_privatekey(type, key),
       pem ? certificate().pem : certificate().der,
   };
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -382,8 +390,8 @@ struct cli_key {
   std::string name;
   key_type type;
   int bits;
-  std::string genpkey;     // arguments for `openssl genpkey`
-  bool has_traditional;    // whether a per-algorithm ("BEGIN RSA PRIVATE KEY") form exists
+  std::string genpkey;   // arguments for `openssl genpkey`
+  bool has_traditional;  // whether a per-algorithm ("BEGIN RSA PRIVATE KEY") form exists
 };
 
 const std::vector<cli_key>& cli_keys() {
@@ -423,8 +431,8 @@ TEST_CASE("Keys openssl writes are read with the same type, size and value") {
   openssl("pkey -in " + file("key.pem") + " -pubout -out " + file("public.pem"));
   openssl("pkey -in " + file("key.pem") + " -pubout -outform DER -out " + file("public.der"));
   openssl("pkey -in " + file("key.pem") + " -outform DER -out " + file("key.der"));
-  openssl("pkcs8 -topk8 -v2 aes-256-cbc -in " + file("key.pem") + " -outform DER -passout " + pass + " -out " +
-          file("encrypted.der"));
+  openssl("pkcs8 -topk8 -v2 aes-256-cbc -in " + file("key.pem") + " -outform DER -passout " + pass +
+          " -out " + file("encrypted.der"));
 
   struct form {
     const char* file;

@@ -103,7 +103,8 @@ TEST_CASE("net::Socket::tcp makes a close-on-exec TCP socket of either family", 
   CHECK(*type == SOCK_STREAM);
 }
 
-TEST_CASE("net::Socket::tcp of a family other than AF_INET or AF_INET6 fails with invalid_argument", "[net]") {
+TEST_CASE("net::Socket::tcp of a family other than AF_INET or AF_INET6 fails with invalid_argument",
+          "[net]") {
   const int family = GENERATE(AF_UNIX, AF_UNSPEC, -1);
   REQUIRE_FAILS_WITH(Socket::tcp(family), errc::invalid_argument);
 }
@@ -180,9 +181,10 @@ TEST_CASE("net::Socket::bind to an address another listener holds fails with sys
   CHECK(bound.error().message().find(pyossl::net::to_string(first.address)) != std::string::npos);
 }
 
-TEST_CASE("net::Socket::bind and connect to a host that does not resolve fail with invalid_argument", "[net]") {
+TEST_CASE("net::Socket::bind and connect to a host that does not resolve fail with invalid_argument",
+          "[net]") {
   // Both cases fail inside getaddrinfo without asking DNS: the test never leaves the machine.
-  const Address bad = GENERATE(Address{"::1", 80},                        // IPv6 literal, IPv4 socket
+  const Address bad = GENERATE(Address{"::1", 80},                             // IPv6 literal, IPv4 socket
                                Address{std::string("127.0.0.1\0x", 11), 80});  // embedded NUL
   auto socket = Socket::tcp(AF_INET);
   REQUIRE_OK(socket);
@@ -421,10 +423,16 @@ TEST_CASE("net::Socket::set_io_timeout bounds a blocking recv, which then fails 
 TEST_CASE("net::Socket operations on a closed socket fail with syscall EBADF", "[net]") {
   using operation = std::function<pyossl::result<void>(Socket&)>;
   const std::vector<std::pair<std::string, operation>> operations{
-      {"bind", [](Socket& s) { return s.bind({"127.0.0.1", 0}); }},
+      {"bind",
+       [](Socket& s) {
+         return s.bind({"127.0.0.1", 0});
+       }},
       {"listen", [](Socket& s) { return s.listen(1); }},
       {"accept", [](Socket& s) { return ignore_value(s.accept()); }},
-      {"connect", [](Socket& s) { return s.connect({"127.0.0.1", 1}); }},
+      {"connect",
+       [](Socket& s) {
+         return s.connect({"127.0.0.1", 1});
+       }},
       {"getpeername", [](Socket& s) { return ignore_value(s.getpeername()); }},
       {"getsockname", [](Socket& s) { return ignore_value(s.getsockname()); }},
       {"getsockopt", [](Socket& s) { return ignore_value(s.getsockopt(SOL_SOCKET, SO_TYPE)); }},

@@ -28,7 +28,10 @@ const PKey& key_of(key_type type, bool second = false) {
   auto found = keys.find({type, second});
   if (found != keys.end()) return found->second;
   PKey key;
-  const int bits = type == key_type::rsa ? 2048 : type == key_type::dsa ? 1024 : type == key_type::ec ? 256 : 0;
+  const int bits = type == key_type::rsa   ? 2048
+                   : type == key_type::dsa ? 1024
+                   : type == key_type::ec  ? 256
+                                           : 0;
   pyossl::unwrap(key.generate_key(type, bits));
   return keys.emplace(std::make_pair(type, second), std::move(key)).first->second;
 }
@@ -67,8 +70,9 @@ TEST_CASE("NetscapeSPKI set_pubkey keeps only the public half of the key", "[net
   CHECK(key->type() == key_type::rsa);
 }
 
-TEST_CASE("NetscapeSPKI signed with a key and digest verifies with that key, also after b64_encode and from_b64",
-          "[netscape_spki]") {
+TEST_CASE(
+    "NetscapeSPKI signed with a key and digest verifies with that key, also after b64_encode and from_b64",
+    "[netscape_spki]") {
   const auto c = GENERATE(values<signing_case>({{key_type::rsa, "sha256"},
                                                 {key_type::rsa, "md5"},
                                                 {key_type::rsa, "SHA1"},
@@ -107,8 +111,9 @@ TEST_CASE("NetscapeSPKI from_b64 ignores surrounding whitespace", "[netscape_spk
   REQUIRE_OK(decoded->verify(key_of(key_type::ec)));
 }
 
-TEST_CASE("NetscapeSPKI verify fails with crypto error for another key, another key type, or a tampered signature",
-          "[netscape_spki]") {
+TEST_CASE(
+    "NetscapeSPKI verify fails with crypto error for another key, another key type, or a tampered signature",
+    "[netscape_spki]") {
   const NetscapeSPKI spki = signed_spki(key_of(key_type::rsa), "sha256");
   SECTION("another RSA key") {
     const auto r = spki.verify(key_of(key_type::rsa, true));
@@ -159,7 +164,8 @@ TEST_CASE("NetscapeSPKI sign with a digest the key cannot use fails with crypto 
   REQUIRE_FAILS_WITH(spki.sign(key_of(key_type::ed25519), "sha256"), errc::crypto);
 }
 
-TEST_CASE("NetscapeSPKI from_b64 of text that is not a base64 SPKI fails with crypto error", "[netscape_spki]") {
+TEST_CASE("NetscapeSPKI from_b64 of text that is not a base64 SPKI fails with crypto error",
+          "[netscape_spki]") {
   auto valid = signed_spki(key_of(key_type::rsa), "sha256").b64_encode();
   REQUIRE_OK(valid);
   const std::string enc = GENERATE_COPY(std::string(), std::string("!!!!"), std::string("AAAA"),
@@ -205,15 +211,18 @@ TEST_CASE("An SPKAC made by openssl spkac verifies with pyossl", "[netscape_spki
     const char* digest_option;
     key_type type;
   };
-  const auto c = GENERATE(values<cli_case>({{"-algorithm RSA -pkeyopt rsa_keygen_bits:2048", "", key_type::rsa},
-                                            {"-algorithm RSA -pkeyopt rsa_keygen_bits:2048", "-digest sha256", key_type::rsa},
-                                            {"-algorithm EC -pkeyopt ec_paramgen_curve:P-256", "-digest sha256", key_type::ec}}));
+  const auto c = GENERATE(
+      values<cli_case>({{"-algorithm RSA -pkeyopt rsa_keygen_bits:2048", "", key_type::rsa},
+                        {"-algorithm RSA -pkeyopt rsa_keygen_bits:2048", "-digest sha256", key_type::rsa},
+                        {"-algorithm EC -pkeyopt ec_paramgen_curve:P-256", "-digest sha256", key_type::ec}}));
   CAPTURE(c.genpkey_options, c.digest_option);
   const pyossl_test::temp_dir dir;
   const std::string key_path = dir.file("key.pem");
-  const auto generated = pyossl_test::run_openssl(std::string("genpkey ") + c.genpkey_options + " -out " + key_path);
+  const auto generated =
+      pyossl_test::run_openssl(std::string("genpkey ") + c.genpkey_options + " -out " + key_path);
   REQUIRE(generated.exit_code == 0);
-  const auto made = pyossl_test::run_openssl("spkac -key " + key_path + " -challenge hello " + c.digest_option);
+  const auto made =
+      pyossl_test::run_openssl("spkac -key " + key_path + " -challenge hello " + c.digest_option);
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
   REQUIRE(made.output.rfind("SPKAC=", 0) == 0);
@@ -231,8 +240,10 @@ TEST_CASE("An SPKAC made by openssl spkac verifies with pyossl", "[netscape_spki
 }
 
 TEST_CASE("An SPKAC made by pyossl verifies with openssl spkac -verify", "[netscape_spki][interop]") {
-  const auto c = GENERATE(values<signing_case>(
-      {{key_type::rsa, "sha256"}, {key_type::rsa, "md5"}, {key_type::ec, "sha256"}, {key_type::ed25519, ""}}));
+  const auto c = GENERATE(values<signing_case>({{key_type::rsa, "sha256"},
+                                                {key_type::rsa, "md5"},
+                                                {key_type::ec, "sha256"},
+                                                {key_type::ed25519, ""}}));
   CAPTURE(static_cast<int>(c.type), c.digest);
   auto encoded = signed_spki(key_of(c.type), c.digest).b64_encode();
   REQUIRE_OK(encoded);

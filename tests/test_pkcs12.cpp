@@ -42,19 +42,19 @@ struct fixture {
 
   fixture() {
     openssl_or_throw("req -x509 -newkey rsa:2048 -nodes -keyout " + dir.file("root.key") + " -out " + root +
-            " -subj /CN=p12-root -days 2");
-    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir.file("other.key") +
-            " -out " + other + " -subj /CN=p12-other -days 2");
+                     " -subj /CN=p12-root -days 2");
+    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
+                     dir.file("other.key") + " -out " + other + " -subj /CN=p12-other -days 2");
     issue("intermediate", "root");
     issue("leaf", "intermediate");
   }
 
   void issue(const std::string& name, const std::string& issuer) {
-    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + dir.file(name + ".key") + " -out " + dir.file(name + ".csr") +
-            " -subj /CN=p12-" + name);
-    openssl_or_throw("x509 -req -in " + dir.file(name + ".csr") + " -CA " + dir.file(issuer + ".pem") + " -CAkey " +
-            dir.file(issuer + ".key") + " -set_serial " + std::to_string(name.size()) + " -days 2 -out " +
-            dir.file(name + ".pem"));
+    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + dir.file(name + ".key") + " -out " +
+                     dir.file(name + ".csr") + " -subj /CN=p12-" + name);
+    openssl_or_throw("x509 -req -in " + dir.file(name + ".csr") + " -CA " + dir.file(issuer + ".pem") +
+                     " -CAkey " + dir.file(issuer + ".key") + " -set_serial " + std::to_string(name.size()) +
+                     " -days 2 -out " + dir.file(name + ".pem"));
   }
 
   [[nodiscard]] crypto::X509 certificate(const std::string& path) const {
@@ -151,8 +151,8 @@ TEST_CASE("PKCS12 setters replace and remove each part", "[pkcs12]") {
 
 TEST_CASE("PKCS12 set_friendlyname rejects what a PKCS#12 cannot store with invalid_argument", "[pkcs12]") {
   const std::string name = GENERATE(std::string("\xff\xfe"), std::string("caf\xe9"), std::string("a\0b", 3),
-                                    std::string("\xed\xa0\x80"),  // a UTF-16 surrogate
-                                    std::string("\xc0\xaf"),      // an overlong '/'
+                                    std::string("\xed\xa0\x80"),           // a UTF-16 surrogate
+                                    std::string("\xc0\xaf"),               // an overlong '/'
                                     std::string("key \xf0\x9f\x94\x91"));  // U+1F511, outside the BMP
   crypto::PKCS12 p12 = full_pkcs12();
   REQUIRE_FAILS_WITH(p12.set_friendlyname(name), errc::invalid_argument);
@@ -179,7 +179,8 @@ TEST_CASE("PKCS12 export_ then load_pkcs12 keeps every part that is present", "[
   if (c.key) p12.set_privatekey(f.key());
   if (c.certificate) p12.set_certificate(f.certificate(f.leaf));
   // None of them matches the key: PKCS12_parse would hand such a one back as the certificate.
-  const std::vector<crypto::X509> cas{f.certificate(f.intermediate), f.certificate(f.root), f.certificate(f.other)};
+  const std::vector<crypto::X509> cas{f.certificate(f.intermediate), f.certificate(f.root),
+                                      f.certificate(f.other)};
   if (c.ca) p12.set_ca_certificates(cas);
   if (c.name) REQUIRE_OK(p12.set_friendlyname("my leaf"));
 
@@ -196,7 +197,7 @@ TEST_CASE("PKCS12 export_ then load_pkcs12 keeps every part that is present", "[
 TEST_CASE("PKCS12 keeps a friendly name byte for byte, non-ASCII UTF-8 included", "[pkcs12]") {
   const std::string name = GENERATE(std::string("plain"), std::string(""), std::string("Zo\xc3\xab"),
                                     std::string("\xe8\xa8\xbc\xe6\x98\x8e\xe6\x9b\xb8"),  // 証明書
-                                    std::string("\xef\xbf\xbd"),                            // U+FFFD, the BMP's edge
+                                    std::string("\xef\xbf\xbd"),  // U+FFFD, the BMP's edge
                                     std::string(300, 'n'));
   CAPTURE(name);
   const crypto::PKCS12 loaded = round_trip(full_pkcs12(name));
@@ -213,9 +214,9 @@ TEST_CASE("PKCS12 export_ writes the friendly name set after load, not the one l
 }
 
 TEST_CASE("PKCS12 export_ and load_pkcs12 agree on every kind of passphrase", "[pkcs12]") {
-  const std::optional<std::string> passphrase =
-      GENERATE(std::optional<std::string>(), std::optional<std::string>(""), std::optional<std::string>("secret"),
-               std::optional<std::string>("p\xc3\xa4sswort"), std::optional<std::string>(std::string(200, 'p')));
+  const std::optional<std::string> passphrase = GENERATE(
+      std::optional<std::string>(), std::optional<std::string>(""), std::optional<std::string>("secret"),
+      std::optional<std::string>("p\xc3\xa4sswort"), std::optional<std::string>(std::string(200, 'p')));
   CAPTURE(passphrase.value_or("(none)"));
   const std::optional<std::string_view> view =
       passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt;
@@ -230,7 +231,9 @@ TEST_CASE("PKCS12 export_ honours iter and maciter", "[pkcs12][interop]") {
     int maciter;
     const char* expected_mac_line;
   };
-  const auto c = GENERATE(values<counts>({{2048, 1, "Iteration 1"}, {1, 1, "Iteration 1"}, {10000, 4096, "Iteration 4096"},
+  const auto c = GENERATE(values<counts>({{2048, 1, "Iteration 1"},
+                                          {1, 1, "Iteration 1"},
+                                          {10000, 4096, "Iteration 4096"},
                                           {0, 0, "Iteration 2048"}}));
   CAPTURE(c.iter, c.maciter);
   auto exported = full_pkcs12().export_("pw", c.iter, c.maciter);
@@ -245,8 +248,9 @@ TEST_CASE("PKCS12 export_ honours iter and maciter", "[pkcs12][interop]") {
   REQUIRE_OK(loaded);
 }
 
-TEST_CASE("PKCS12 export_ fails with invalid_argument for a negative count, a NUL passphrase or a public-only key",
-          "[pkcs12]") {
+TEST_CASE(
+    "PKCS12 export_ fails with invalid_argument for a negative count, a NUL passphrase or a public-only key",
+    "[pkcs12]") {
   const crypto::PKCS12 p12 = full_pkcs12();
   REQUIRE_FAILS_WITH(p12.export_("pw", -1, 1), errc::invalid_argument);
   REQUIRE_FAILS_WITH(p12.export_("pw", 2048, -1), errc::invalid_argument);
@@ -273,8 +277,8 @@ TEST_CASE("PKCS12 export_ of a key that does not match the certificate fails wit
 TEST_CASE("load_pkcs12 with a wrong or missing passphrase fails with crypto error", "[pkcs12]") {
   auto exported = full_pkcs12().export_("right");
   REQUIRE_OK(exported);
-  const std::optional<std::string> passphrase =
-      GENERATE(std::optional<std::string>("wrong"), std::optional<std::string>(""), std::optional<std::string>());
+  const std::optional<std::string> passphrase = GENERATE(
+      std::optional<std::string>("wrong"), std::optional<std::string>(""), std::optional<std::string>());
   const std::optional<std::string_view> view =
       passphrase ? std::optional<std::string_view>(*passphrase) : std::nullopt;
   const auto r = load_pkcs12(*exported, view);
@@ -294,9 +298,9 @@ TEST_CASE("load_pkcs12 of a file with a bad MAC fails with crypto error", "[pkcs
 TEST_CASE("load_pkcs12 of garbage, truncated or empty input fails with crypto error", "[pkcs12]") {
   auto exported = full_pkcs12().export_("pw");
   REQUIRE_OK(exported);
-  const std::string buffer =
-      GENERATE_COPY(std::string(), std::string("not a PKCS#12 file"), exported->substr(0, exported->size() / 2),
-                    exported->substr(0, 10), std::string("\x30\x80\x00\x00", 4), pyossl_test::read_file(files().leaf));
+  const std::string buffer = GENERATE_COPY(
+      std::string(), std::string("not a PKCS#12 file"), exported->substr(0, exported->size() / 2),
+      exported->substr(0, 10), std::string("\x30\x80\x00\x00", 4), pyossl_test::read_file(files().leaf));
   REQUIRE_FAILS_WITH(load_pkcs12(buffer, "pw"), errc::crypto);
 }
 
@@ -336,15 +340,17 @@ TEST_CASE("openssl pkcs12 reads the certificates, name and key pyossl exports", 
 }
 
 TEST_CASE("load_pkcs12 reads what openssl pkcs12 -export writes, modern and legacy", "[pkcs12][interop]") {
-  const char* options = GENERATE("", "-legacy", "-descert", "-keypbe AES-128-CBC -certpbe AES-128-CBC -macalg sha1");
+  const char* options =
+      GENERATE("", "-legacy", "-descert", "-keypbe AES-128-CBC -certpbe AES-128-CBC -macalg sha1");
   CAPTURE(options);
   const fixture& f = files();
   const pyossl_test::temp_dir dir;
   const std::string path = dir.file("openssl.p12");
   pyossl_test::write_file(dir.file("chain.pem"),
                           pyossl_test::read_file(f.intermediate) + pyossl_test::read_file(f.root));
-  openssl_or_throw(std::string("pkcs12 -export ") + options + " -in " + f.leaf + " -inkey " + f.leaf_key + " -certfile " +
-          dir.file("chain.pem") + " -name 'caf\xc3\xa9 key' -passout pass:pw -out " + path);
+  openssl_or_throw(std::string("pkcs12 -export ") + options + " -in " + f.leaf + " -inkey " + f.leaf_key +
+                   " -certfile " + dir.file("chain.pem") + " -name 'caf\xc3\xa9 key' -passout pass:pw -out " +
+                   path);
 
   auto loaded = load_pkcs12(pyossl_test::read_file(path), "pw");
   REQUIRE_OK(loaded);
@@ -373,8 +379,9 @@ TEST_CASE("load_pkcs12 without the legacy provider (child process)", "[.pkcs12_n
   REQUIRE_FAILS_WITH(load_pkcs12(pyossl_test::read_file(legacy_file), "pw"), errc::unsupported);
 }
 
-TEST_CASE("load_pkcs12 of a legacy file fails with unsupported, saying why, where the legacy provider is missing",
-          "[pkcs12][interop]") {
+TEST_CASE(
+    "load_pkcs12 of a legacy file fails with unsupported, saying why, where the legacy provider is missing",
+    "[pkcs12][interop]") {
   const fixture& f = files();
   const pyossl_test::temp_dir dir;
   const std::string legacy = dir.file("legacy.p12");
@@ -383,10 +390,10 @@ TEST_CASE("load_pkcs12 of a legacy file fails with unsupported, saying why, wher
   openssl_or_throw("pkcs12 -export -legacy" + export_options + legacy);
   openssl_or_throw("pkcs12 -export" + export_options + modern);
   std::filesystem::create_directory(dir.file("no-modules"));
-  const auto child = pyossl_test::run_command("OPENSSL_MODULES=" + dir.file("no-modules") +
-                                              " PYOSSL_TEST_LEGACY_P12=" + legacy + " PYOSSL_TEST_MODERN_P12=" + modern +
-                                              " '" + std::filesystem::read_symlink("/proc/self/exe").string() +
-                                              "' '[.pkcs12_no_legacy_provider]'");
+  const auto child = pyossl_test::run_command(
+      "OPENSSL_MODULES=" + dir.file("no-modules") + " PYOSSL_TEST_LEGACY_P12=" + legacy +
+      " PYOSSL_TEST_MODERN_P12=" + modern + " '" + std::filesystem::read_symlink("/proc/self/exe").string() +
+      "' '[.pkcs12_no_legacy_provider]'");
   INFO(child.output);
   CHECK(child.exit_code == 0);
   CHECK(child.output.find("All tests passed") != std::string::npos);
@@ -399,7 +406,8 @@ TEST_CASE("load_pkcs12 of a key-less file from openssl gives every certificate a
   const fixture& f = files();
   const pyossl_test::temp_dir dir;
   const std::string path = dir.file("certificates.p12");
-  openssl_or_throw("pkcs12 -export -nokeys -in " + f.leaf + " -certfile " + f.root + " -passout pass:pw -out " + path);
+  openssl_or_throw("pkcs12 -export -nokeys -in " + f.leaf + " -certfile " + f.root +
+                   " -passout pass:pw -out " + path);
   auto loaded = load_pkcs12(pyossl_test::read_file(path), "pw");
   REQUIRE_OK(loaded);
   CHECK_FALSE(loaded->get_privatekey().has_value());
@@ -418,7 +426,8 @@ TEST_CASE("openssl pkcs12 reads a key-less PKCS12 that pyossl exports", "[pkcs12
   REQUIRE_OK(exported);
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("a.p12"), *exported);
-  const std::string certificates = openssl_or_throw("pkcs12 -nokeys -passin pass:pw -in " + dir.file("a.p12"));
+  const std::string certificates =
+      openssl_or_throw("pkcs12 -nokeys -passin pass:pw -in " + dir.file("a.p12"));
   CHECK(certificates.find("friendlyName: no key") != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.leaf)) != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.root)) != std::string::npos);

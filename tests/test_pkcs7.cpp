@@ -16,9 +16,9 @@
 #include "temp_dir.hpp"
 
 using pyossl::errc;
+using pyossl::crypto::filetype;
 using pyossl::crypto::FILETYPE_ASN1;
 using pyossl::crypto::FILETYPE_PEM;
-using pyossl::crypto::filetype;
 using pyossl::crypto::load_pkcs7_data;
 namespace crypto = pyossl::crypto;  // crypto::PKCS7 and crypto::X509, not OpenSSL's global types
 
@@ -38,16 +38,19 @@ struct fixture {
   std::string message = dir.file("message.txt");
 
   fixture() {
-    openssl_or_throw("req -x509 -newkey rsa:2048 -nodes -keyout " + ca_key + " -out " + ca + " -subj /CN=pkcs7-ca -days 2");
-    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + leaf_key + " -out " + dir.file("leaf.csr") + " -subj /CN=pkcs7-leaf");
-    openssl_or_throw("x509 -req -in " + dir.file("leaf.csr") + " -CA " + ca + " -CAkey " + ca_key + " -set_serial 2 -days 2 -out " +
-            leaf);
+    openssl_or_throw("req -x509 -newkey rsa:2048 -nodes -keyout " + ca_key + " -out " + ca +
+                     " -subj /CN=pkcs7-ca -days 2");
+    openssl_or_throw("req -newkey rsa:2048 -nodes -keyout " + leaf_key + " -out " + dir.file("leaf.csr") +
+                     " -subj /CN=pkcs7-leaf");
+    openssl_or_throw("x509 -req -in " + dir.file("leaf.csr") + " -CA " + ca + " -CAkey " + ca_key +
+                     " -set_serial 2 -days 2 -out " + leaf);
     pyossl_test::write_file(dir.file("index.txt"), "");
     pyossl_test::write_file(dir.file("crlnumber"), "01\n");
-    pyossl_test::write_file(dir.file("ca.cnf"), "[ca]\ndefault_ca = test_ca\n[test_ca]\ndatabase = " + dir.file("index.txt") +
-                                                    "\ncrlnumber = " + dir.file("crlnumber") +
-                                                    "\ndefault_md = sha256\ndefault_crl_days = 30\ncertificate = " + ca +
-                                                    "\nprivate_key = " + ca_key + "\n");
+    pyossl_test::write_file(dir.file("ca.cnf"),
+                            "[ca]\ndefault_ca = test_ca\n[test_ca]\ndatabase = " + dir.file("index.txt") +
+                                "\ncrlnumber = " + dir.file("crlnumber") +
+                                "\ndefault_md = sha256\ndefault_crl_days = 30\ncertificate = " + ca +
+                                "\nprivate_key = " + ca_key + "\n");
     openssl_or_throw("ca -config " + dir.file("ca.cnf") + " -gencrl -out " + crl);
     pyossl_test::write_file(message, "a message to sign\n");
   }
@@ -60,7 +63,8 @@ const fixture& files() {
 
 std::vector<std::string> common_names(const std::vector<crypto::X509>& certificates) {
   std::vector<std::string> names;
-  for (const auto& certificate : certificates) names.push_back(certificate.get_subject().get("CN").value_or("?"));
+  for (const auto& certificate : certificates)
+    names.push_back(certificate.get_subject().get("CN").value_or("?"));
   return names;
 }
 
@@ -89,21 +93,46 @@ TEST_CASE("load_pkcs7_data reads what openssl writes, with the expected type and
   const std::string message = files().message;
   const std::string sign = " -in " + message + " -signer " + leaf + " -inkey " + files().leaf_key;
   const auto c = GENERATE_COPY(values<type_case>({
-      {"crl2pkcs7 -nocrl, PEM", "crl2pkcs7 -nocrl -certfile " + leaf + " -certfile " + ca, FILETYPE_PEM,
-       "pkcs7-signedData", {"pkcs7-leaf", "pkcs7-ca"}},
-      {"crl2pkcs7 -nocrl, DER", "crl2pkcs7 -nocrl -outform DER -certfile " + ca, FILETYPE_ASN1, "pkcs7-signedData",
-       {"pkcs7-ca"}},
-      {"crl2pkcs7 with a CRL", "crl2pkcs7 -in " + crl + " -certfile " + ca, FILETYPE_PEM, "pkcs7-signedData",
-       {"pkcs7-ca"}},
-      {"smime -sign, PEM", "smime -sign -outform PEM -certfile " + ca + sign, FILETYPE_PEM, "pkcs7-signedData",
+      {"crl2pkcs7 -nocrl, PEM",
+       "crl2pkcs7 -nocrl -certfile " + leaf + " -certfile " + ca,
+       FILETYPE_PEM,
+       "pkcs7-signedData",
        {"pkcs7-leaf", "pkcs7-ca"}},
-      {"smime -sign -nodetach, DER", "smime -sign -nodetach -outform DER" + sign, FILETYPE_ASN1, "pkcs7-signedData",
+      {"crl2pkcs7 -nocrl, DER",
+       "crl2pkcs7 -nocrl -outform DER -certfile " + ca,
+       FILETYPE_ASN1,
+       "pkcs7-signedData",
+       {"pkcs7-ca"}},
+      {"crl2pkcs7 with a CRL",
+       "crl2pkcs7 -in " + crl + " -certfile " + ca,
+       FILETYPE_PEM,
+       "pkcs7-signedData",
+       {"pkcs7-ca"}},
+      {"smime -sign, PEM",
+       "smime -sign -outform PEM -certfile " + ca + sign,
+       FILETYPE_PEM,
+       "pkcs7-signedData",
+       {"pkcs7-leaf", "pkcs7-ca"}},
+      {"smime -sign -nodetach, DER",
+       "smime -sign -nodetach -outform DER" + sign,
+       FILETYPE_ASN1,
+       "pkcs7-signedData",
        {"pkcs7-leaf"}},
-      {"cms -sign, PEM labelled CMS", "cms -sign -outform PEM" + sign, FILETYPE_PEM, "pkcs7-signedData",
+      {"cms -sign, PEM labelled CMS",
+       "cms -sign -outform PEM" + sign,
+       FILETYPE_PEM,
+       "pkcs7-signedData",
        {"pkcs7-leaf"}},
-      {"smime -encrypt, PEM", "smime -encrypt -aes256 -outform PEM -in " + message + " " + leaf, FILETYPE_PEM,
-       "pkcs7-envelopedData", {}},
-      {"cms -data_create, DER", "cms -data_create -outform DER -in " + message, FILETYPE_ASN1, "pkcs7-data", {}},
+      {"smime -encrypt, PEM",
+       "smime -encrypt -aes256 -outform PEM -in " + message + " " + leaf,
+       FILETYPE_PEM,
+       "pkcs7-envelopedData",
+       {}},
+      {"cms -data_create, DER",
+       "cms -data_create -outform DER -in " + message,
+       FILETYPE_ASN1,
+       "pkcs7-data",
+       {}},
   }));
   CAPTURE(c.what);
   const crypto::PKCS7 p7 = load(c.type, openssl_or_throw(c.command));
@@ -130,7 +159,8 @@ TEST_CASE("load_pkcs7_data reads what openssl writes, with the expected type and
 
 TEST_CASE("PKCS7 get_certificates returns copies that dump like the files they came from", "[pkcs7]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + f.leaf + " -certfile " + f.ca));
+  const crypto::PKCS7 p7 =
+      load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + f.leaf + " -certfile " + f.ca));
   auto certificates = p7.get_certificates();
   REQUIRE_OK(certificates);
   REQUIRE(certificates->size() == 2);
@@ -145,7 +175,8 @@ TEST_CASE("PKCS7 get_certificates returns copies that dump like the files they c
 
 TEST_CASE("PKCS7 get_crls returns the CRLs of a signed PKCS#7 as PEM or DER", "[pkcs7][interop]") {
   const fixture& f = files();
-  const crypto::PKCS7 with_crl = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -in " + f.crl + " -certfile " + f.ca));
+  const crypto::PKCS7 with_crl =
+      load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -in " + f.crl + " -certfile " + f.ca));
   auto pem = with_crl.get_crls();
   REQUIRE_OK(pem);
   REQUIRE(pem->size() == 1);
@@ -164,8 +195,9 @@ TEST_CASE("PKCS7 get_crls returns the CRLs of a signed PKCS#7 as PEM or DER", "[
 
 TEST_CASE("A signed PKCS#7 without certificates gives an empty list", "[pkcs7][interop]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("smime -sign -nocerts -outform PEM -in " + f.message + " -signer " +
-                                              f.leaf + " -inkey " + f.leaf_key));
+  const crypto::PKCS7 p7 =
+      load(FILETYPE_PEM, openssl_or_throw("smime -sign -nocerts -outform PEM -in " + f.message + " -signer " +
+                                          f.leaf + " -inkey " + f.leaf_key));
   CHECK(p7.type_is_signed());
   auto certificates = p7.get_certificates();
   REQUIRE_OK(certificates);
@@ -194,7 +226,8 @@ TEST_CASE("A signedAndEnveloped PKCS#7 reports its type and carries certificates
 }
 
 TEST_CASE("PKCS7 copies are independent objects with the same content", "[pkcs7]") {
-  const crypto::PKCS7 original = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + files().ca));
+  const crypto::PKCS7 original =
+      load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + files().ca));
   crypto::PKCS7 copy = original;
   CHECK(copy.native_handle() != original.native_handle());
   CHECK(copy.get_type_name() == original.get_type_name());
@@ -234,7 +267,8 @@ TEST_CASE("load_pkcs7_data with an unknown file type fails with invalid_argument
 
 TEST_CASE("PKCS7 get_certificates of an enveloped PKCS#7 says only signed types carry them", "[pkcs7]") {
   const fixture& f = files();
-  const crypto::PKCS7 p7 = load(FILETYPE_PEM, openssl_or_throw("smime -encrypt -aes256 -outform PEM -in " + f.message + " " + f.leaf));
+  const crypto::PKCS7 p7 = load(
+      FILETYPE_PEM, openssl_or_throw("smime -encrypt -aes256 -outform PEM -in " + f.message + " " + f.leaf));
   const auto r = p7.get_certificates();
   REQUIRE_FAILS_WITH(r, errc::invalid_argument);
   CHECK(r.error().message().find("pkcs7-envelopedData") != std::string::npos);

@@ -54,8 +54,8 @@ PKey mismatched_ec_key() {
   const pyossl::detail::handle<BIGNUM> scalar(private_scalar);
   unsigned char point[256];
   std::size_t point_length = 0;
-  REQUIRE(EVP_PKEY_get_octet_string_param(second.native_handle(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
-                                          &point_length) == 1);
+  REQUIRE(EVP_PKEY_get_octet_string_param(second.native_handle(), OSSL_PKEY_PARAM_PUB_KEY, point,
+                                          sizeof(point), &point_length) == 1);
   OSSL_PARAM_BLD* builder = OSSL_PARAM_BLD_new();
   REQUIRE(builder != nullptr);
   OSSL_PARAM_BLD_push_utf8_string(builder, OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0);
@@ -96,27 +96,29 @@ TEST_CASE("generate_key makes a key pair of the asked type and size") {
 }
 
 TEST_CASE("generate_key of EC picks the NIST curve named by bits") {
-  const auto [bits, curve] = GENERATE(table<int, std::string>({{256, "prime256v1"}, {384, "secp384r1"}, {521, "secp521r1"}}));
+  const auto [bits, curve] =
+      GENERATE(table<int, std::string>({{256, "prime256v1"}, {384, "secp384r1"}, {521, "secp521r1"}}));
   PKey key;
   REQUIRE_OK(key.generate_key(TYPE_EC, bits));
   char name[64] = {};
   std::size_t length = 0;
-  REQUIRE(EVP_PKEY_get_utf8_string_param(key.native_handle(), OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name), &length) == 1);
+  REQUIRE(EVP_PKEY_get_utf8_string_param(key.native_handle(), OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name),
+                                         &length) == 1);
   CHECK(std::string(name, length) == curve);
   CHECK(key.bits() == bits);
 }
 
 TEST_CASE("generate_key with an unusable type or size fails with invalid_argument and keeps the old key") {
   const auto [type, bits] = GENERATE(table<key_type, int>({{key_type::none, 1024},
-                                                          {static_cast<key_type>(9999), 1024},
-                                                          {TYPE_RSA, 0},
-                                                          {TYPE_RSA, -2048},
-                                                          {TYPE_DSA, 0},
-                                                          {TYPE_EC, 0},
-                                                          {TYPE_EC, 255},
-                                                          {TYPE_EC, 2048},
-                                                          {TYPE_DH, 1024},
-                                                          {TYPE_DH, 0}}));
+                                                           {static_cast<key_type>(9999), 1024},
+                                                           {TYPE_RSA, 0},
+                                                           {TYPE_RSA, -2048},
+                                                           {TYPE_DSA, 0},
+                                                           {TYPE_EC, 0},
+                                                           {TYPE_EC, 255},
+                                                           {TYPE_EC, 2048},
+                                                           {TYPE_DH, 1024},
+                                                           {TYPE_DH, 0}}));
   INFO("type " << static_cast<int>(type) << ", bits " << bits);
   PKey key = generated_key(key_cases().front());
   EVP_PKEY* const before = key.native_handle();

@@ -112,11 +112,11 @@ namespace {
 class egd_server {
  public:
   enum class behaviour {
-    honest,          // answers every request in full
-    runs_dry,        // has only `available` bytes in all
-    hangs_up,        // closes the connection without answering
-    answers_short,   // promises the full count, sends half, closes
-    answers_too_much // claims more than was asked for
+    honest,           // answers every request in full
+    runs_dry,         // has only `available` bytes in all
+    hangs_up,         // closes the connection without answering
+    answers_short,    // promises the full count, sends half, closes
+    answers_too_much  // claims more than was asked for
   };
 
   egd_server(const std::string& path, behaviour how, int available = 1 << 20)

@@ -54,10 +54,12 @@ struct certificates {
   std::string client_key = dir.file("client-key.pem");
 
   certificates() {
-    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '" + dir.file("ca-key.pem") +
-                     "' -out '" + ca + "' -days 2 -subj '/CN=pyossl test CA' -addext 'basicConstraints=critical,CA:TRUE'" +
+    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '" +
+                     dir.file("ca-key.pem") + "' -out '" + ca +
+                     "' -days 2 -subj '/CN=pyossl test CA' -addext 'basicConstraints=critical,CA:TRUE'" +
                      " -addext 'keyUsage=critical,keyCertSign'");
-    issue("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n");
+    issue("server", "/CN=localhost",
+          "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n");
     issue("client", "/CN=test client", "extendedKeyUsage=clientAuth\n");
   }
 
@@ -65,8 +67,8 @@ struct certificates {
   void issue(const std::string& name, const std::string& subject, const std::string& ext) const {
     const std::string base = dir.file(name);
     pyossl_test::write_file(base + ".ext", ext);
-    openssl_or_throw("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '" + base + "-key.pem' -out '" +
-                     base + ".csr' -subj '" + subject + "'");
+    openssl_or_throw("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '" + base +
+                     "-key.pem' -out '" + base + ".csr' -subj '" + subject + "'");
     openssl_or_throw("x509 -req -in '" + base + ".csr' -CA '" + ca + "' -CAkey '" + dir.file("ca-key.pem") +
                      "' -CAcreateserial -days 2 -sha256 -extfile '" + base + ".ext' -out '" + base + ".pem'");
   }
@@ -90,7 +92,8 @@ bool skip_family(int family) {
 std::string sha256(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) return "digest failed";
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    return "digest failed";
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
@@ -198,7 +201,8 @@ class echo_server {
       if (::poll(&watch, 1, 20) <= 0) continue;
       auto accepted = listener_.accept();
       if (!accepted) continue;  // the client gave up before we took it
-      sessions_.emplace_back([this, connection = std::move(accepted->first)]() mutable { serve(connection); });
+      sessions_.emplace_back(
+          [this, connection = std::move(accepted->first)]() mutable { serve(connection); });
     }
   }
 
@@ -286,14 +290,15 @@ client_outcome blocking_echo(const ssl::Context& context, const net::Address& se
   if (!closed) return failed(closed.error());
   if (!*closed) {  // our close_notify is out; the server's answers it
     auto rest = connection.recv(1);
-    if (rest || rest.error() != errc::zero_return) return failed(rest ? pyossl::error(errc::ssl, "data after echo") : rest.error());
+    if (rest || rest.error() != errc::zero_return)
+      return failed(rest ? pyossl::error(errc::ssl, "data after echo") : rest.error());
   }
   return outcome;
 }
 
 // The same with a non-blocking socket: every want_read / want_write waits in poll().
-client_outcome nonblocking_echo(const ssl::Context& context, const net::Address& server, const std::string& data,
-                                int family) {
+client_outcome nonblocking_echo(const ssl::Context& context, const net::Address& server,
+                                const std::string& data, int family) {
   client_outcome outcome;
   auto failed = [&](pyossl::error e) {
     outcome.failure = std::move(e);
@@ -310,7 +315,8 @@ client_outcome nonblocking_echo(const ssl::Context& context, const net::Address&
       auto result = call();
       if (result || (result.error() != errc::want_read && result.error() != errc::want_write)) return result;
       pollfd watch{fd, static_cast<short>(result.error() == errc::want_read ? POLLIN : POLLOUT), 0};
-      if (::poll(&watch, 1, 10'000) != 1) return decltype(result)(pyossl::unexpected(pyossl::error(errc::syscall, "poll timed out")));
+      if (::poll(&watch, 1, 10'000) != 1)
+        return decltype(result)(pyossl::unexpected(pyossl::error(errc::syscall, "poll timed out")));
     }
   };
   auto started = connection.connect_ex(server);
@@ -318,7 +324,8 @@ client_outcome nonblocking_echo(const ssl::Context& context, const net::Address&
   if (*started != 0 && *started != EINPROGRESS) return failed(pyossl::error(errc::syscall, "connect_ex"));
   pollfd writable{fd, POLLOUT, 0};
   if (::poll(&writable, 1, 10'000) != 1) return failed(pyossl::error(errc::syscall, "connect timed out"));
-  if (auto handshake = drive([&] { return connection.do_handshake(); }); !handshake) return failed(handshake.error());
+  if (auto handshake = drive([&] { return connection.do_handshake(); }); !handshake)
+    return failed(handshake.error());
   outcome.protocol = connection.get_protocol_version_name();
   constexpr std::size_t chunk = 64 * 1024;
   for (std::size_t offset = 0; offset < data.size(); offset += chunk) {
@@ -368,7 +375,8 @@ TEST_CASE("socket Connection echoes a megabyte byte-exactly over IPv4 and IPv6, 
   CHECK(sessions[0].echoed == data.size());
 }
 
-TEST_CASE("socket Connection echoes a megabyte over IPv4 and IPv6 with a non-blocking client", "[socket_echo]") {
+TEST_CASE("socket Connection echoes a megabyte over IPv4 and IPv6 with a non-blocking client",
+          "[socket_echo]") {
   const int family = GENERATE(AF_INET, AF_INET6);
   if (skip_family(family)) return;
   const ssl::Context server_side = server_context();
@@ -407,7 +415,7 @@ TEST_CASE("socket Connection serves 8 concurrent clients, each echo byte-exact",
 
 struct interop_case {
   const char* name;
-  int version;          // TLS1_2_VERSION or TLS1_3_VERSION
+  int version;           // TLS1_2_VERSION or TLS1_3_VERSION
   const char* cli_flag;  // -tls1_2 / -tls1_3
   const char* protocol;
   bool client_certificate;
@@ -426,9 +434,18 @@ TEST_CASE("pyossl's echo server talks to openssl s_client", "[socket_echo][inter
   const certificates& files = fixtures();
   const ssl::Context server_side = server_context({0, 0, c.client_certificate});
   echo_server server(server_side);
-  std::vector<std::string> argv{PYOSSL_TEST_OPENSSL, "s_client", "-connect",
-                                "127.0.0.1:" + std::to_string(server.address().port), "-CAfile", files.ca,
-                                "-verify_return_error", "-verify_ip", "127.0.0.1", c.cli_flag, "-quiet", "-no_ign_eof"};
+  std::vector<std::string> argv{PYOSSL_TEST_OPENSSL,
+                                "s_client",
+                                "-connect",
+                                "127.0.0.1:" + std::to_string(server.address().port),
+                                "-CAfile",
+                                files.ca,
+                                "-verify_return_error",
+                                "-verify_ip",
+                                "127.0.0.1",
+                                c.cli_flag,
+                                "-quiet",
+                                "-no_ign_eof"};
   if (c.client_certificate) argv.insert(argv.end(), {"-cert", files.client_cert, "-key", files.client_key});
   pyossl_test::child_process s_client(argv);
   REQUIRE(s_client.valid());
@@ -453,8 +470,8 @@ TEST_CASE("pyossl's echo server refuses an s_client without the required client 
   const ssl::Context server_side = server_context({0, 0, true});
   echo_server server(server_side);
   pyossl_test::child_process s_client({PYOSSL_TEST_OPENSSL, "s_client", "-connect",
-                                       "127.0.0.1:" + std::to_string(server.address().port), "-CAfile", files.ca,
-                                       "-quiet", "-no_ign_eof"});
+                                       "127.0.0.1:" + std::to_string(server.address().port), "-CAfile",
+                                       files.ca, "-quiet", "-no_ign_eof"});
   REQUIRE(s_client.valid());
   (void)s_client.write("hello\n");  // TLS 1.3: the refusal may come only after the client's first write
   (void)s_client.wait(10s);
@@ -470,9 +487,11 @@ TEST_CASE("pyossl's client talks to openssl s_server", "[socket_echo][interop]")
   const interop_case& c = interop_cases[GENERATE(0, 1, 2, 3)];
   INFO(c.name);
   const certificates& files = fixtures();
-  std::vector<std::string> argv{PYOSSL_TEST_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-cert", files.server_cert,
-                                "-key", files.server_key, "-naccept", "1", "-rev", c.cli_flag};
-  if (c.client_certificate) argv.insert(argv.end(), {"-Verify", "1", "-verify_return_error", "-CAfile", files.ca});
+  std::vector<std::string> argv{
+      PYOSSL_TEST_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-cert",   files.server_cert, "-key",
+      files.server_key,    "-naccept", "1",       "-rev",        c.cli_flag};
+  if (c.client_certificate)
+    argv.insert(argv.end(), {"-Verify", "1", "-verify_return_error", "-CAfile", files.ca});
   pyossl_test::child_process s_server(argv);
   REQUIRE(s_server.valid());
   REQUIRE(s_server.wait_for_output("ACCEPT 127.0.0.1:", 10s));
@@ -505,8 +524,8 @@ TEST_CASE("pyossl's client without a certificate is refused by an s_server that 
   const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
   const certificates& files = fixtures();
   pyossl_test::child_process s_server({PYOSSL_TEST_OPENSSL, "s_server", "-accept", "127.0.0.1:0", "-cert",
-                                       files.server_cert, "-key", files.server_key, "-naccept", "1", "-rev", "-Verify",
-                                       "1", "-verify_return_error", "-CAfile", files.ca});
+                                       files.server_cert, "-key", files.server_key, "-naccept", "1", "-rev",
+                                       "-Verify", "1", "-verify_return_error", "-CAfile", files.ca});
   REQUIRE(s_server.valid());
   REQUIRE(s_server.wait_for_output("ACCEPT 127.0.0.1:", 10s));
   REQUIRE(s_server.wait_for_output("\n", 1s));
@@ -554,14 +573,16 @@ net::Socket raw_client(const net::Address& server) {
 
 }  // namespace
 
-TEST_CASE("a client that connects and sends nothing times out without blocking other clients", "[socket_echo][faults]") {
+TEST_CASE("a client that connects and sends nothing times out without blocking other clients",
+          "[socket_echo][faults]") {
   const ssl::Context server_side = server_context();
   const ssl::Context client_side = client_context();
   echo_server server(server_side, AF_INET, 1s);
   net::Socket silent = raw_client(server.address());
 
   const std::string data = payload(100'000);
-  require_clean(blocking_echo(client_side, server.address(), data), data);  // served while the silent one waits
+  require_clean(blocking_echo(client_side, server.address(), data),
+                data);  // served while the silent one waits
 
   const auto sessions = server.outcomes(2);
   REQUIRE(sessions.size() == 2);
@@ -570,8 +591,9 @@ TEST_CASE("a client that connects and sends nothing times out without blocking o
   CHECK(timed_out.stage == "handshake");
   INFO(timed_out.failure->message());
   // The socket's receive timeout expired: a blocking socket reports it as "try again".
-  const bool try_again = timed_out.failure->kind() == errc::want_read ||
-                         (timed_out.failure->kind() == errc::syscall && timed_out.failure->sys_errno() == EAGAIN);
+  const bool try_again =
+      timed_out.failure->kind() == errc::want_read ||
+      (timed_out.failure->kind() == errc::syscall && timed_out.failure->sys_errno() == EAGAIN);
   CHECK(try_again);
 }
 

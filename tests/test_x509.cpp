@@ -35,7 +35,8 @@ using pyossl_test::must;
 PKey rsa_key() { return pyossl_test::generated_key(pyossl_test::rsa_2048()); }
 
 X509 signed_certificate() {
-  return pyossl_test::self_signed(pyossl_test::make_name({{"C", "US"}, {"O", "pyossl"}, {"CN", "x509.test"}}), rsa_key());
+  return pyossl_test::self_signed(pyossl_test::make_name({{"C", "US"}, {"O", "pyossl"}, {"CN", "x509.test"}}),
+                                  rsa_key());
 }
 
 std::string year_now_plus(long seconds) {
@@ -139,9 +140,9 @@ TEST_CASE("X509::set_pubkey of an empty PKey fails with invalid_argument", "[x50
 }
 
 TEST_CASE("X509 serial numbers round-trip as integers", "[x509]") {
-  const std::int64_t serial = GENERATE(std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256},
-                                       std::int64_t{-1}, std::numeric_limits<std::int64_t>::max(),
-                                       std::numeric_limits<std::int64_t>::min());
+  const std::int64_t serial =
+      GENERATE(std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{-1},
+               std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min());
   CAPTURE(serial);
   X509 cert;
   REQUIRE_OK(cert.set_serial_number(serial));
@@ -176,9 +177,13 @@ TEST_CASE("X509::get_serial_number of a serial beyond 64 bits fails with invalid
 }
 
 TEST_CASE("X509::set_serial_number_hex rejects what is not hex", "[x509]") {
-  const std::string text = GENERATE(std::string(""), std::string("-"), std::string("0x12"), std::string("12 34"),
-                                     std::string("12:34"), std::string("GG"), std::string("+5"), std::string("--5"),
-                                     std::string("12\0" "34", 5), std::string(5000, 'F'));
+  const std::string text =
+      GENERATE(std::string(""), std::string("-"), std::string("0x12"), std::string("12 34"),
+               std::string("12:34"), std::string("GG"), std::string("+5"), std::string("--5"),
+               std::string("12\0"
+                           "34",
+                           5),
+               std::string(5000, 'F'));
   CAPTURE(text);
   X509 cert;
   REQUIRE_OK(cert.set_serial_number(7));
@@ -222,16 +227,15 @@ TEST_CASE("X509 validity times are GENERALIZEDTIME in and out, stored in UTC", "
 
 TEST_CASE("X509::set_notBefore and set_notAfter reject malformed times", "[x509]") {
   const std::string when = GENERATE(std::string(""), std::string("2030"), std::string("20301231235959"),
-                                    std::string("301231235959Z"),        // UTCTime form
-                                    std::string("20301231235959.5Z"),    // fractions
+                                    std::string("301231235959Z"),      // UTCTime form
+                                    std::string("20301231235959.5Z"),  // fractions
                                     std::string("20301231235959z"), std::string("2030123123595aZ"),
-                                    std::string("20301331235959Z"),      // month 13
-                                    std::string("20230229000000Z"),      // not a leap year
+                                    std::string("20301331235959Z"),  // month 13
+                                    std::string("20230229000000Z"),  // not a leap year
                                     std::string("20301231245959Z"), std::string("20301231236059Z"),
-                                    std::string("20301231235960Z"),
-                                    std::string("20301231235959+2400"), std::string("20301231235959-1300"),
-                                    std::string("20301231235959+01"), std::string("20301231235959Z\0", 16),
-                                    std::string(" 20301231235959Z"));
+                                    std::string("20301231235960Z"), std::string("20301231235959+2400"),
+                                    std::string("20301231235959-1300"), std::string("20301231235959+01"),
+                                    std::string("20301231235959Z\0", 16), std::string(" 20301231235959Z"));
   CAPTURE(when);
   X509 cert;
   REQUIRE_OK(cert.set_notBefore("20200101000000Z"));
@@ -269,8 +273,11 @@ TEST_CASE("X509::gmtime_adj beyond the year 9999 fails with crypto", "[x509]") {
 }
 
 TEST_CASE("X509::has_expired compares notAfter with now", "[x509]") {
-  const auto [not_after, expired] = GENERATE(values<std::pair<std::string_view, bool>>({
-      {"20000101000000Z", true}, {"20991231235959Z", false}, {"99991231235959Z", false}, {"19700101000000Z", true}}));
+  const auto [not_after, expired] =
+      GENERATE(values<std::pair<std::string_view, bool>>({{"20000101000000Z", true},
+                                                          {"20991231235959Z", false},
+                                                          {"99991231235959Z", false},
+                                                          {"19700101000000Z", true}}));
   X509 cert;
   REQUIRE_OK(cert.set_notAfter(not_after));
   CHECK(cert.has_expired() == expired);
@@ -323,16 +330,25 @@ TEST_CASE("X509::sign with a missing or unusable key or digest fails cleanly", "
   REQUIRE_FAILS_WITH(cert.sign(*public_only, "sha256"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(cert.sign(rsa, "nonsense"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(cert.sign(rsa, std::string_view("sha256\0x", 8)), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(cert.sign(rsa, "shake256"), errc::crypto);  // not a signing digest
-  REQUIRE_FAILS_WITH(cert.sign(ed, "sha256"), errc::crypto);     // Ed25519 takes no digest
+  REQUIRE_FAILS_WITH(cert.sign(rsa, "shake256"), errc::crypto);        // not a signing digest
+  REQUIRE_FAILS_WITH(cert.sign(ed, "sha256"), errc::crypto);           // Ed25519 takes no digest
   CHECK(X509_verify(cert.native_handle(), rsa.native_handle()) == 1);  // still the old signature
 }
 
 TEST_CASE("X509::digest is upper-case colon hex of any digest OpenSSL knows", "[x509]") {
-  const auto [name, size] = GENERATE(values<std::pair<std::string_view, std::size_t>>({
-      {"md5", 16}, {"sha1", 20}, {"SHA1", 20}, {"sha224", 28}, {"sha256", 32}, {"sha384", 48}, {"sha512", 64},
-      {"sha3-256", 32}, {"SHA3-512", 64}, {"blake2b512", 64}, {"sha512-256", 32}, {"shake128", 16},
-      {"shake256", 32}}));
+  const auto [name, size] = GENERATE(values<std::pair<std::string_view, std::size_t>>({{"md5", 16},
+                                                                                       {"sha1", 20},
+                                                                                       {"SHA1", 20},
+                                                                                       {"sha224", 28},
+                                                                                       {"sha256", 32},
+                                                                                       {"sha384", 48},
+                                                                                       {"sha512", 64},
+                                                                                       {"sha3-256", 32},
+                                                                                       {"SHA3-512", 64},
+                                                                                       {"blake2b512", 64},
+                                                                                       {"sha512-256", 32},
+                                                                                       {"shake128", 16},
+                                                                                       {"shake256", 32}}));
   CAPTURE(name);
   const X509 cert = signed_certificate();
   const auto digest = cert.digest(name);
@@ -422,7 +438,8 @@ TEST_CASE("a moved-from X509 is empty and fails cleanly", "[x509]") {
   REQUIRE_FAILS_WITH(cert.sign(rsa_key(), "sha256"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(cert.digest("sha256"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(cert.get_extension(0), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, cert), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, cert),
+                     errc::invalid_argument);
   cert = target;
   CHECK(cert.get_subject().get("CN") == "x509.test");
   // NOLINTEND(bugprone-use-after-move)

@@ -26,7 +26,8 @@ using pyossl_test::must;
 
 PKey rsa_key() { return pyossl_test::generated_key(pyossl_test::rsa_2048()); }
 
-TEST_CASE("X509Extension::create makes the standard extensions from OpenSSL's config syntax", "[x509extension]") {
+TEST_CASE("X509Extension::create makes the standard extensions from OpenSSL's config syntax",
+          "[x509extension]") {
   struct extension_case {
     std::string_view type;
     std::string_view value;
@@ -44,7 +45,8 @@ TEST_CASE("X509Extension::create makes the standard extensions from OpenSSL's co
       {"nsComment", "made by pyossl", "nsComment", "made by pyossl"},
       {"crlDistributionPoints", "URI:http://crl.a.test/ca.crl", "crlDistributionPoints",
        "Full Name:\n  URI:http://crl.a.test/ca.crl"},
-      {"authorityInfoAccess", "OCSP;URI:http://ocsp.a.test", "authorityInfoAccess", "OCSP - URI:http://ocsp.a.test"},
+      {"authorityInfoAccess", "OCSP;URI:http://ocsp.a.test", "authorityInfoAccess",
+       "OCSP - URI:http://ocsp.a.test"},
       {"X509v3 Basic Constraints", "CA:TRUE", "basicConstraints", "CA:TRUE"},  // the long name
       {"2.5.29.19", "CA:TRUE", "basicConstraints", "CA:TRUE"},                 // the OID
       {"nameConstraints", "permitted;DNS:.a.test", "nameConstraints", "Permitted:\n  DNS:.a.test"},
@@ -95,15 +97,18 @@ TEST_CASE("X509Extension::create subjectKeyIdentifier=hash reads the subject's k
   const ASN1_BIT_STRING* key_bits = X509_get0_pubkey_bitstr(subject.native_handle());
   const std::string bits(reinterpret_cast<const char*>(ASN1_STRING_get0_data(key_bits)),
                          static_cast<std::size_t>(ASN1_STRING_length(key_bits)));
-  const auto sha1 = pyossl::detail::digest_bytes("test", must(pyossl::detail::fetch_digest("test", "sha1")).get(), bits);
+  const auto sha1 =
+      pyossl::detail::digest_bytes("test", must(pyossl::detail::fetch_digest("test", "sha1")).get(), bits);
   REQUIRE_OK(sha1);
   CHECK(ski->get_data() == std::string("\x04\x14", 2) + *sha1);
   CHECK(*ski->to_string() == pyossl::detail::colon_hex(*sha1));
 }
 
-TEST_CASE("X509Extension::create authorityKeyIdentifier=keyid:always reads the issuer's key id", "[x509extension]") {
+TEST_CASE("X509Extension::create authorityKeyIdentifier=keyid:always reads the issuer's key id",
+          "[x509extension]") {
   X509 issuer = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "aki issuer"}}), rsa_key());
-  REQUIRE_OK(issuer.add_extensions({must(X509Extension::create("subjectKeyIdentifier", false, "hash", &issuer))}));
+  REQUIRE_OK(
+      issuer.add_extensions({must(X509Extension::create("subjectKeyIdentifier", false, "hash", &issuer))}));
   REQUIRE_OK(issuer.sign(rsa_key(), "sha256"));
   REQUIRE_FAILS_WITH(X509Extension::create("authorityKeyIdentifier", false, "keyid:always"), errc::crypto);
   const auto aki = X509Extension::create("authorityKeyIdentifier", false, "keyid:always", nullptr, &issuer);
@@ -115,7 +120,8 @@ TEST_CASE("X509Extension::create authorityKeyIdentifier=keyid:always reads the i
   CHECK(aki->to_string()->find(pyossl::detail::colon_hex(key_id)) != std::string::npos);
 }
 
-TEST_CASE("X509Extension::create of an unknown extension or a bad value fails with crypto", "[x509extension]") {
+TEST_CASE("X509Extension::create of an unknown extension or a bad value fails with crypto",
+          "[x509extension]") {
   const auto [type, value] = GENERATE(values<std::pair<std::string_view, std::string_view>>({
       {"nonsenseExtension", "x"},
       {"CN", "x"},  // an object OpenSSL knows, but no extension
@@ -132,12 +138,14 @@ TEST_CASE("X509Extension::create of an unknown extension or a bad value fails wi
   REQUIRE_FAILS_WITH(X509Extension::create(type, false, value), errc::crypto);
 }
 
-TEST_CASE("X509Extension::create with an empty name or a NUL byte fails with invalid_argument", "[x509extension]") {
+TEST_CASE("X509Extension::create with an empty name or a NUL byte fails with invalid_argument",
+          "[x509extension]") {
   REQUIRE_FAILS_WITH(X509Extension::create("", false, "CA:TRUE"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(X509Extension::create(std::string_view("basicConstraints\0x", 18), false, "CA:TRUE"),
                      errc::invalid_argument);
-  REQUIRE_FAILS_WITH(X509Extension::create("subjectAltName", false, std::string_view("DNS:a.test\0.evil", 16)),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      X509Extension::create("subjectAltName", false, std::string_view("DNS:a.test\0.evil", 16)),
+      errc::invalid_argument);
 }
 
 TEST_CASE("X509Extension copies are independent and a moved-from one is empty", "[x509extension]") {

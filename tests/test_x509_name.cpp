@@ -20,13 +20,16 @@ namespace {
 
 // Whether `.set(...)` can be called on a T: only on lvalues.
 template <class T>
-concept can_set = requires(T&& name) { std::forward<T>(name).set("CN", "x"); };
+concept can_set = requires(T&& name) {
+  std::forward<T>(name).set("CN", "x");
+};
 
 X509Name name_of(std::initializer_list<std::pair<std::string_view, std::string_view>> attributes) {
   X509Name name;
   for (const auto& [attribute, value] : attributes) {
     const auto set = name.set(attribute, value);
-    INFO(std::string(attribute) + "=" + std::string(value) + ": " + (set ? std::string("ok") : set.error().message()));
+    INFO(std::string(attribute) + "=" + std::string(value) + ": " +
+         (set ? std::string("ok") : set.error().message()));
     REQUIRE(set.has_value());
   }
   return name;
@@ -85,16 +88,17 @@ TEST_CASE("X509Name attributes of the manual are set and read by long and short 
 }
 
 TEST_CASE("X509Name takes any attribute OpenSSL knows, by name or dotted OID", "[x509name]") {
-  const auto [attribute, alias, value] = GENERATE(values<std::tuple<std::string_view, std::string_view, std::string_view>>({
-      {"serialNumber", "2.5.4.5", "1234-5678"},
-      {"title", "2.5.4.12", "Engineer"},
-      {"givenName", "GN", "Ada"},
-      {"surname", "SN", "Lovelace"},
-      {"domainComponent", "DC", "example"},
-      {"userId", "UID", "ada"},
-      {"pseudonym", "2.5.4.65", "countess"},
-      {"2.5.4.3", "CN", "dotted.example"},
-  }));
+  const auto [attribute, alias, value] =
+      GENERATE(values<std::tuple<std::string_view, std::string_view, std::string_view>>({
+          {"serialNumber", "2.5.4.5", "1234-5678"},
+          {"title", "2.5.4.12", "Engineer"},
+          {"givenName", "GN", "Ada"},
+          {"surname", "SN", "Lovelace"},
+          {"domainComponent", "DC", "example"},
+          {"userId", "UID", "ada"},
+          {"pseudonym", "2.5.4.65", "countess"},
+          {"2.5.4.3", "CN", "dotted.example"},
+      }));
   CAPTURE(attribute, alias);
   X509Name name;
   REQUIRE_OK(name.set(attribute, value));
@@ -106,7 +110,8 @@ TEST_CASE("X509Name::set replaces the attribute and appends it, as pyOpenSSL doe
   X509Name name = name_of({{"C", "US"}, {"CN", "first"}, {"O", "Org"}});
   REQUIRE_OK(name.set("commonName", "second"));
   CHECK(name.get("CN") == "second");
-  const std::vector<std::pair<std::string, std::string>> expected{{"C", "US"}, {"O", "Org"}, {"CN", "second"}};
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"C", "US"}, {"O", "Org"}, {"CN", "second"}};
   CHECK(name.get_components() == expected);
 }
 
@@ -131,9 +136,9 @@ TEST_CASE("X509Name values are UTF-8 in and out", "[x509name]") {
 }
 
 TEST_CASE("X509Name::set of an attribute OpenSSL does not know fails with invalid_argument", "[x509name]") {
-  const std::string attribute = GENERATE(std::string(""), std::string("nonsense"), std::string("commonname"),
-                                         std::string("CN\0x", 4), std::string("1.2.3.4.5.6.7.8"),
-                                         std::string("2.5.4.999"), std::string("not an oid."));
+  const std::string attribute =
+      GENERATE(std::string(""), std::string("nonsense"), std::string("commonname"), std::string("CN\0x", 4),
+               std::string("1.2.3.4.5.6.7.8"), std::string("2.5.4.999"), std::string("not an oid."));
   CAPTURE(attribute);
   X509Name name = name_of({{"CN", "kept"}});
   REQUIRE_FAILS_WITH(name.set(attribute, "value"), errc::invalid_argument);
@@ -143,23 +148,25 @@ TEST_CASE("X509Name::set of an attribute OpenSSL does not know fails with invali
 
 TEST_CASE("X509Name::set of a value with a NUL byte fails with invalid_argument", "[x509name]") {
   X509Name name = name_of({{"CN", "kept"}});
-  REQUIRE_FAILS_WITH(name.set("CN", std::string_view("evil.example\0.good.example", 26)), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(name.set("CN", std::string_view("evil.example\0.good.example", 26)),
+                     errc::invalid_argument);
   REQUIRE_FAILS_WITH(name.set("O", std::string_view("\0", 1)), errc::invalid_argument);
   CHECK(name.get("CN") == "kept");
   CHECK(name.get_components().size() == 1);
 }
 
-TEST_CASE("X509Name::set of a value OpenSSL's rules reject fails with crypto and changes nothing", "[x509name]") {
+TEST_CASE("X509Name::set of a value OpenSSL's rules reject fails with crypto and changes nothing",
+          "[x509name]") {
   const auto [attribute, value] = GENERATE(values<std::pair<std::string_view, std::string>>({
-      {"C", "USA"},                    // countryName is exactly two characters
-      {"countryName", "U"},            // ... not one
-      {"C", ""},                       // ... nor none
-      {"C", "U!"},                     // ... and printable
-      {"CN", std::string(65, 'x')},    // commonName is at most 64
-      {"CN", ""},                      // ... and at least 1
-      {"O", std::string(65, 'o')},     // organizationName likewise
+      {"C", "USA"},                  // countryName is exactly two characters
+      {"countryName", "U"},          // ... not one
+      {"C", ""},                     // ... nor none
+      {"C", "U!"},                   // ... and printable
+      {"CN", std::string(65, 'x')},  // commonName is at most 64
+      {"CN", ""},                    // ... and at least 1
+      {"O", std::string(65, 'o')},   // organizationName likewise
       {"emailAddress", std::string(256, 'e')},
-      {"CN", "\xFF\xFE not UTF-8"},    // values are UTF-8
+      {"CN", "\xFF\xFE not UTF-8"},  // values are UTF-8
   }));
   CAPTURE(attribute, value);
   X509Name name = name_of({{"C", "DE"}, {"CN", "kept"}, {"O", "Org"}, {"emailAddress", "a@b.c"}});
@@ -177,7 +184,9 @@ TEST_CASE("X509Name::set takes values at OpenSSL's limits", "[x509name]") {
 }
 
 TEST_CASE("X509Name::get_components lists entries in order with short names", "[x509name]") {
-  const X509Name name = name_of({{"countryName", "US"}, {"organizationName", "Org"}, {"commonName", "host"},
+  const X509Name name = name_of({{"countryName", "US"},
+                                 {"organizationName", "Org"},
+                                 {"commonName", "host"},
                                  {"emailAddress", "a@b.c"}});
   const std::vector<std::pair<std::string, std::string>> expected{
       {"C", "US"}, {"O", "Org"}, {"CN", "host"}, {"emailAddress", "a@b.c"}};
@@ -186,7 +195,8 @@ TEST_CASE("X509Name::get_components lists entries in order with short names", "[
 
 TEST_CASE("X509Name::get_components names an attribute OpenSSL does not know by its OID", "[x509name]") {
   X509Name name;
-  const pyossl::detail::handle<ASN1_OBJECT> oid = pyossl::detail::adopt(OBJ_txt2obj("1.3.6.1.4.1.55555.1", 1));
+  const pyossl::detail::handle<ASN1_OBJECT> oid =
+      pyossl::detail::adopt(OBJ_txt2obj("1.3.6.1.4.1.55555.1", 1));
   REQUIRE(oid);
   REQUIRE(X509_NAME_add_entry_by_OBJ(name.native_handle(), oid.get(), MBSTRING_UTF8,
                                      reinterpret_cast<const unsigned char*>("private"), -1, -1, 0) == 1);

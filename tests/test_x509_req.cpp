@@ -22,9 +22,9 @@ namespace {
 
 using pyossl::errc;
 using pyossl::crypto::dump_certificate_request;
+using pyossl::crypto::filetype;
 using pyossl::crypto::FILETYPE_ASN1;
 using pyossl::crypto::FILETYPE_PEM;
-using pyossl::crypto::filetype;
 using pyossl::crypto::load_certificate_request;
 using pyossl::crypto::PKey;
 using pyossl::crypto::X509Extension;
@@ -80,8 +80,8 @@ TEST_CASE("X509Req::set_pubkey and get_pubkey carry only the public half", "[x50
 }
 
 TEST_CASE("X509Req::sign then verify succeeds with the key's public half", "[x509req]") {
-  const auto [key_index, digest] = GENERATE(values<std::pair<std::size_t, std::string_view>>({
-      {0, "sha256"}, {1, "sha1"}, {1, ""}, {2, "sha256"}, {3, "sha384"}, {5, ""}, {6, ""}}));
+  const auto [key_index, digest] = GENERATE(values<std::pair<std::size_t, std::string_view>>(
+      {{0, "sha256"}, {1, "sha1"}, {1, ""}, {2, "sha256"}, {3, "sha384"}, {5, ""}, {6, ""}}));
   const auto& key_case = pyossl_test::key_cases().at(key_index);
   CAPTURE(key_case.name, digest);
   const PKey key = pyossl_test::generated_key(key_case);
@@ -152,7 +152,8 @@ TEST_CASE("X509Req copies are independent, signed or not", "[x509req]") {
   X509Req unsigned_request;
   REQUIRE_OK(unsigned_request.set_subject(pyossl_test::make_name({{"CN", "unsigned"}})));
   REQUIRE_OK(unsigned_request.set_pubkey(rsa_key()));
-  REQUIRE_OK(unsigned_request.add_extensions({must(X509Extension::create("basicConstraints", false, "CA:FALSE"))}));
+  REQUIRE_OK(
+      unsigned_request.add_extensions({must(X509Extension::create("basicConstraints", false, "CA:FALSE"))}));
   const X509Req unsigned_copy(unsigned_request);
   CHECK(unsigned_copy.get_subject().get("CN") == "unsigned");
   CHECK(EVP_PKEY_eq(must(unsigned_copy.get_pubkey()).native_handle(), rsa_key().native_handle()) == 1);
@@ -178,7 +179,8 @@ TEST_CASE("a moved-from X509Req is empty and fails cleanly", "[x509req]") {
 TEST_CASE("dump_certificate_request then load_certificate_request round-trips", "[x509req]") {
   const filetype type = GENERATE(FILETYPE_PEM, FILETYPE_ASN1);
   X509Req request = signed_request(rsa_key());
-  REQUIRE_OK(request.add_extensions({must(X509Extension::create("subjectAltName", false, "DNS:a.test, IP:10.0.0.1"))}));
+  REQUIRE_OK(request.add_extensions(
+      {must(X509Extension::create("subjectAltName", false, "DNS:a.test, IP:10.0.0.1"))}));
   REQUIRE_OK(request.sign(rsa_key(), "sha256"));
   const auto dumped = dump_certificate_request(type, request);
   REQUIRE_OK(dumped);
@@ -215,13 +217,15 @@ TEST_CASE("load_certificate_request of bad input fails with crypto", "[x509req]"
 
 TEST_CASE("openssl req -verify accepts requests pyossl signs, with their subject and extensions",
           "[x509req][interop]") {
-  const auto [key_index, digest] = GENERATE(values<std::pair<std::size_t, std::string_view>>({
-      {1, "sha256"}, {3, "sha384"}, {5, ""}}));
+  const auto [key_index, digest] =
+      GENERATE(values<std::pair<std::size_t, std::string_view>>({{1, "sha256"}, {3, "sha384"}, {5, ""}}));
   const PKey key = pyossl_test::generated_key(pyossl_test::key_cases().at(key_index));
   X509Req request;
-  REQUIRE_OK(request.set_subject(pyossl_test::make_name({{"C", "DE"}, {"O", "Interop"}, {"CN", "openssl.req.test"}})));
+  REQUIRE_OK(request.set_subject(
+      pyossl_test::make_name({{"C", "DE"}, {"O", "Interop"}, {"CN", "openssl.req.test"}})));
   REQUIRE_OK(request.set_pubkey(key));
-  REQUIRE_OK(request.add_extensions({must(X509Extension::create("subjectAltName", false, "DNS:openssl.req.test"))}));
+  REQUIRE_OK(
+      request.add_extensions({must(X509Extension::create("subjectAltName", false, "DNS:openssl.req.test"))}));
   REQUIRE_OK(request.sign(key, digest));
   const pyossl_test::temp_dir dir;
   pyossl_test::write_file(dir.file("req.pem"), must(dump_certificate_request(FILETYPE_PEM, request)));
@@ -238,14 +242,16 @@ TEST_CASE("openssl req -verify accepts requests pyossl signs, with their subject
 TEST_CASE("load_certificate_request reads what openssl req writes", "[x509req][interop]") {
   const pyossl_test::temp_dir dir;
   const auto made = pyossl_test::run_openssl(
-      "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir.file("key.pem") + " -out " +
-      dir.file("req.pem") + " -subj '/C=FR/O=Made by openssl/CN=cli.req.test' -addext 'subjectAltName=DNS:cli.req.test'"
+      "req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir.file("key.pem") +
+      " -out " + dir.file("req.pem") +
+      " -subj '/C=FR/O=Made by openssl/CN=cli.req.test' -addext 'subjectAltName=DNS:cli.req.test'"
       " -addext 'keyUsage=critical,digitalSignature'");
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
   const auto request = load_certificate_request(FILETYPE_PEM, pyossl_test::read_file(dir.file("req.pem")));
   REQUIRE_OK(request);
-  const std::vector<std::pair<std::string, std::string>> subject{{"C", "FR"}, {"O", "Made by openssl"}, {"CN", "cli.req.test"}};
+  const std::vector<std::pair<std::string, std::string>> subject{
+      {"C", "FR"}, {"O", "Made by openssl"}, {"CN", "cli.req.test"}};
   CHECK(request->get_subject().get_components() == subject);
   REQUIRE_OK(request->verify(must(request->get_pubkey())));
   const auto key = pyossl::crypto::load_privatekey(FILETYPE_PEM, pyossl_test::read_file(dir.file("key.pem")));

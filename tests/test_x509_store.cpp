@@ -99,7 +99,8 @@ TEST_CASE("X509Store keeps its own copy of an added certificate", "[x509store]")
   CHECK(stored.native_handle() != ca.native_handle());
 }
 
-TEST_CASE("X509Store::add_cert with a moved-from certificate or store fails with invalid_argument", "[x509store]") {
+TEST_CASE("X509Store::add_cert with a moved-from certificate or store fails with invalid_argument",
+          "[x509store]") {
   X509 cert = ca_certificate("moved");
   const X509 kept = std::move(cert);
   X509Store store;
@@ -113,8 +114,9 @@ TEST_CASE("X509Store::load_locations trusts the certificates of a PEM file", "[x
   const pyossl_test::temp_dir dir;
   const X509 first = ca_certificate("file one");
   const X509 second = ca_certificate("file two");
-  pyossl_test::write_file(dir.file("cas.pem"), must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, first)) +
-                                                   must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, second)));
+  pyossl_test::write_file(dir.file("cas.pem"),
+                          must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, first)) +
+                              must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, second)));
   X509Store store;
   REQUIRE_OK(store.load_locations(dir.file("cas.pem")));
   CHECK(certificates_in(store) == 2);

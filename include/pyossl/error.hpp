@@ -33,16 +33,26 @@ class error_category_impl final : public std::error_category {
   [[nodiscard]] const char* name() const noexcept override { return "pyossl"; }
   [[nodiscard]] std::string message(int value) const override {
     switch (static_cast<errc>(value)) {
-      case errc::ssl: return "SSL error";
-      case errc::zero_return: return "TLS connection closed by peer";
-      case errc::want_read: return "operation wants to read from the transport";
-      case errc::want_write: return "operation wants to write to the transport";
-      case errc::want_x509_lookup: return "operation wants an X509 lookup callback";
-      case errc::syscall: return "transport error";
-      case errc::crypto: return "crypto error";
-      case errc::rand: return "random number generator error";
-      case errc::invalid_argument: return "invalid argument";
-      case errc::unsupported: return "not supported by this OpenSSL";
+      case errc::ssl:
+        return "SSL error";
+      case errc::zero_return:
+        return "TLS connection closed by peer";
+      case errc::want_read:
+        return "operation wants to read from the transport";
+      case errc::want_write:
+        return "operation wants to write to the transport";
+      case errc::want_x509_lookup:
+        return "operation wants an X509 lookup callback";
+      case errc::syscall:
+        return "transport error";
+      case errc::crypto:
+        return "crypto error";
+      case errc::rand:
+        return "random number generator error";
+      case errc::invalid_argument:
+        return "invalid argument";
+      case errc::unsupported:
+        return "not supported by this OpenSSL";
     }
     return "unknown pyossl error";
   }
@@ -88,8 +98,7 @@ struct verify_failure {
 // and for transport failures the errno; never an empty message.
 class error {
  public:
-  error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {},
-        std::string reason = {})
+  error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {})
       : kind_(kind), operation_(std::move(operation)), queue_(std::move(queue)), reason_(std::move(reason)) {}
 
   [[nodiscard]] errc kind() const noexcept { return kind_; }
@@ -211,16 +220,25 @@ class Error : public exception {
 // pyossl::exception itself (pyOpenSSL raises TypeError/ValueError there).
 [[noreturn]] inline void throw_error(pyossl::error e) {
   switch (e.kind()) {
-    case errc::ssl: throw ssl::Error(std::move(e));
-    case errc::zero_return: throw ssl::ZeroReturnError(std::move(e));
-    case errc::want_read: throw ssl::WantReadError(std::move(e));
-    case errc::want_write: throw ssl::WantWriteError(std::move(e));
-    case errc::want_x509_lookup: throw ssl::WantX509LookupError(std::move(e));
-    case errc::syscall: throw ssl::SysCallError(std::move(e));
-    case errc::crypto: throw crypto::Error(std::move(e));
-    case errc::rand: throw rand::Error(std::move(e));
+    case errc::ssl:
+      throw ssl::Error(std::move(e));
+    case errc::zero_return:
+      throw ssl::ZeroReturnError(std::move(e));
+    case errc::want_read:
+      throw ssl::WantReadError(std::move(e));
+    case errc::want_write:
+      throw ssl::WantWriteError(std::move(e));
+    case errc::want_x509_lookup:
+      throw ssl::WantX509LookupError(std::move(e));
+    case errc::syscall:
+      throw ssl::SysCallError(std::move(e));
+    case errc::crypto:
+      throw crypto::Error(std::move(e));
+    case errc::rand:
+      throw rand::Error(std::move(e));
     case errc::invalid_argument:
-    case errc::unsupported: break;
+    case errc::unsupported:
+      break;
   }
   throw exception(std::move(e));
 }

@@ -37,7 +37,9 @@ inline void add(std::span<const std::byte> data, double entropy) noexcept {
     data = data.subspan(piece);
   }
 }
-inline void add(std::string_view data, double entropy) noexcept { add(std::as_bytes(std::span(data)), entropy); }
+inline void add(std::string_view data, double entropy) noexcept {
+  add(std::as_bytes(std::span(data)), entropy);
+}
 
 // Same as add(data, data.size()): every byte counted as random. Calls RAND_add.
 inline void seed(std::string_view data) noexcept { add(data, static_cast<double>(data.size())); }
@@ -59,7 +61,8 @@ inline void seed(std::span<const std::byte> data) noexcept { add(data, static_ca
 // `num_bytes` random bytes as a string. Calls RAND_bytes. A negative count is
 // errc::invalid_argument; a generator that cannot deliver is errc::rand.
 [[nodiscard]] inline result<std::string> bytes(long num_bytes) {
-  if (num_bytes < 0) return detail::fail(errc::invalid_argument, "rand::bytes", "num_bytes must not be negative");
+  if (num_bytes < 0)
+    return detail::fail(errc::invalid_argument, "rand::bytes", "num_bytes must not be negative");
   std::string out(static_cast<std::size_t>(num_bytes), '\0');
   if (auto filled = bytes_into(std::as_writable_bytes(std::span(out))); !filled) {
     return unexpected(std::move(filled).error());
@@ -85,7 +88,6 @@ inline void cleanup() noexcept {}
   return detail::fail(errc::unsupported, "rand::screen", "rand::screen is available on Windows only");
 #endif
 }
-
 
 }  // namespace pyossl::rand
 
@@ -142,7 +144,7 @@ namespace pyossl::rand {
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(address.sun_path) || path.find('\0') != std::string_view::npos) {
     return detail::fail(errc::invalid_argument, operation,
-                                "path must be a Unix socket path of 1 to 107 bytes without NUL");
+                        "path must be a Unix socket path of 1 to 107 bytes without NUL");
   }
   std::memcpy(address.sun_path, path.data(), path.size());
 
@@ -169,9 +171,8 @@ namespace pyossl::rand {
     }
     if (count > wanted) return detail::egd_failure("EGD answered with more bytes than were asked for");
     if (!detail::read_exactly(socket_fd.get(), std::span(buffer, count), got)) {
-      return detail::egd_failure("EGD promised " + std::to_string(count) + " bytes but sent only " +
-                                     std::to_string(got),
-                                 errno);
+      return detail::egd_failure(
+          "EGD promised " + std::to_string(count) + " bytes but sent only " + std::to_string(got), errno);
     }
     RAND_add(buffer, count, static_cast<double>(count));
     total += count;

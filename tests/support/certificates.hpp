@@ -28,7 +28,8 @@ inline const key_case& rsa_2048() { return key_cases().at(1); }
 inline const key_case& ec_p256() { return key_cases().at(3); }
 inline const key_case& ed25519() { return key_cases().at(5); }
 
-inline pyossl::crypto::X509Name make_name(std::initializer_list<std::pair<std::string_view, std::string_view>> attributes) {
+inline pyossl::crypto::X509Name make_name(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> attributes) {
   pyossl::crypto::X509Name name;
   for (const auto& [attribute, value] : attributes) must(name.set(attribute, value));
   return name;
@@ -53,8 +54,8 @@ inline pyossl::crypto::X509 make_certificate(const pyossl::crypto::X509Name& sub
   return cert;
 }
 
-inline pyossl::crypto::X509 self_signed(const pyossl::crypto::X509Name& subject, const pyossl::crypto::PKey& key,
-                                        std::string_view digest = "sha256") {
+inline pyossl::crypto::X509 self_signed(const pyossl::crypto::X509Name& subject,
+                                        const pyossl::crypto::PKey& key, std::string_view digest = "sha256") {
   return make_certificate(subject, key, subject, key, 1, digest);
 }
 

@@ -123,7 +123,8 @@ class child_process {
   // One read of available output, waiting until `deadline`; false at EOF or timeout.
   bool read_some(std::chrono::steady_clock::time_point deadline) {
     if (stdout_ < 0) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd watch{stdout_, POLLIN, 0};
     const int ready = ::poll(&watch, 1, static_cast<int>(left.count()));

@@ -56,27 +56,27 @@ class tls_files {
     openssl_or_throw("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + q("other.key"));
     openssl_or_throw("x509 -in " + q("server.pem") + " -outform DER -out " + q("server.der"));
     openssl_or_throw("pkey -in " + q("server.key") + " -outform DER -out " + q("server.key.der"));
-    openssl_or_throw("pkey -in " + q("server.key") + " -aes256 -passout pass:secret -out " + q("server-encrypted.key"));
+    openssl_or_throw("pkey -in " + q("server.key") + " -aes256 -passout pass:secret -out " +
+                     q("server-encrypted.key"));
     openssl_or_throw("genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out " + q("dh.pem"));
     write_file(path("server-chain.pem"), read_file(path("server.pem")) + read_file(path("ca.pem")));
   }
 
   [[nodiscard]] std::string q(const std::string& name) const { return "'" + path(name) + "'"; }
 
-
   void make_ca(const std::string& name, const std::string& subject) const {
-    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '" + subject +
-            "' -keyout " + q(name + ".key") + " -out " + q(name + ".pem") + " -addext " +
-            "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+    openssl_or_throw("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj '" +
+                     subject + "' -keyout " + q(name + ".key") + " -out " + q(name + ".pem") + " -addext " +
+                     "basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
   }
 
   void issue(const std::string& name, const std::string& subject, const std::string& issuer,
              const std::string& extensions, int serial) const {
-    openssl_or_throw("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '" + subject + "' -keyout " +
-            q(name + ".key") + " -out " + q(name + ".csr"));
-    openssl_or_throw("x509 -req -in " + q(name + ".csr") + " -CA " + q(issuer + ".pem") + " -CAkey " + q(issuer + ".key") +
-            " -set_serial " + std::to_string(serial) + " -days 30 -extfile " + q(extensions) + " -out " +
-            q(name + ".pem"));
+    openssl_or_throw("req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '" + subject +
+                     "' -keyout " + q(name + ".key") + " -out " + q(name + ".csr"));
+    openssl_or_throw("x509 -req -in " + q(name + ".csr") + " -CA " + q(issuer + ".pem") + " -CAkey " +
+                     q(issuer + ".key") + " -set_serial " + std::to_string(serial) + " -days 30 -extfile " +
+                     q(extensions) + " -out " + q(name + ".pem"));
   }
 
   temp_dir dir_;
@@ -128,7 +128,8 @@ struct handshake_outcome {
 };
 
 inline bool waiting(const pyossl::result<void>& step) {
-  return !step.has_value() && (step.error() == pyossl::errc::want_read || step.error() == pyossl::errc::want_write);
+  return !step.has_value() &&
+         (step.error() == pyossl::errc::want_read || step.error() == pyossl::errc::want_write);
 }
 
 // Runs both sides' handshakes, pumping bytes between them, until both finish or one fails

@@ -28,9 +28,11 @@ namespace pyossl::detail {
 // buffer. PEM never prompts for a passphrase (certificates and requests are not
 // encrypted): the passphrase callback has none to give.
 template <class T>
-[[nodiscard]] result<handle<T>> load_object(std::string_view operation, crypto::filetype type, std::string_view buffer,
+[[nodiscard]] result<handle<T>> load_object(std::string_view operation, crypto::filetype type,
+                                            std::string_view buffer,
                                             T* (*read_pem)(BIO*, T**, pem_password_cb*, void*),
-                                            T* (*read_der)(T**, const unsigned char**, long), std::string_view what) {
+                                            T* (*read_der)(T**, const unsigned char**, long),
+                                            std::string_view what) {
   if (auto valid = check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
   if (buffer.empty()) return fail(errc::crypto, operation, "the buffer is empty");
   if (type == crypto::filetype::pem) {
@@ -39,21 +41,25 @@ template <class T>
     const crypto::passphrase none;
     passphrase_request request(none, false);
     handle<T> object(read_pem(in->get(), nullptr, passphrase_callback, &request));
-    if (!object) return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "no PEM " + std::string(what) + " found" : "");
+    if (!object)
+      return fail(errc::crypto, operation,
+                  ERR_peek_error() == 0 ? "no PEM " + std::string(what) + " found" : "");
     return object;
   }
   const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
   const auto* const end = data + buffer.size();
   handle<T> object(read_der(nullptr, &data, static_cast<long>(buffer.size())));
-  if (!object) return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "not a DER " + std::string(what) : "");
+  if (!object)
+    return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "not a DER " + std::string(what) : "");
   if (data != end) return fail(errc::crypto, operation, "trailing bytes after the DER " + std::string(what));
   return object;
 }
 
 // Writes `object` as PEM (`write_pem`, a PEM_write_bio_* function) or DER (`i2d`).
 template <class T>
-[[nodiscard]] result<std::string> dump_object(std::string_view operation, crypto::filetype type, const T* object,
-                                              int (*write_pem)(BIO*, const T*), int (*i2d)(const T*, unsigned char**),
+[[nodiscard]] result<std::string> dump_object(std::string_view operation, crypto::filetype type,
+                                              const T* object, int (*write_pem)(BIO*, const T*),
+                                              int (*i2d)(const T*, unsigned char**),
                                               std::string_view reason) {
   if (auto valid = check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
   if (object == nullptr) return fail(errc::invalid_argument, operation, "the object was moved from");
@@ -73,7 +79,8 @@ namespace pyossl::crypto {
 // truncated or garbled buffer, PEM of another kind (a key, a request), trailing bytes
 // after DER: errc::crypto; a bad `type`: errc::invalid_argument.
 [[nodiscard]] inline result<X509> load_certificate(filetype type, std::string_view buffer) {
-  auto cert = detail::load_object<::X509>("load_certificate", type, buffer, PEM_read_bio_X509, d2i_X509, "certificate");
+  auto cert = detail::load_object<::X509>("load_certificate", type, buffer, PEM_read_bio_X509, d2i_X509,
+                                          "certificate");
   if (!cert) return unexpected(std::move(cert).error());
   return X509(std::move(*cert));
 }
@@ -82,8 +89,8 @@ namespace pyossl::crypto {
 // A certificate that was never signed cannot be encoded: errc::crypto; a bad `type`:
 // errc::invalid_argument.
 [[nodiscard]] inline result<std::string> dump_certificate(filetype type, const X509& cert) {
-  return detail::dump_object<::X509>("dump_certificate", type, cert.native_handle(), PEM_write_bio_X509, i2d_X509,
-                                     "cannot encode the certificate (it must be signed first)");
+  return detail::dump_object<::X509>("dump_certificate", type, cert.native_handle(), PEM_write_bio_X509,
+                                     i2d_X509, "cannot encode the certificate (it must be signed first)");
 }
 
 // Reads a certificate signing request from `buffer`: PEM ("BEGIN CERTIFICATE REQUEST" or
@@ -93,8 +100,8 @@ namespace pyossl::crypto {
 // another kind, trailing bytes after DER: errc::crypto; a bad `type`:
 // errc::invalid_argument.
 [[nodiscard]] inline result<X509Req> load_certificate_request(filetype type, std::string_view buffer) {
-  auto request = detail::load_object<X509_REQ>("load_certificate_request", type, buffer, PEM_read_bio_X509_REQ,
-                                               d2i_X509_REQ, "certificate request");
+  auto request = detail::load_object<X509_REQ>("load_certificate_request", type, buffer,
+                                               PEM_read_bio_X509_REQ, d2i_X509_REQ, "certificate request");
   if (!request) return unexpected(std::move(request).error());
   return X509Req(std::move(*request));
 }

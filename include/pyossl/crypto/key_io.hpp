@@ -29,12 +29,13 @@ namespace pyossl::detail {
 
 // A DER key of `structure` ("SubjectPublicKeyInfo", or nullptr for any private key form:
 // PKCS#8, encrypted PKCS#8, or the algorithm's own) through OSSL_DECODER.
-[[nodiscard]] inline handle<EVP_PKEY> decode_der_key(std::string_view buffer, const char* structure, int selection,
-                                                     passphrase_request& request) {
+[[nodiscard]] inline handle<EVP_PKEY> decode_der_key(std::string_view buffer, const char* structure,
+                                                     int selection, passphrase_request& request) {
   EVP_PKEY* decoded = nullptr;
   handle<OSSL_DECODER_CTX> decoder(
       OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", structure, nullptr, selection, nullptr, nullptr));
-  if (!decoder || OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), passphrase_callback, &request) != 1) return {};
+  if (!decoder || OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), passphrase_callback, &request) != 1)
+    return {};
   const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
   std::size_t length = buffer.size();
   if (OSSL_DECODER_from_data(decoder.get(), &data, &length) != 1) return {};
@@ -44,8 +45,8 @@ namespace pyossl::detail {
 // `key` encoded by OSSL_ENCODER as `structure` ("PrivateKeyInfo", "SubjectPublicKeyInfo"),
 // encrypted with `cipher` when it is not null.
 [[nodiscard]] inline result<std::string> encode_key(std::string_view operation, EVP_PKEY* key, int selection,
-                                                    crypto::filetype type, const char* structure, const char* cipher,
-                                                    passphrase_request& request) {
+                                                    crypto::filetype type, const char* structure,
+                                                    const char* cipher, passphrase_request& request) {
   const char* output = type == crypto::filetype::pem ? "PEM" : "DER";
   handle<OSSL_ENCODER_CTX> encoder(OSSL_ENCODER_CTX_new_for_pkey(key, selection, output, structure, nullptr));
   if (!encoder) return fail(errc::crypto, operation);
@@ -79,17 +80,19 @@ namespace pyossl::crypto {
 // public key, a wrong passphrase or none for an encrypted key; errc::invalid_argument for a
 // bad `type` or a passphrase too long for OpenSSL. A callable passphrase's exception comes
 // out of this call.
-[[nodiscard]] inline result<PKey> load_privatekey(filetype type, std::string_view buffer, const passphrase& pass = {}) {
+[[nodiscard]] inline result<PKey> load_privatekey(filetype type, std::string_view buffer,
+                                                  const passphrase& pass = {}) {
   constexpr std::string_view operation = "load_privatekey";
-  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (auto valid = detail::check_filetype(operation, type); !valid)
+    return unexpected(std::move(valid).error());
   if (buffer.empty()) return detail::fail(errc::crypto, operation, "the buffer is empty");
   detail::passphrase_request request(pass, false);
   detail::handle<EVP_PKEY> key;
   if (type == filetype::pem) {
     auto in = detail::input_bio(operation, buffer);
     if (!in) return unexpected(std::move(in).error());
-    key = detail::adopt(
-        PEM_read_bio_PrivateKey_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
+    key = detail::adopt(PEM_read_bio_PrivateKey_ex(in->get(), nullptr, detail::passphrase_callback, &request,
+                                                   nullptr, nullptr));
   } else {
     key = detail::decode_der_key(buffer, nullptr, EVP_PKEY_KEYPAIR, request);
   }
@@ -112,18 +115,23 @@ namespace pyossl::crypto {
 // FILETYPE_ASN1 (as pyOpenSSL), an unknown cipher name (pyOpenSSL: ValueError) or a
 // passphrase too long for OpenSSL; errc::crypto if OpenSSL cannot encrypt with that cipher
 // or the passphrase is empty. A callable passphrase's exception comes out of this call.
-[[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key, std::string_view cipher = {},
+[[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key,
+                                                         std::string_view cipher = {},
                                                          const passphrase& pass = {}) {
   constexpr std::string_view operation = "dump_privatekey";
-  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (auto valid = detail::check_filetype(operation, type); !valid)
+    return unexpected(std::move(valid).error());
   if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
   if (type == filetype::asn1 && (!cipher.empty() || !pass.empty())) {
-    return detail::fail(errc::invalid_argument, operation, "a cipher and passphrase are only supported for FILETYPE_PEM");
+    return detail::fail(errc::invalid_argument, operation,
+                        "a cipher and passphrase are only supported for FILETYPE_PEM");
   }
   if (cipher.empty() != pass.empty()) {
-    return detail::fail(errc::invalid_argument, operation, "a cipher needs a passphrase and a passphrase a cipher");
+    return detail::fail(errc::invalid_argument, operation,
+                        "a cipher needs a passphrase and a passphrase a cipher");
   }
-  if (!key.has_private_key()) return detail::fail(errc::invalid_argument, operation, "the key has no private half");
+  if (!key.has_private_key())
+    return detail::fail(errc::invalid_argument, operation, "the key has no private half");
   std::string cipher_name;
   if (!cipher.empty()) {
     auto name = detail::c_string(operation, "cipher", cipher);
@@ -144,7 +152,8 @@ namespace pyossl::crypto {
 // errc::crypto for anything else in the buffer, errc::invalid_argument for a bad `type`.
 [[nodiscard]] inline result<PKey> load_publickey(filetype type, std::string_view buffer) {
   constexpr std::string_view operation = "load_publickey";
-  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (auto valid = detail::check_filetype(operation, type); !valid)
+    return unexpected(std::move(valid).error());
   if (buffer.empty()) return detail::fail(errc::crypto, operation, "the buffer is empty");
   const passphrase none;
   detail::passphrase_request request(none, false);
@@ -152,7 +161,8 @@ namespace pyossl::crypto {
   if (type == filetype::pem) {
     auto in = detail::input_bio(operation, buffer);
     if (!in) return unexpected(std::move(in).error());
-    key = detail::adopt(PEM_read_bio_PUBKEY_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
+    key = detail::adopt(
+        PEM_read_bio_PUBKEY_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
   } else {
     key = detail::decode_der_key(buffer, "SubjectPublicKeyInfo", EVP_PKEY_PUBLIC_KEY, request);
   }
@@ -165,7 +175,8 @@ namespace pyossl::crypto {
 // errc::invalid_argument for an empty key or a bad `type`.
 [[nodiscard]] inline result<std::string> dump_publickey(filetype type, const PKey& key) {
   constexpr std::string_view operation = "dump_publickey";
-  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+  if (auto valid = detail::check_filetype(operation, type); !valid)
+    return unexpected(std::move(valid).error());
   if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
   const passphrase none;
   detail::passphrase_request request(none, true);

@@ -82,7 +82,8 @@ class NetscapeSPKI {
     auto text = detail::c_string(operation, "base64 text", enc);
     if (!text) return unexpected(std::move(text).error());
     if (text->empty()) return detail::fail(errc::crypto, operation, "the base64 text is empty");
-    if (text->size() > INT_MAX) return detail::fail(errc::invalid_argument, operation, "the base64 text is too long");
+    if (text->size() > INT_MAX)
+      return detail::fail(errc::invalid_argument, operation, "the base64 text is too long");
     auto spki = detail::adopt(NETSCAPE_SPKI_b64_decode(text->c_str(), static_cast<int>(text->size())));
     if (!spki) return detail::fail(errc::crypto, operation, "not the base64 encoding of an SPKI");
     return NetscapeSPKI(std::move(spki));
@@ -95,7 +96,8 @@ class NetscapeSPKI {
     constexpr std::string_view operation = "NETSCAPE_SPKI_b64_encode";
     const int der_length = spki_ ? i2d_NETSCAPE_SPKI(spki_.get(), nullptr) : -1;
     if (der_length <= 0) {
-      return detail::fail(errc::crypto, operation, "an SPKI can be encoded only once it has a public key and is signed");
+      return detail::fail(errc::crypto, operation,
+                          "an SPKI can be encoded only once it has a public key and is signed");
     }
     std::string der(static_cast<std::size_t>(der_length), '\0');
     auto* out = reinterpret_cast<unsigned char*>(der.data());
@@ -124,7 +126,8 @@ class NetscapeSPKI {
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
     auto public_half = detail::public_half(key.native_handle());
     if (!public_half) return detail::fail(errc::crypto, "i2d_PUBKEY");
-    if (NETSCAPE_SPKI_set_pubkey(spki_.get(), public_half.get()) != 1) return detail::fail(errc::crypto, operation);
+    if (NETSCAPE_SPKI_set_pubkey(spki_.get(), public_half.get()) != 1)
+      return detail::fail(errc::crypto, operation);
     return {};
   }
 

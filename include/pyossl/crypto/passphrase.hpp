@@ -32,8 +32,8 @@ class passphrase {
   // No passphrase: loading an encrypted key fails with errc::crypto; OpenSSL never
   // prompts on the terminal instead.
   passphrase() noexcept = default;
-  passphrase(std::string_view text) : source_(std::in_place_index<1>, text) {}        // NOLINT: implicit by design
-  passphrase(const std::string& text) : source_(std::in_place_index<1>, text) {}      // NOLINT
+  passphrase(std::string_view text) : source_(std::in_place_index<1>, text) {}  // NOLINT: implicit by design
+  passphrase(const std::string& text) : source_(std::in_place_index<1>, text) {}  // NOLINT
   // A null pointer is no passphrase, as the default.
   passphrase(const char* text) {  // NOLINT
     if (text != nullptr) source_.emplace<1>(text);
@@ -42,10 +42,10 @@ class passphrase {
   // Any callable `std::string(bool writing)` (a lambda may return a const char* too). An
   // exception it throws comes out of the load_privatekey / dump_privatekey call.
   template <class F>
-    requires(!std::is_convertible_v<F &&, std::string_view> &&
-             !std::is_same_v<std::remove_cvref_t<F>, passphrase> &&
-             std::is_invocable_r_v<std::string, std::remove_cvref_t<F>&, bool>)
-  passphrase(F&& callback) : source_(std::in_place_index<2>, callback_type(std::forward<F>(callback))) {}  // NOLINT
+  requires(!std::is_convertible_v<F&&, std::string_view> &&
+           !std::is_same_v<std::remove_cvref_t<F>, passphrase> &&
+           std::is_invocable_r_v<std::string, std::remove_cvref_t<F>&, bool>) passphrase(F&& callback)
+      : source_(std::in_place_index<2>, callback_type(std::forward<F>(callback))) {}  // NOLINT
 
   // True when no passphrase was given.
   [[nodiscard]] bool empty() const noexcept { return source_.index() == 0; }
@@ -53,9 +53,12 @@ class passphrase {
   // The passphrase: the string, or what the callable returns for `writing`; "" when none.
   [[nodiscard]] std::string get(bool writing) const {
     switch (source_.index()) {
-      case 1: return std::get<1>(source_);
-      case 2: return std::get<2>(source_)(writing);
-      default: return {};
+      case 1:
+        return std::get<1>(source_);
+      case 2:
+        return std::get<2>(source_)(writing);
+      default:
+        return {};
     }
   }
 
@@ -71,7 +74,8 @@ namespace pyossl::detail {
 // userdata. It lives on that call's stack, with the stash for the callback's exception.
 class passphrase_request {
  public:
-  passphrase_request(const crypto::passphrase& source, bool writing) noexcept : source_(source), writing_(writing) {}
+  passphrase_request(const crypto::passphrase& source, bool writing) noexcept
+      : source_(source), writing_(writing) {}
   passphrase_request(const passphrase_request&) = delete;
   passphrase_request& operator=(const passphrase_request&) = delete;
 
@@ -92,11 +96,13 @@ class passphrase_request {
     switch (problem_) {
       case problem::missing:
         return fail(errc::crypto, operation, "the key is encrypted and no passphrase was given");
-      case problem::empty: return fail(errc::crypto, operation, "the passphrase is empty");
+      case problem::empty:
+        return fail(errc::crypto, operation, "the passphrase is empty");
       case problem::too_long:
         return fail(errc::invalid_argument, operation,
                     "the passphrase is longer than the " + std::to_string(limit_) + " bytes OpenSSL accepts");
-      case problem::none: break;
+      case problem::none:
+        break;
     }
     return fail(errc::crypto, operation);
   }

@@ -104,8 +104,8 @@ struct pkcs12_contents {
 
 // A PKCS#12 passphrase as the C string OpenSSL takes, nullopt for none (a NULL pointer);
 // errc::invalid_argument if it holds a NUL byte.
-[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(std::string_view operation,
-                                                                          std::optional<std::string_view> passphrase) {
+[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(
+    std::string_view operation, std::optional<std::string_view> passphrase) {
   if (!passphrase) return std::optional<std::string>();
   auto checked = c_string(operation, "passphrase", *passphrase);
   if (!checked) return unexpected(std::move(checked).error());
@@ -116,11 +116,13 @@ struct pkcs12_contents {
 // legacy provider is loaded. A wrong passphrase or bad MAC: errc::crypto; an algorithm
 // still missing: errc::unsupported, saying that the legacy provider is not installed
 // when it is not.
-[[nodiscard]] inline result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12, const char* passphrase) {
+[[nodiscard]] inline result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12,
+                                                                        const char* passphrase) {
   constexpr std::string_view operation = "PKCS12_parse";
   if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
   std::vector<error_queue_entry> queue = drain_error_queue();
-  if (!is_unsupported_algorithm(queue)) return unexpected(error(errc::crypto, std::string(operation), std::move(queue)));
+  if (!is_unsupported_algorithm(queue))
+    return unexpected(error(errc::crypto, std::string(operation), std::move(queue)));
   if (!load_legacy_provider()) {
     return unexpected(error(errc::unsupported, std::string(operation), std::move(queue),
                             "the file is encrypted with a legacy algorithm (RC2, 3DES...) that OpenSSL 3 "
@@ -261,8 +263,8 @@ class PKCS12 {
   // Fails with errc::invalid_argument when there is nothing to export, for a public-only
   // key, a negative count or a passphrase with a NUL; errc::crypto when the key does not
   // match the certificate or OpenSSL cannot encode them.
-  [[nodiscard]] result<std::string> export_(std::optional<std::string_view> passphrase = std::nullopt, int iter = 2048,
-                                            int maciter = 1) const {
+  [[nodiscard]] result<std::string> export_(std::optional<std::string_view> passphrase = std::nullopt,
+                                            int iter = 2048, int maciter = 1) const {
     constexpr std::string_view operation = "PKCS12_create";
     if (iter < 0 || maciter < 0) {
       return detail::fail(errc::invalid_argument, operation, "iter and maciter must not be negative");
@@ -339,16 +341,19 @@ class PKCS12 {
   if (contents->certificate) {
     int length = 0;
     if (const unsigned char* alias = X509_alias_get0(contents->certificate.get(), &length)) {
-      result_p12.friendly_name_.emplace(reinterpret_cast<const char*>(alias), static_cast<std::size_t>(length));
+      result_p12.friendly_name_.emplace(reinterpret_cast<const char*>(alias),
+                                        static_cast<std::size_t>(length));
     }
     result_p12.certificate_.emplace(std::move(contents->certificate));
   }
   if (contents->key) result_p12.key_.emplace(std::move(contents->key));
-  std::vector<detail::handle<::X509>> ca_certificates = detail::take_certificates(contents->ca_certificates.get());
+  std::vector<detail::handle<::X509>> ca_certificates =
+      detail::take_certificates(contents->ca_certificates.get());
   if (!ca_certificates.empty()) {
     result_p12.ca_certificates_.emplace();
     result_p12.ca_certificates_->reserve(ca_certificates.size());
-    for (auto& certificate : ca_certificates) result_p12.ca_certificates_->emplace_back(std::move(certificate));
+    for (auto& certificate : ca_certificates)
+      result_p12.ca_certificates_->emplace_back(std::move(certificate));
   }
   return result_p12;
 }

@@ -33,7 +33,8 @@ inline void* d2i_pkcs7_untyped(void** out, const unsigned char** in, long length
 
 // PEM: "PKCS7" and "PKCS #7 SIGNED DATA" (PEM_read_bio_PKCS7), and, since a CMS
 // ContentInfo of the PKCS#7 types is the same structure, "CMS" (`openssl cms -outform PEM`).
-[[nodiscard]] inline result<handle<::PKCS7>> read_pkcs7_pem(std::string_view operation, std::string_view buffer) {
+[[nodiscard]] inline result<handle<::PKCS7>> read_pkcs7_pem(std::string_view operation,
+                                                            std::string_view buffer) {
   auto bio = input_bio(operation, buffer);
   if (!bio) return unexpected(std::move(bio).error());
   ERR_set_mark();
@@ -161,26 +162,31 @@ class PKCS7 {
         (type_is_signedAndEnveloped() && p7_->d.signed_and_enveloped != nullptr)) {
       return {};
     }
-    return detail::fail(errc::invalid_argument, operation,
-                        "a PKCS#7 of type " + get_type_name() +
-                            " carries no certificates or CRLs (only signedData and signedAndEnvelopedData do)");
+    return detail::fail(
+        errc::invalid_argument, operation,
+        "a PKCS#7 of type " + get_type_name() +
+            " carries no certificates or CRLs (only signedData and signedAndEnvelopedData do)");
   }
 
   // The certificate set of a signed or signed-and-enveloped PKCS#7 (nullptr when absent).
-  [[nodiscard]] result<STACK_OF(X509)*> certificate_stack(std::string_view operation) const {
-    if (auto usable = require_certificate_set(operation); !usable) return unexpected(std::move(usable).error());
+  [[nodiscard]] result<STACK_OF(X509) *> certificate_stack(std::string_view operation) const {
+    if (auto usable = require_certificate_set(operation); !usable)
+      return unexpected(std::move(usable).error());
     return type_is_signed() ? p7_->d.sign->cert : p7_->d.signed_and_enveloped->cert;
   }
 
-  [[nodiscard]] result<STACK_OF(X509_CRL)*> crl_stack(std::string_view operation) const {
-    if (auto usable = require_certificate_set(operation); !usable) return unexpected(std::move(usable).error());
+  [[nodiscard]] result<STACK_OF(X509_CRL) *> crl_stack(std::string_view operation) const {
+    if (auto usable = require_certificate_set(operation); !usable)
+      return unexpected(std::move(usable).error());
     return type_is_signed() ? p7_->d.sign->crl : p7_->d.signed_and_enveloped->crl;
   }
 
   [[nodiscard]] static result<std::string> encode_crl(X509_CRL* crl, filetype type) {
     auto bio = detail::output_bio();
-    if (type == filetype::pem ? PEM_write_bio_X509_CRL(bio.get(), crl) != 1 : i2d_X509_CRL_bio(bio.get(), crl) != 1) {
-      return detail::fail(errc::crypto, type == filetype::pem ? "PEM_write_bio_X509_CRL" : "i2d_X509_CRL_bio");
+    if (type == filetype::pem ? PEM_write_bio_X509_CRL(bio.get(), crl) != 1
+                              : i2d_X509_CRL_bio(bio.get(), crl) != 1) {
+      return detail::fail(errc::crypto,
+                          type == filetype::pem ? "PEM_write_bio_X509_CRL" : "i2d_X509_CRL_bio");
     }
     return detail::bio_contents(bio.get());
   }

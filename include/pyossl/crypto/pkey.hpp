@@ -19,9 +19,11 @@ namespace pyossl::detail {
 // Runs one EVP_PKEY_CTX through keygen (or paramgen) with `params`, OpenSSL 3's EVP way.
 template <class Init, class Generate>
 [[nodiscard]] inline result<handle<EVP_PKEY>> run_keygen(EVP_PKEY_CTX* context, const OSSL_PARAM* params,
-                                                         Init init, Generate generate, std::string_view operation) {
+                                                         Init init, Generate generate,
+                                                         std::string_view operation) {
   if (init(context) <= 0) return fail(errc::crypto, operation);
-  if (params != nullptr && EVP_PKEY_CTX_set_params(context, params) <= 0) return fail(errc::crypto, operation);
+  if (params != nullptr && EVP_PKEY_CTX_set_params(context, params) <= 0)
+    return fail(errc::crypto, operation);
   EVP_PKEY* generated = nullptr;
   if (generate(context, &generated) <= 0) return fail(errc::crypto, operation);
   return adopt(generated);
@@ -41,10 +43,12 @@ template <class Init, class Generate>
   unsigned int pbits = static_cast<unsigned int>(bits);
   unsigned int qbits = bits < 2048 ? 160U : 256U;
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_uint(OSSL_PKEY_PARAM_FFC_PBITS, &pbits),
-                               OSSL_PARAM_construct_uint(OSSL_PKEY_PARAM_FFC_QBITS, &qbits), OSSL_PARAM_construct_end()};
+                               OSSL_PARAM_construct_uint(OSSL_PKEY_PARAM_FFC_QBITS, &qbits),
+                               OSSL_PARAM_construct_end()};
   handle<EVP_PKEY_CTX> param_context(EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr));
   if (!param_context) return fail(errc::crypto, "EVP_PKEY_CTX_new_from_name");
-  auto domain = run_keygen(param_context.get(), params, EVP_PKEY_paramgen_init, EVP_PKEY_paramgen, "EVP_PKEY_paramgen");
+  auto domain =
+      run_keygen(param_context.get(), params, EVP_PKEY_paramgen_init, EVP_PKEY_paramgen, "EVP_PKEY_paramgen");
   if (!domain) return unexpected(std::move(domain).error());
   handle<EVP_PKEY_CTX> key_context(EVP_PKEY_CTX_new_from_pkey(nullptr, domain->get(), nullptr));
   if (!key_context) return fail(errc::crypto, "EVP_PKEY_CTX_new_from_pkey");
@@ -54,26 +58,37 @@ template <class Init, class Generate>
 // The named group a size selects for EC (NIST curves) and DH (RFC 7919 groups), or nullptr.
 [[nodiscard]] inline const char* ec_curve_for_bits(int bits) noexcept {
   switch (bits) {
-    case 256: return "P-256";
-    case 384: return "P-384";
-    case 521: return "P-521";
-    default: return nullptr;
+    case 256:
+      return "P-256";
+    case 384:
+      return "P-384";
+    case 521:
+      return "P-521";
+    default:
+      return nullptr;
   }
 }
 [[nodiscard]] inline const char* dh_group_for_bits(int bits) noexcept {
   switch (bits) {
-    case 2048: return "ffdhe2048";
-    case 3072: return "ffdhe3072";
-    case 4096: return "ffdhe4096";
-    case 6144: return "ffdhe6144";
-    case 8192: return "ffdhe8192";
-    default: return nullptr;
+    case 2048:
+      return "ffdhe2048";
+    case 3072:
+      return "ffdhe3072";
+    case 4096:
+      return "ffdhe4096";
+    case 6144:
+      return "ffdhe6144";
+    case 8192:
+      return "ffdhe8192";
+    default:
+      return nullptr;
   }
 }
 
 [[nodiscard]] inline result<handle<EVP_PKEY>> generate_in_group(const char* algorithm, const char* group) {
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
-                               OSSL_PARAM_construct_end()};
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(group), 0),
+      OSSL_PARAM_construct_end()};
   return generate_pkey(algorithm, params);
 }
 
@@ -157,7 +172,8 @@ class PKey {
     detail::handle<EVP_PKEY_CTX> context(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
     if (!context) return detail::fail(errc::crypto, "EVP_PKEY_CTX_new_from_pkey");
     const int verdict = EVP_PKEY_check(context.get());
-    if (verdict == -2) return detail::fail(errc::unsupported, "EVP_PKEY_check", "this key type cannot be checked");
+    if (verdict == -2)
+      return detail::fail(errc::unsupported, "EVP_PKEY_check", "this key type cannot be checked");
     if (verdict != 1) return detail::fail(errc::crypto, "EVP_PKEY_check", "the key is inconsistent");
     return {};
   }
@@ -176,7 +192,8 @@ class PKey {
     return shared;
   }
 
-  [[nodiscard]] static result<detail::handle<EVP_PKEY>> generate(key_type type, int bits, std::string_view operation) {
+  [[nodiscard]] static result<detail::handle<EVP_PKEY>> generate(key_type type, int bits,
+                                                                 std::string_view operation) {
     switch (type) {
       case key_type::rsa: {
         if (bits <= 0) return detail::fail(errc::invalid_argument, operation, "bits must be positive");
@@ -190,19 +207,24 @@ class PKey {
         return detail::generate_dsa(bits);
       case key_type::ec: {
         const char* curve = detail::ec_curve_for_bits(bits);
-        if (curve == nullptr) return detail::fail(errc::invalid_argument, operation, "EC bits must be 256, 384 or 521");
+        if (curve == nullptr)
+          return detail::fail(errc::invalid_argument, operation, "EC bits must be 256, 384 or 521");
         return detail::generate_in_group("EC", curve);
       }
       case key_type::dh: {
         const char* group = detail::dh_group_for_bits(bits);
         if (group == nullptr) {
-          return detail::fail(errc::invalid_argument, operation, "DH bits must be 2048, 3072, 4096, 6144 or 8192");
+          return detail::fail(errc::invalid_argument, operation,
+                              "DH bits must be 2048, 3072, 4096, 6144 or 8192");
         }
         return detail::generate_in_group("DH", group);
       }
-      case key_type::ed25519: return detail::generate_pkey("ED25519", nullptr);
-      case key_type::ed448: return detail::generate_pkey("ED448", nullptr);
-      case key_type::none: break;
+      case key_type::ed25519:
+        return detail::generate_pkey("ED25519", nullptr);
+      case key_type::ed448:
+        return detail::generate_pkey("ED448", nullptr);
+      case key_type::none:
+        break;
     }
     return detail::fail(errc::invalid_argument, operation, "unknown key type");
   }

@@ -39,12 +39,13 @@ namespace pyossl::detail {
   handle<::X509> fresh = adopt(X509_new());
   if (!fresh) throw std::bad_alloc();
   ::X509* out = fresh.get();
-  bool copied = X509_set_version(out, X509_get_version(certificate)) == 1 &&
-                X509_set_serialNumber(out, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(certificate))) == 1 &&
-                X509_set_issuer_name(out, X509_get_issuer_name(certificate)) == 1 &&
-                X509_set_subject_name(out, X509_get_subject_name(certificate)) == 1 &&
-                X509_set1_notBefore(out, X509_get0_notBefore(certificate)) == 1 &&
-                X509_set1_notAfter(out, X509_get0_notAfter(certificate)) == 1;
+  bool copied =
+      X509_set_version(out, X509_get_version(certificate)) == 1 &&
+      X509_set_serialNumber(out, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(certificate))) == 1 &&
+      X509_set_issuer_name(out, X509_get_issuer_name(certificate)) == 1 &&
+      X509_set_subject_name(out, X509_get_subject_name(certificate)) == 1 &&
+      X509_set1_notBefore(out, X509_get0_notBefore(certificate)) == 1 &&
+      X509_set1_notAfter(out, X509_get0_notAfter(certificate)) == 1;
   if (EVP_PKEY* key = X509_get0_pubkey(certificate); copied && key != nullptr) {
     copied = X509_set_pubkey(out, key) == 1;
   }
@@ -58,12 +59,14 @@ namespace pyossl::detail {
 // A public-only copy of `key` (i2d_PUBKEY, d2i_PUBKEY). X509_set_pubkey and
 // X509_REQ_set_pubkey keep the EVP_PKEY they are given, private half and all, and hand it
 // back from X509_get_pubkey: a certificate or request must carry only the public key.
-[[nodiscard]] inline result<handle<EVP_PKEY>> public_key_copy(std::string_view operation, const EVP_PKEY* key) {
+[[nodiscard]] inline result<handle<EVP_PKEY>> public_key_copy(std::string_view operation,
+                                                              const EVP_PKEY* key) {
   auto der = encode_der(operation, key, i2d_PUBKEY, "cannot encode the public key");
   if (!der) return unexpected(std::move(der).error());
   const auto* in = reinterpret_cast<const unsigned char*>(der->data());
   handle<EVP_PKEY> copy(d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size())));
-  if (!copy) return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot decode the public key" : "");
+  if (!copy)
+    return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot decode the public key" : "");
   return copy;
 }
 
@@ -92,7 +95,8 @@ namespace pyossl::detail {
     return true;
   };
   const bool utc = when.size() == 15 && digits(0, 14) && when[14] == 'Z';
-  const bool offset = when.size() == 19 && digits(0, 14) && (when[14] == '+' || when[14] == '-') && digits(15, 19);
+  const bool offset =
+      when.size() == 19 && digits(0, 14) && (when[14] == '+' || when[14] == '-') && digits(15, 19);
   if (!utc && !offset) {
     return fail(errc::invalid_argument, operation,
                 "a time must be YYYYMMDDhhmmssZ, YYYYMMDDhhmmss+hhmm or YYYYMMDDhhmmss-hhmm, not \"" +
@@ -101,7 +105,8 @@ namespace pyossl::detail {
   handle<ASN1_STRING> time(ASN1_GENERALIZEDTIME_new());
   if (!time) throw std::bad_alloc();
   const std::string text(when);
-  if (ASN1_GENERALIZEDTIME_set_string(time.get(), text.c_str()) != 1 || ASN1_TIME_normalize(time.get()) != 1) {
+  if (ASN1_GENERALIZEDTIME_set_string(time.get(), text.c_str()) != 1 ||
+      ASN1_TIME_normalize(time.get()) != 1) {
     return fail(errc::invalid_argument, operation, "not a valid date and time: \"" + text + "\"");
   }
   return time;
@@ -154,13 +159,17 @@ class X509 {
 
   // A copy of the subject name (X509_get_subject_name, X509_NAME_dup). pyOpenSSL returns a
   // view that writes through; pyossl returns a value: change it, then set_subject.
-  [[nodiscard]] X509Name get_subject() const { return copy_name(cert_ ? X509_get_subject_name(cert_.get()) : nullptr); }
+  [[nodiscard]] X509Name get_subject() const {
+    return copy_name(cert_ ? X509_get_subject_name(cert_.get()) : nullptr);
+  }
   // Replaces the subject name with a copy of `subject`. Calls X509_set_subject_name.
   [[nodiscard]] result<void> set_subject(const X509Name& subject) {
     return set_name("X509_set_subject_name", subject, X509_set_subject_name);
   }
   // A copy of the issuer name (X509_get_issuer_name, X509_NAME_dup); see get_subject.
-  [[nodiscard]] X509Name get_issuer() const { return copy_name(cert_ ? X509_get_issuer_name(cert_.get()) : nullptr); }
+  [[nodiscard]] X509Name get_issuer() const {
+    return copy_name(cert_ ? X509_get_issuer_name(cert_.get()) : nullptr);
+  }
   // Replaces the issuer name with a copy of `issuer`. Calls X509_set_issuer_name.
   [[nodiscard]] result<void> set_issuer(const X509Name& issuer) {
     return set_name("X509_set_issuer_name", issuer, X509_set_issuer_name);
@@ -169,7 +178,8 @@ class X509 {
   // `openssl x509 -subject_hash` prints). errc::crypto if SHA-1 is unavailable.
   [[nodiscard]] result<unsigned long> subject_name_hash() const {
     int ok = 0;
-    const unsigned long hash = cert_ ? X509_NAME_hash_ex(X509_get_subject_name(cert_.get()), nullptr, nullptr, &ok) : 0;
+    const unsigned long hash =
+        cert_ ? X509_NAME_hash_ex(X509_get_subject_name(cert_.get()), nullptr, nullptr, &ok) : 0;
     if (ok != 1) return detail::fail(errc::crypto, "X509_NAME_hash_ex", "cannot hash the subject name");
     return hash;
   }
@@ -182,7 +192,9 @@ class X509 {
     constexpr std::string_view operation = "X509_get_pubkey";
     if (!cert_) return moved_from(operation);
     detail::handle<EVP_PKEY> key(X509_get_pubkey(cert_.get()));
-    if (!key) return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "the certificate has no public key" : "");
+    if (!key)
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "the certificate has no public key" : "");
     return PKey(std::move(key));
   }
   // Puts the public half of `key` into the certificate (never the private half: pyossl
@@ -330,7 +342,8 @@ class X509 {
     auto md = detail::signing_digest(operation, key, digest);
     if (!md) return unexpected(std::move(md).error());
     if (X509_sign(cert_.get(), key.native_handle(), md->get()) <= 0) {
-      return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "the key cannot sign with this digest" : "");
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "the key cannot sign with this digest" : "");
     }
     return {};
   }
@@ -385,7 +398,8 @@ class X509 {
       }
     }
     for (const X509Extension& extension : extensions) {
-      if (X509_add_ext(cert_.get(), extension.native_handle(), -1) != 1) return detail::fail(errc::crypto, operation);
+      if (X509_add_ext(cert_.get(), extension.native_handle(), -1) != 1)
+        return detail::fail(errc::crypto, operation);
     }
     return {};
   }
@@ -395,7 +409,9 @@ class X509 {
 
   // Beyond the manual (modern pyOpenSSL): how many extensions the certificate has.
   // Calls X509_get_ext_count.
-  [[nodiscard]] int get_extension_count() const noexcept { return cert_ ? X509_get_ext_count(cert_.get()) : 0; }
+  [[nodiscard]] int get_extension_count() const noexcept {
+    return cert_ ? X509_get_ext_count(cert_.get()) : 0;
+  }
   // Beyond the manual (modern pyOpenSSL): a copy of extension number `index`, counting from
   // 0. Calls X509_get_ext. An index out of range: errc::invalid_argument (pyOpenSSL:
   // IndexError).
@@ -445,7 +461,8 @@ class X509 {
 
   [[nodiscard]] static result<void> adjust_time(ASN1_TIME* time, long seconds) {
     if (X509_gmtime_adj(time, seconds) == nullptr) {
-      return detail::fail(errc::crypto, "X509_gmtime_adj", ERR_peek_error() == 0 ? "the time is out of range" : "");
+      return detail::fail(errc::crypto, "X509_gmtime_adj",
+                          ERR_peek_error() == 0 ? "the time is out of range" : "");
     }
     return {};
   }

@@ -35,7 +35,8 @@ namespace pyossl::crypto {
 class X509Extension {
  public:
   // Adopts an extension the caller owns.
-  explicit X509Extension(detail::handle<X509_EXTENSION> extension) noexcept : extension_(std::move(extension)) {}
+  explicit X509Extension(detail::handle<X509_EXTENSION> extension) noexcept
+      : extension_(std::move(extension)) {}
 
   // Copies are independent extensions (X509_EXTENSION_dup).
   X509Extension(const X509Extension& other) : extension_(duplicate(other.extension_.get())) {}
@@ -60,18 +61,21 @@ class X509Extension {
   // references fail. An unknown extension, a malformed value, or a value that needs a
   // subject or issuer not given: errc::crypto; a NUL byte in either string:
   // errc::invalid_argument.
-  [[nodiscard]] static result<X509Extension> create(std::string_view type_name, bool critical, std::string_view value,
-                                                    const X509* subject = nullptr, const X509* issuer = nullptr) {
+  [[nodiscard]] static result<X509Extension> create(std::string_view type_name, bool critical,
+                                                    std::string_view value, const X509* subject = nullptr,
+                                                    const X509* issuer = nullptr) {
     constexpr std::string_view operation = "X509V3_EXT_nconf";
     auto name = detail::c_string(operation, "extension type name", type_name);
     if (!name) return unexpected(std::move(name).error());
     auto text = detail::c_string(operation, "extension value", value);
     if (!text) return unexpected(std::move(text).error());
-    if (name->empty()) return detail::fail(errc::invalid_argument, operation, "the extension type name is empty");
+    if (name->empty())
+      return detail::fail(errc::invalid_argument, operation, "the extension type name is empty");
     if (critical) *text = "critical," + *text;
 
     X509V3_CTX context{};
-    X509V3_set_ctx(&context, detail::certificate_of(issuer), detail::certificate_of(subject), nullptr, nullptr, 0);
+    X509V3_set_ctx(&context, detail::certificate_of(issuer), detail::certificate_of(subject), nullptr,
+                   nullptr, 0);
     X509V3_set_ctx_nodb(&context);
     const int nid = detail::object_nid(*name);
     detail::handle<X509_EXTENSION> extension(
@@ -112,7 +116,8 @@ class X509Extension {
   // it fails, errc::invalid_argument for a moved-from extension.
   [[nodiscard]] result<std::string> to_string() const {
     constexpr std::string_view operation = "X509V3_EXT_print";
-    if (!extension_) return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
+    if (!extension_)
+      return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
     const detail::handle<BIO> out = detail::output_bio();
     if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) <= 0) {
       return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");

@@ -46,7 +46,8 @@ namespace pyossl::detail {
   char text[128];
   const int length = OBJ_obj2txt(text, sizeof(text), object, 1);
   if (length <= 0) return {};
-  if (static_cast<std::size_t>(length) < sizeof(text)) return std::string(text, static_cast<std::size_t>(length));
+  if (static_cast<std::size_t>(length) < sizeof(text))
+    return std::string(text, static_cast<std::size_t>(length));
   std::string long_text(static_cast<std::size_t>(length) + 1, '\0');
   OBJ_obj2txt(long_text.data(), length + 1, object, 1);
   long_text.resize(static_cast<std::size_t>(length));
@@ -61,7 +62,8 @@ namespace pyossl::detail {
   unsigned char* converted = nullptr;
   const int length = ASN1_STRING_to_UTF8(&converted, value);
   const handle<unsigned char> owned = adopt(converted);
-  if (length >= 0) return std::string(reinterpret_cast<const char*>(owned.get()), static_cast<std::size_t>(length));
+  if (length >= 0)
+    return std::string(reinterpret_cast<const char*>(owned.get()), static_cast<std::size_t>(length));
   const unsigned char* raw = ASN1_STRING_get0_data(value);
   const int raw_length = ASN1_STRING_length(value);
   if (raw == nullptr || raw_length <= 0) return {};
@@ -119,19 +121,24 @@ class X509Name {
       return detail::fail(errc::invalid_argument, operation, "no such attribute: " + printable(attribute));
     }
     if (value.find('\0') != std::string_view::npos) {
-      return detail::fail(errc::invalid_argument, operation, "the value of " + std::string(attribute) + " contains a NUL byte");
+      return detail::fail(errc::invalid_argument, operation,
+                          "the value of " + std::string(attribute) + " contains a NUL byte");
     }
-    if (value.size() > INT_MAX) return detail::fail(errc::invalid_argument, operation, "the value is too long");
+    if (value.size() > INT_MAX)
+      return detail::fail(errc::invalid_argument, operation, "the value is too long");
     if (!name_) return detail::fail(errc::invalid_argument, operation, "the X509Name was moved from");
     const auto entry = detail::adopt(X509_NAME_ENTRY_create_by_NID(
-        nullptr, nid, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size())));
+        nullptr, nid, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.data()),
+        static_cast<int>(value.size())));
     if (!entry) {
-      return detail::fail(errc::crypto, "X509_NAME_ENTRY_create_by_NID",
-                          ERR_peek_error() == 0 ? "OpenSSL rejected the value of " + std::string(attribute) : "");
+      return detail::fail(
+          errc::crypto, "X509_NAME_ENTRY_create_by_NID",
+          ERR_peek_error() == 0 ? "OpenSSL rejected the value of " + std::string(attribute) : "");
     }
     for (int index = X509_NAME_get_index_by_NID(name_.get(), nid, -1); index >= 0;
          index = X509_NAME_get_index_by_NID(name_.get(), nid, -1)) {
-      const detail::handle<X509_NAME_ENTRY> removed = detail::adopt(X509_NAME_delete_entry(name_.get(), index));
+      const detail::handle<X509_NAME_ENTRY> removed =
+          detail::adopt(X509_NAME_delete_entry(name_.get(), index));
     }
     if (X509_NAME_add_entry(name_.get(), entry.get(), -1, 0) != 1) throw std::bad_alloc();
     return {};

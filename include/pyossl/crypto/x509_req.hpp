@@ -47,7 +47,7 @@ namespace pyossl::detail {
 // The extensions a request asks for (X509_REQ_get_extensions), as an owned stack; an
 // empty stack when it asks for none. errc::crypto if the request's attribute is malformed.
 [[nodiscard]] inline result<handle<STACK_OF(X509_EXTENSION)>> requested_extensions(std::string_view operation,
-                                                                                  const X509_REQ* request) {
+                                                                                   const X509_REQ* request) {
   ERR_set_mark();
   handle<STACK_OF(X509_EXTENSION)> extensions(X509_REQ_get_extensions(const_cast<X509_REQ*>(request)));
   if (!extensions && ERR_peek_error() != 0) {
@@ -115,7 +115,9 @@ class X509Req {
     constexpr std::string_view operation = "X509_REQ_get_pubkey";
     if (!request_) return moved_from(operation);
     detail::handle<EVP_PKEY> key(X509_REQ_get_pubkey(request_.get()));
-    if (!key) return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "the request has no public key" : "");
+    if (!key)
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "the request has no public key" : "");
     return PKey(std::move(key));
   }
   // Puts the public half of `key` into the request (never the private half: pyossl copies
@@ -127,7 +129,8 @@ class X509Req {
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
     auto public_key = detail::public_key_copy(operation, key.native_handle());
     if (!public_key) return unexpected(std::move(public_key).error());
-    if (X509_REQ_set_pubkey(request_.get(), public_key->get()) != 1) return detail::fail(errc::crypto, operation);
+    if (X509_REQ_set_pubkey(request_.get(), public_key->get()) != 1)
+      return detail::fail(errc::crypto, operation);
     return {};
   }
 
@@ -141,7 +144,8 @@ class X509Req {
     auto md = detail::signing_digest(operation, key, digest);
     if (!md) return unexpected(std::move(md).error());
     if (X509_REQ_sign(request_.get(), key.native_handle(), md->get()) <= 0) {
-      return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "the key cannot sign with this digest" : "");
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "the key cannot sign with this digest" : "");
     }
     return {};
   }
@@ -161,7 +165,9 @@ class X509Req {
   }
 
   // The version field (X509_REQ_get_version): 0, the only version PKCS#10 defines.
-  [[nodiscard]] long get_version() const noexcept { return request_ ? X509_REQ_get_version(request_.get()) : 0; }
+  [[nodiscard]] long get_version() const noexcept {
+    return request_ ? X509_REQ_get_version(request_.get()) : 0;
+  }
   // Sets the version field (X509_REQ_set_version). Only 0 is valid (RFC 2986), as modern
   // pyOpenSSL enforces; pyOpenSSL 0.10 took any number. Anything else:
   // errc::invalid_argument.
@@ -199,7 +205,8 @@ class X509Req {
         const detail::handle<X509_ATTRIBUTE> removed(X509_REQ_delete_attr(request_.get(), index));
       }
     }
-    if (X509_REQ_add_extensions(request_.get(), all->get()) != 1) return detail::fail(errc::crypto, operation);
+    if (X509_REQ_add_extensions(request_.get(), all->get()) != 1)
+      return detail::fail(errc::crypto, operation);
     return {};
   }
   [[nodiscard]] result<void> add_extensions(std::initializer_list<X509Extension> extensions) {

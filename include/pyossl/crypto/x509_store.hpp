@@ -50,7 +50,8 @@ class X509Store {
   [[nodiscard]] result<void> add_cert(const X509& cert) {
     constexpr std::string_view operation = "X509_STORE_add_cert";
     if (!store_) return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
-    if (cert.native_handle() == nullptr) return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
+    if (cert.native_handle() == nullptr)
+      return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
     const detail::handle<::X509> copy = detail::duplicate_certificate(cert.native_handle());
     if (X509_STORE_add_cert(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
     return {};
@@ -72,10 +73,12 @@ class X509Store {
     auto path = detail::c_string(operation, "capath", capath);
     if (!path) return unexpected(std::move(path).error());
     if (!file->empty() && X509_STORE_load_file(store_.get(), file->c_str()) != 1) {
-      return detail::fail(errc::crypto, "X509_STORE_load_file", ERR_peek_error() == 0 ? "cannot load " + *file : "");
+      return detail::fail(errc::crypto, "X509_STORE_load_file",
+                          ERR_peek_error() == 0 ? "cannot load " + *file : "");
     }
     if (!path->empty() && X509_STORE_load_path(store_.get(), path->c_str()) != 1) {
-      return detail::fail(errc::crypto, "X509_STORE_load_path", ERR_peek_error() == 0 ? "cannot use " + *path : "");
+      return detail::fail(errc::crypto, "X509_STORE_load_path",
+                          ERR_peek_error() == 0 ? "cannot use " + *path : "");
     }
     return {};
   }

@@ -35,10 +35,11 @@ namespace pyossl::detail {
 // is empty, none, so that OpenSSL uses the key's own default (SHA-256 for RSA, EC and DSA;
 // Ed25519 and Ed448 take no separate digest and sign only this way). An empty or
 // public-only key, or an unknown digest: errc::invalid_argument.
-[[nodiscard]] inline result<handle<EVP_MD>> signing_digest(std::string_view operation, const crypto::PKey& key,
-                                                           std::string_view name) {
+[[nodiscard]] inline result<handle<EVP_MD>> signing_digest(std::string_view operation,
+                                                           const crypto::PKey& key, std::string_view name) {
   if (key.empty()) return fail(errc::invalid_argument, operation, "the key is empty");
-  if (!key.has_private_key()) return fail(errc::invalid_argument, operation, "the key has only a public part");
+  if (!key.has_private_key())
+    return fail(errc::invalid_argument, operation, "the key has only a public part");
   if (name.empty()) return handle<EVP_MD>();
   return fetch_digest(operation, name);
 }

@@ -28,16 +28,16 @@ namespace pyossl::detail {
 template <class T>
 struct native_traits;
 
-#define PYOSSL_DETAIL_NATIVE(type, free_function)                                          \
-  template <>                                                                              \
-  struct native_traits<type> {                                                             \
-    static void free(type* p) noexcept { free_function(p); }                               \
+#define PYOSSL_DETAIL_NATIVE(type, free_function)            \
+  template <>                                                \
+  struct native_traits<type> {                               \
+    static void free(type* p) noexcept { free_function(p); } \
   }
-#define PYOSSL_DETAIL_NATIVE_REFCOUNTED(type, free_function, up_ref_function)              \
-  template <>                                                                              \
-  struct native_traits<type> {                                                             \
-    static void free(type* p) noexcept { free_function(p); }                               \
-    static bool up_ref(type* p) noexcept { return up_ref_function(p) == 1; }               \
+#define PYOSSL_DETAIL_NATIVE_REFCOUNTED(type, free_function, up_ref_function) \
+  template <>                                                                 \
+  struct native_traits<type> {                                                \
+    static void free(type* p) noexcept { free_function(p); }                  \
+    static bool up_ref(type* p) noexcept { return up_ref_function(p) == 1; }  \
   }
 
 // ASN1_INTEGER, ASN1_TIME, ASN1_OCTET_STRING and the other string types are all ASN1_STRING.
@@ -76,10 +76,11 @@ PYOSSL_DETAIL_NATIVE_REFCOUNTED(X509, X509_free, X509_up_ref);
 PYOSSL_DETAIL_NATIVE_REFCOUNTED(X509_CRL, X509_CRL_free, X509_CRL_up_ref);
 PYOSSL_DETAIL_NATIVE_REFCOUNTED(X509_STORE, X509_STORE_free, X509_STORE_up_ref);
 
-
 // A stack owns its elements: freeing the stack frees what it holds.
 inline void free_x509_stack(STACK_OF(X509) * s) noexcept { sk_X509_pop_free(s, X509_free); }
-inline void free_x509_name_stack(STACK_OF(X509_NAME) * s) noexcept { sk_X509_NAME_pop_free(s, X509_NAME_free); }
+inline void free_x509_name_stack(STACK_OF(X509_NAME) * s) noexcept {
+  sk_X509_NAME_pop_free(s, X509_NAME_free);
+}
 inline void free_x509_extension_stack(STACK_OF(X509_EXTENSION) * s) noexcept {
   sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
 }

@@ -37,12 +37,14 @@ namespace pyossl::detail {
 
 // The error for an operation that just failed: its kind, its name, and the drained queue.
 // `reason` explains failures that OpenSSL queues nothing for (or pyossl's own checks).
-[[nodiscard]] inline error openssl_error(errc kind, std::string_view operation, std::string_view reason = {}) {
+[[nodiscard]] inline error openssl_error(errc kind, std::string_view operation,
+                                         std::string_view reason = {}) {
   return error(kind, std::string(operation), drain_error_queue(), std::string(reason));
 }
 
 // The same, ready to return from a function that returns result<T>.
-[[nodiscard]] inline unexpected<error> fail(errc kind, std::string_view operation, std::string_view reason = {}) {
+[[nodiscard]] inline unexpected<error> fail(errc kind, std::string_view operation,
+                                            std::string_view reason = {}) {
   return unexpected<error>(openssl_error(kind, operation, reason));
 }
 

@@ -64,7 +64,7 @@ namespace detail {
 template <class R>
 struct is_result : std::false_type {};
 template <class T>
-struct is_result<result<T>> : std::true_type {};
+struct is_result<result<T> > : std::true_type {};
 }  // namespace detail
 
 template <class T>
@@ -75,9 +75,9 @@ class [[nodiscard]] result {
 
   result() requires std::is_default_constructible_v<T> : state_(std::in_place_index<0>) {}
   template <class U = T>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
-             !std::is_same_v<std::remove_cvref_t<U>, unexpected<pyossl::error>>)
-  result(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT: implicit like expected
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
+           !std::is_same_v<std::remove_cvref_t<U>, unexpected<pyossl::error> >) result(U&& value)
+      : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT: implicit like expected
   template <class E>
   result(unexpected<E> failure) : state_(std::in_place_index<1>, std::move(failure).error()) {}  // NOLINT
 
@@ -109,19 +109,31 @@ class [[nodiscard]] result {
 
   // f(T) -> result<U>; skipped on error.
   template <class F>
-  auto and_then(F&& f) & { return and_then_impl(*this, std::forward<F>(f)); }
+  auto and_then(F&& f) & {
+    return and_then_impl(*this, std::forward<F>(f));
+  }
   template <class F>
-  auto and_then(F&& f) const& { return and_then_impl(*this, std::forward<F>(f)); }
+  auto and_then(F&& f) const& {
+    return and_then_impl(*this, std::forward<F>(f));
+  }
   template <class F>
-  auto and_then(F&& f) && { return and_then_impl(std::move(*this), std::forward<F>(f)); }
+  auto and_then(F&& f) && {
+    return and_then_impl(std::move(*this), std::forward<F>(f));
+  }
 
   // f(T) -> U, wrapped as result<U>; skipped on error.
   template <class F>
-  auto transform(F&& f) & { return transform_impl(*this, std::forward<F>(f)); }
+  auto transform(F&& f) & {
+    return transform_impl(*this, std::forward<F>(f));
+  }
   template <class F>
-  auto transform(F&& f) const& { return transform_impl(*this, std::forward<F>(f)); }
+  auto transform(F&& f) const& {
+    return transform_impl(*this, std::forward<F>(f));
+  }
   template <class F>
-  auto transform(F&& f) && { return transform_impl(std::move(*this), std::forward<F>(f)); }
+  auto transform(F&& f) && {
+    return transform_impl(std::move(*this), std::forward<F>(f));
+  }
 
   // f(error) -> result<T>; skipped on success.
   template <class F>
@@ -143,14 +155,14 @@ class [[nodiscard]] result {
   }
   template <class Self, class F>
   static auto and_then_impl(Self&& self, F&& f) {
-    using R = std::remove_cvref_t<std::invoke_result_t<F, decltype(*std::forward<Self>(self))>>;
+    using R = std::remove_cvref_t<std::invoke_result_t<F, decltype(*std::forward<Self>(self))> >;
     static_assert(detail::is_result<R>::value, "and_then needs a function that returns a result");
     if (!self.has_value()) return R(unexpected(std::forward<Self>(self).error()));
     return std::forward<F>(f)(*std::forward<Self>(self));
   }
   template <class Self, class F>
   static auto transform_impl(Self&& self, F&& f) {
-    using U = std::remove_cvref_t<std::invoke_result_t<F, decltype(*std::forward<Self>(self))>>;
+    using U = std::remove_cvref_t<std::invoke_result_t<F, decltype(*std::forward<Self>(self))> >;
     if (!self.has_value()) return result<U>(unexpected(std::forward<Self>(self).error()));
     if constexpr (std::is_void_v<U>) {
       std::forward<F>(f)(*std::forward<Self>(self));
@@ -187,19 +199,19 @@ class [[nodiscard]] result<void> {
 
   template <class F>
   auto and_then(F&& f) const& {
-    using R = std::remove_cvref_t<std::invoke_result_t<F>>;
+    using R = std::remove_cvref_t<std::invoke_result_t<F> >;
     if (!has_value()) return R(unexpected(error()));
     return std::forward<F>(f)();
   }
   template <class F>
   auto and_then(F&& f) && {
-    using R = std::remove_cvref_t<std::invoke_result_t<F>>;
+    using R = std::remove_cvref_t<std::invoke_result_t<F> >;
     if (!has_value()) return R(unexpected(std::move(*this).error()));
     return std::forward<F>(f)();
   }
   template <class F>
   auto transform(F&& f) const& {
-    using U = std::remove_cvref_t<std::invoke_result_t<F>>;
+    using U = std::remove_cvref_t<std::invoke_result_t<F> >;
     if (!has_value()) return result<U>(unexpected(error()));
     if constexpr (std::is_void_v<U>) {
       std::forward<F>(f)();

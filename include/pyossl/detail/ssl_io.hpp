@@ -26,7 +26,8 @@
 
 namespace pyossl::detail {
 
-[[nodiscard]] inline bool queue_has(const std::vector<error_queue_entry>& queue, int lib, int reason) noexcept {
+[[nodiscard]] inline bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
+                                    int reason) noexcept {
   for (const error_queue_entry& entry : queue) {
     if (ERR_GET_LIB(entry.code) == lib && ERR_GET_REASON(entry.code) == reason) return true;
   }
@@ -70,14 +71,18 @@ inline void add_legacy_version_hint(error& e, SSL* ssl) {
 // An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
 // whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
 // with no errno.
-[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, std::string_view operation,
+[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
+                                                      std::string_view operation,
                                                       const connection_link& link) {
   switch (SSL_get_error(ssl, ret)) {
     case SSL_ERROR_ZERO_RETURN:
       return fail(errc::zero_return, operation, "the peer closed the TLS connection (close_notify)");
-    case SSL_ERROR_WANT_READ: return fail(errc::want_read, operation);
-    case SSL_ERROR_WANT_WRITE: return fail(errc::want_write, operation);
-    case SSL_ERROR_WANT_X509_LOOKUP: return fail(errc::want_x509_lookup, operation);
+    case SSL_ERROR_WANT_READ:
+      return fail(errc::want_read, operation);
+    case SSL_ERROR_WANT_WRITE:
+      return fail(errc::want_write, operation);
+    case SSL_ERROR_WANT_X509_LOOKUP:
+      return fail(errc::want_x509_lookup, operation);
     case SSL_ERROR_SYSCALL: {
       error e = openssl_error(errc::syscall, operation);
       if (saved_errno != 0) {
@@ -98,7 +103,8 @@ inline void add_legacy_version_hint(error& e, SSL* ssl) {
       attach_verification(e, ssl, link);
       return unexpected<error>(std::move(e));
     }
-    default: break;
+    default:
+      break;
   }
   return fail(errc::ssl, operation, "the TLS operation failed (SSL_get_error gave an unexpected code)");
 }
@@ -155,15 +161,18 @@ inline int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t*
 
 inline long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointer) noexcept {
   switch (command) {
-    case BIO_CTRL_FLUSH: return 1;
-    case BIO_CTRL_EOF: return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_EOF:
+      return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
     case BIO_C_GET_FD: {
       const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
       const int fd = socket != nullptr ? socket->fileno() : -1;
       if (pointer != nullptr) *static_cast<int*>(pointer) = fd;
       return fd;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -177,8 +186,8 @@ inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Conne
 // The method, made once per process (thread-safe static initialisation).
 [[nodiscard]] inline const BIO_METHOD* socket_bio_method() {
   static const handle<BIO_METHOD> method = [] {
-    handle<BIO_METHOD> made =
-        adopt(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyossl socket"));
+    handle<BIO_METHOD> made = adopt(
+        BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyossl socket"));
     if (!made || BIO_meth_set_write_ex(made.get(), socket_bio_write) != 1 ||
         BIO_meth_set_read_ex(made.get(), socket_bio_read) != 1 ||
         BIO_meth_set_ctrl(made.get(), socket_bio_ctrl) != 1 ||

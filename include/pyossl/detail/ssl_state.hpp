@@ -92,7 +92,8 @@ struct connection_link {
   if (cert == nullptr) return {};
   auto bio = adopt(BIO_new(BIO_s_mem()));
   if (!bio) throw std::bad_alloc();
-  if (X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+  if (X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) <
+      0) {
     return {};
   }
   char* data = nullptr;
@@ -180,12 +181,14 @@ struct passphrase_call {
 // only ever turned it into a wrong passphrase, so pyossl fails and says why instead.
 inline int passwd_trampoline(char* buffer, int size, int rwflag, void* userdata) noexcept {
   auto* call = static_cast<passphrase_call*>(userdata);
-  if (call == nullptr || call->callback == nullptr || !*call->callback || call->stash.pending() || size <= 0) {
+  if (call == nullptr || call->callback == nullptr || !*call->callback || call->stash.pending() ||
+      size <= 0) {
     return -1;
   }
   return call->stash.guard(
       [&] {
-        std::string passphrase = (*call->callback)(static_cast<std::size_t>(size), rwflag != 0, *call->userdata);
+        std::string passphrase =
+            (*call->callback)(static_cast<std::size_t>(size), rwflag != 0, *call->userdata);
         if (passphrase.size() > static_cast<std::size_t>(size)) {
           call->too_long = true;
           OPENSSL_cleanse(passphrase.data(), passphrase.size());

@@ -68,8 +68,8 @@ struct native_traits<addrinfo> {
 
 // The numeric host and port of a socket address (getnameinfo with NI_NUMERICHOST, so it
 // never touches DNS). Fails with errc::invalid_argument for a non-IP address family.
-[[nodiscard]] inline result<net::Address> to_address(std::string_view operation, const sockaddr_storage& storage,
-                                                     socklen_t length) {
+[[nodiscard]] inline result<net::Address> to_address(std::string_view operation,
+                                                     const sockaddr_storage& storage, socklen_t length) {
   std::uint16_t port = 0;
   if (storage.ss_family == AF_INET) {
     sockaddr_in ipv4{};
@@ -83,8 +83,8 @@ struct native_traits<addrinfo> {
     return fail(errc::invalid_argument, operation, "not an IPv4 or IPv6 socket address");
   }
   char host[NI_MAXHOST];
-  const int status = ::getnameinfo(reinterpret_cast<const sockaddr*>(&storage), length, host, sizeof(host), nullptr,
-                                   0, NI_NUMERICHOST);
+  const int status = ::getnameinfo(reinterpret_cast<const sockaddr*>(&storage), length, host, sizeof(host),
+                                   nullptr, 0, NI_NUMERICHOST);
   if (status != 0) return fail(errc::invalid_argument, operation, ::gai_strerror(status));
   return net::Address{host, port};
 }

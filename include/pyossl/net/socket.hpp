@@ -195,7 +195,8 @@ class Socket {
   // errc::invalid_argument), as getsockopt(level, optname, buflen). Calls getsockopt(2).
   [[nodiscard]] result<std::string> getsockopt(int level, int optname, std::size_t buflen) const {
     constexpr std::string_view operation = "net::Socket::getsockopt";
-    if (buflen == 0 || buflen > 1024) return detail::fail(errc::invalid_argument, operation, "buflen must be 1 to 1024");
+    if (buflen == 0 || buflen > 1024)
+      return detail::fail(errc::invalid_argument, operation, "buflen must be 1 to 1024");
     std::string value(buflen, '\0');
     auto length = static_cast<socklen_t>(buflen);
     if (::getsockopt(fileno(), level, optname, value.data(), &length) != 0) {
@@ -228,7 +229,8 @@ class Socket {
     const int flags = ::fcntl(fileno(), F_GETFL);
     if (flags < 0) return detail::fail_syscall(operation, errno);
     const int wanted = blocking ? (flags & ~O_NONBLOCK) : (flags | O_NONBLOCK);
-    if (wanted != flags && ::fcntl(fileno(), F_SETFL, wanted) != 0) return detail::fail_syscall(operation, errno);
+    if (wanted != flags && ::fcntl(fileno(), F_SETFL, wanted) != 0)
+      return detail::fail_syscall(operation, errno);
     return {};
   }
 
@@ -238,7 +240,8 @@ class Socket {
   // ssl::Connection. Not Python's settimeout: the socket stays in blocking mode.
   [[nodiscard]] result<void> set_io_timeout(std::chrono::milliseconds timeout) {
     constexpr std::string_view operation = "net::Socket::set_io_timeout";
-    if (timeout.count() < 0) return detail::fail(errc::invalid_argument, operation, "timeout must not be negative");
+    if (timeout.count() < 0)
+      return detail::fail(errc::invalid_argument, operation, "timeout must not be negative");
     timeval limit{};
     limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     limit.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
@@ -268,7 +271,9 @@ class Socket {
     if (sent < 0) return detail::fail_syscall("net::Socket::send", errno);
     return static_cast<std::size_t>(sent);
   }
-  [[nodiscard]] result<std::size_t> send(std::string_view data) { return send(std::as_bytes(std::span(data))); }
+  [[nodiscard]] result<std::size_t> send(std::string_view data) {
+    return send(std::as_bytes(std::span(data)));
+  }
 
   // Beyond the manual: reads what has arrived into `buffer` (waiting for something when
   // blocking) and returns the count; 0 means the peer closed. Calls recv(2).

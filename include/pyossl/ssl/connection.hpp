@@ -116,12 +116,14 @@ class Connection {
   // non-blocking one reports want_read / want_write). Call set_connect_state or
   // set_accept_state (or connect / accept) before the handshake. Throws std::bad_alloc if
   // OpenSSL cannot allocate. pyOpenSSL: Connection(context, socket).
-  Connection(const Context& context, net::Socket socket) : context_(context.state_), state_(new_state(context)) {
+  Connection(const Context& context, net::Socket socket)
+      : context_(context.state_), state_(new_state(context)) {
     state_->link.owner = this;
     attach_socket(std::move(socket));
   }
 
-  Connection(Connection&& other) noexcept : context_(std::move(other.context_)), state_(std::move(other.state_)) {
+  Connection(Connection&& other) noexcept
+      : context_(std::move(other.context_)), state_(std::move(other.state_)) {
     if (state_) state_->link.owner = this;
   }
   Connection& operator=(Connection&& other) noexcept {
@@ -185,8 +187,12 @@ class Connection {
       return SSL_write_ex(s, data.data(), data.size(), &written);
     });
   }
-  [[nodiscard]] result<std::size_t> send(std::span<const unsigned char> data) { return send(std::as_bytes(data)); }
-  [[nodiscard]] result<std::size_t> send(std::string_view data) { return send(std::as_bytes(std::span(data))); }
+  [[nodiscard]] result<std::size_t> send(std::span<const unsigned char> data) {
+    return send(std::as_bytes(data));
+  }
+  [[nodiscard]] result<std::size_t> send(std::string_view data) {
+    return send(std::as_bytes(std::span(data)));
+  }
 
   // Sends all the bytes, calling send until done. On failure sendall_result::sent() says
   // how many went out first (pyOpenSSL cannot tell). Calls SSL_write_ex.
@@ -273,7 +279,8 @@ class Connection {
     std::size_t read = 0;
     if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
     if (BIO_should_retry(state_->from_ssl)) {
-      return detail::fail(errc::want_read, operation, "TLS has written nothing for the peer since the last bio_read");
+      return detail::fail(errc::want_read, operation,
+                          "TLS has written nothing for the peer since the last bio_read");
     }
     return detail::fail(errc::ssl, operation);
   }
@@ -297,7 +304,9 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data) {
     return bio_write(std::as_bytes(data));
   }
-  [[nodiscard]] result<std::size_t> bio_write(std::string_view data) { return bio_write(std::as_bytes(std::span(data))); }
+  [[nodiscard]] result<std::size_t> bio_write(std::string_view data) {
+    return bio_write(std::as_bytes(std::span(data)));
+  }
 
   // Says the peer's byte stream has ended: once TLS has read what bio_write gave it, reads
   // see end of file (recv then fails with syscall (-1, "Unexpected EOF") unless
@@ -353,13 +362,15 @@ class Connection {
   [[nodiscard]] std::optional<std::string> client_random() const {
     if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
     std::string random(SSL_get_client_random(ssl(), nullptr, 0), '\0');
-    random.resize(SSL_get_client_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+    random.resize(
+        SSL_get_client_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
     return random;
   }
   [[nodiscard]] std::optional<std::string> server_random() const {
     if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
     std::string random(SSL_get_server_random(ssl(), nullptr, 0), '\0');
-    random.resize(SSL_get_server_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+    random.resize(
+        SSL_get_server_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
     return random;
   }
   [[nodiscard]] std::optional<std::string> master_key() const {
@@ -412,8 +423,9 @@ class Connection {
   [[nodiscard]] result<void> set_session(const Session& session) {
     constexpr std::string_view operation = "SSL_set_session";
     if (session.context_.get() != SSL_get_SSL_CTX(ssl())) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "the session belongs to another Context: only the Context that made it can resume it");
+      return detail::fail(
+          errc::invalid_argument, operation,
+          "the session belongs to another Context: only the Context that made it can resume it");
     }
     if (SSL_set_session(ssl(), session.native_handle()) != 1) return detail::fail(errc::ssl, operation);
     return {};
@@ -563,7 +575,8 @@ class Connection {
     {
       detail::error_queue_mark mark;  // a failure here is reported as bad_alloc, not queued
       state->ssl = detail::adopt(SSL_new(context.ctx()));
-      if (!state->ssl || SSL_set_ex_data(state->ssl.get(), detail::connection_ex_index(), &state->link) != 1) {
+      if (!state->ssl ||
+          SSL_set_ex_data(state->ssl.get(), detail::connection_ex_index(), &state->link) != 1) {
         throw std::bad_alloc();
       }
     }
@@ -598,8 +611,9 @@ class Connection {
   }
 
   [[nodiscard]] static unexpected<error> not_memory(std::string_view operation) {
-    return detail::fail(errc::invalid_argument, operation,
-                        "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
+    return detail::fail(
+        errc::invalid_argument, operation,
+        "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
   }
   [[nodiscard]] static unexpected<error> not_socket(std::string_view operation) {
     return detail::fail(errc::invalid_argument, operation,

@@ -19,8 +19,8 @@ namespace pyossl::ssl {
 
 // How a peer's certificate is asked for and checked. Calls SSL_CTX_set_verify's mode bits.
 enum class verify_mode : int {
-  none = SSL_VERIFY_NONE,                                  // do not ask a client; a client checks but never fails
-  peer = SSL_VERIFY_PEER,                                  // ask for and check the peer's certificate
+  none = SSL_VERIFY_NONE,  // do not ask a client; a client checks but never fails
+  peer = SSL_VERIFY_PEER,  // ask for and check the peer's certificate
   fail_if_no_peer_cert = SSL_VERIFY_FAIL_IF_NO_PEER_CERT,  // server: a client without one fails
   client_once = SSL_VERIFY_CLIENT_ONCE,                    // server: ask only in the first handshake
   post_handshake = SSL_VERIFY_POST_HANDSHAKE,              // server, TLS 1.3: ask after the handshake

@@ -60,8 +60,10 @@ namespace pyossl::detail {
 
 [[nodiscard]] inline result<int> ssl_filetype(std::string_view operation, crypto::filetype type) {
   switch (type) {
-    case crypto::filetype::pem: return SSL_FILETYPE_PEM;
-    case crypto::filetype::asn1: return SSL_FILETYPE_ASN1;
+    case crypto::filetype::pem:
+      return SSL_FILETYPE_PEM;
+    case crypto::filetype::asn1:
+      return SSL_FILETYPE_ASN1;
   }
   return fail(errc::invalid_argument, operation, "file type must be FILETYPE_PEM or FILETYPE_ASN1");
 }
@@ -149,7 +151,8 @@ class Context {
     if (used()) return refuse(operation);
     auto c_path = detail::c_string(operation, "path", path);
     if (!c_path) return unexpected(std::move(c_path).error());
-    return with_passphrase(operation, [&] { return SSL_CTX_use_certificate_chain_file(ctx(), c_path->c_str()); });
+    return with_passphrase(operation,
+                           [&] { return SSL_CTX_use_certificate_chain_file(ctx(), c_path->c_str()); });
   }
 
   // Loads the first certificate in a file, PEM or DER. Calls SSL_CTX_use_certificate_file;
@@ -197,7 +200,7 @@ class Context {
   // string means "none". Called by use_privatekey_file and friends, during that call.
   // Any callable, move-only ones included. Calls SSL_CTX_set_default_passwd_cb.
   template <class F>
-    requires std::is_invocable_r_v<std::string, F&, std::size_t, bool, const std::any&>
+  requires std::is_invocable_r_v<std::string, F&, std::size_t, bool, const std::any&>
   [[nodiscard]] result<void> set_passwd_cb(F&& callback, std::any userdata = {}) {
     if (used()) return refuse("ssl::Context::set_passwd_cb");
     state_->passwd = detail::shared_callable(std::forward<F>(callback));
@@ -213,7 +216,7 @@ class Context {
   // fails the handshake and comes out of the Connection call that was running it.
   // Calls SSL_CTX_set_verify.
   template <class F>
-    requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
+  requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
   [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
     if (used()) return refuse("SSL_CTX_set_verify");
     state_->verify = detail::shared_callable(std::forward<F>(callback));
@@ -264,8 +267,8 @@ class Context {
       if (!checked) return unexpected(std::move(checked).error());
       c_path = std::move(*checked);
     }
-    if (SSL_CTX_load_verify_locations(ctx(), c_file ? c_file->c_str() : nullptr, c_path ? c_path->c_str() : nullptr) !=
-        1) {
+    if (SSL_CTX_load_verify_locations(ctx(), c_file ? c_file->c_str() : nullptr,
+                                      c_path ? c_path->c_str() : nullptr) != 1) {
       return detail::fail(errc::ssl, operation);
     }
     return {};
@@ -322,7 +325,8 @@ class Context {
   [[nodiscard]] result<void> add_client_ca(const crypto::X509& authority) {
     constexpr std::string_view operation = "SSL_CTX_add_client_CA";
     if (used()) return refuse(operation);
-    if (SSL_CTX_add_client_CA(ctx(), authority.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    if (SSL_CTX_add_client_CA(ctx(), authority.native_handle()) != 1)
+      return detail::fail(errc::ssl, operation);
     return {};
   }
 
@@ -354,15 +358,18 @@ class Context {
     return static_cast<options>(SSL_CTX_set_options(ctx(), static_cast<std::uint64_t>(added)));
   }
   // Beyond the manual: the options in force. Calls SSL_CTX_get_options.
-  [[nodiscard]] options get_options() const noexcept { return static_cast<options>(SSL_CTX_get_options(ctx())); }
+  [[nodiscard]] options get_options() const noexcept {
+    return static_cast<options>(SSL_CTX_get_options(ctx()));
+  }
 
   // The context within which a server's sessions may be resumed (binary, at most 32
   // bytes: longer is errc::ssl, as OpenSSL reports it). Calls SSL_CTX_set_session_id_context.
   [[nodiscard]] result<void> set_session_id(std::string_view name) {
     constexpr std::string_view operation = "SSL_CTX_set_session_id_context";
     if (used()) return refuse(operation);
-    if (SSL_CTX_set_session_id_context(ctx(), reinterpret_cast<const unsigned char*>(name.data()),
-                                       static_cast<unsigned int>(std::min<std::size_t>(name.size(), UINT_MAX))) != 1) {
+    if (SSL_CTX_set_session_id_context(
+            ctx(), reinterpret_cast<const unsigned char*>(name.data()),
+            static_cast<unsigned int>(std::min<std::size_t>(name.size(), UINT_MAX))) != 1) {
       return detail::fail(errc::ssl, operation);
     }
     return {};
@@ -379,7 +386,8 @@ class Context {
     auto bio = detail::adopt(BIO_new_file(c_path->c_str(), "r"));
     if (!bio) return detail::fail(errc::ssl, "BIO_new_file", "cannot open " + *c_path);
     auto parameters = detail::adopt(PEM_read_bio_Parameters_ex(bio.get(), nullptr, nullptr, nullptr));
-    if (!parameters) return detail::fail(errc::ssl, "PEM_read_bio_Parameters_ex", "no parameters in " + *c_path);
+    if (!parameters)
+      return detail::fail(errc::ssl, "PEM_read_bio_Parameters_ex", "no parameters in " + *c_path);
     if (EVP_PKEY_is_a(parameters.get(), "DH") != 1 && EVP_PKEY_is_a(parameters.get(), "DHX") != 1) {
       return detail::fail(errc::invalid_argument, operation, *c_path + " holds no Diffie-Hellman parameters");
     }
@@ -426,7 +434,7 @@ class Context {
   // by it comes out of the Connection call that was running (whose own outcome is then
   // lost). Any callable. Calls SSL_CTX_set_info_callback.
   template <class F>
-    requires std::is_invocable_v<F&, Connection&, int, int>
+  requires std::is_invocable_v<F&, Connection&, int, int>
   [[nodiscard]] result<void> set_info_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_info_callback");
     state_->info = detail::shared_callable(std::forward<F>(callback));
@@ -440,7 +448,7 @@ class Context {
   // exception fails the handshake and comes out of the Connection call that was running.
   // Calls SSL_CTX_set_tlsext_servername_callback.
   template <class F>
-    requires std::is_invocable_v<F&, Connection&>
+  requires std::is_invocable_v<F&, Connection&>
   [[nodiscard]] result<void> set_tlsext_servername_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_tlsext_servername_callback");
     state_->servername = detail::shared_callable(std::forward<F>(callback));

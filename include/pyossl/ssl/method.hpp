@@ -51,14 +51,22 @@ struct method_spec {
 
 [[nodiscard]] inline method_spec spec_of(ssl::method m) noexcept {
   switch (m) {
-    case ssl::method::sslv2: return {nullptr, 0, "SSLv2"};
-    case ssl::method::sslv3: return {TLS_method, SSL3_VERSION, "SSLv3"};
-    case ssl::method::tls: return {TLS_method, 0, "TLS"};
-    case ssl::method::tlsv1: return {TLS_method, TLS1_VERSION, "TLSv1"};
-    case ssl::method::tlsv1_1: return {TLS_method, TLS1_1_VERSION, "TLSv1.1"};
-    case ssl::method::tlsv1_2: return {TLS_method, TLS1_2_VERSION, "TLSv1.2"};
-    case ssl::method::tls_server: return {TLS_server_method, 0, "TLS server"};
-    case ssl::method::tls_client: return {TLS_client_method, 0, "TLS client"};
+    case ssl::method::sslv2:
+      return {nullptr, 0, "SSLv2"};
+    case ssl::method::sslv3:
+      return {TLS_method, SSL3_VERSION, "SSLv3"};
+    case ssl::method::tls:
+      return {TLS_method, 0, "TLS"};
+    case ssl::method::tlsv1:
+      return {TLS_method, TLS1_VERSION, "TLSv1"};
+    case ssl::method::tlsv1_1:
+      return {TLS_method, TLS1_1_VERSION, "TLSv1.1"};
+    case ssl::method::tlsv1_2:
+      return {TLS_method, TLS1_2_VERSION, "TLSv1.2"};
+    case ssl::method::tls_server:
+      return {TLS_server_method, 0, "TLS server"};
+    case ssl::method::tls_client:
+      return {TLS_client_method, 0, "TLS client"};
   }
   return {nullptr, -1, "unknown"};
 }
