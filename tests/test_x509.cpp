@@ -373,6 +373,28 @@ TEST_CASE("X509::digest follows changes made after OpenSSL cached the certificat
   CHECK(*cert.digest("sha1") != *first);
 }
 
+TEST_CASE("changes to a loaded certificate reach its copies, dumps and digests", "[x509]") {
+  // A certificate read from PEM carries OpenSSL's cached encoding of what was read.
+  const auto pem = pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, signed_certificate());
+  REQUIRE_OK(pem);
+  X509 cert = must(pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, *pem));
+  const std::string digest_before = must(cert.digest("sha256"));
+  X509Name subject;
+  REQUIRE_OK(subject.set("CN", "changed.test"));
+  REQUIRE_OK(cert.set_serial_number(424242));
+  REQUIRE_OK(cert.set_subject(subject));
+  REQUIRE_OK(cert.set_notAfter("20401231235959Z"));
+
+  const X509 copy = cert;
+  CHECK(must(copy.get_serial_number()) == 424242);
+  CHECK(copy.get_subject().get("CN") == "changed.test");
+  CHECK(copy.get_notAfter() == "20401231235959Z");
+  const X509 reloaded = must(pyossl::crypto::load_certificate(
+      pyossl::crypto::FILETYPE_PEM, must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, cert))));
+  CHECK(must(reloaded.get_serial_number()) == 424242);
+  CHECK(must(cert.digest("sha256")) != digest_before);
+}
+
 TEST_CASE("X509::subject_name_hash is the subject's X509Name::hash", "[x509]") {
   const X509 cert = signed_certificate();
   const auto hash = cert.subject_name_hash();

@@ -207,7 +207,7 @@ class X509 {
     auto public_key = detail::public_key_copy(operation, key.native_handle());
     if (!public_key) return unexpected(std::move(public_key).error());
     if (X509_set_pubkey(cert_.get(), public_key->get()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
+    return changed();
   }
 
   // --- serial number and version ---------------------------------------------------------
@@ -236,7 +236,7 @@ class X509 {
     if (ASN1_INTEGER_set_int64(X509_get_serialNumber(cert_.get()), serial) != 1) {
       return detail::fail(errc::crypto, operation);
     }
-    return {};
+    return changed();
   }
   // Beyond the manual: the serial number of any size as hex, upper case without leading
   // zeros ("0", "1F", "-5", "4C0F...": what `openssl x509 -serial` prints, less zero padding).
@@ -264,7 +264,7 @@ class X509 {
     if (BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert_.get())) == nullptr) {
       return detail::fail(errc::crypto, "BN_to_ASN1_INTEGER");
     }
-    return {};
+    return changed();
   }
 
   // The version field: 0 for v1, 2 for v3 (X509_get_version). A certificate with
@@ -280,7 +280,7 @@ class X509 {
       return detail::fail(errc::invalid_argument, operation, "the version must be 0 (v1), 1 (v2) or 2 (v3)");
     }
     if (X509_set_version(cert_.get(), version) != 1) return detail::fail(errc::crypto, operation);
-    return {};
+    return changed();
   }
 
   // --- validity ----------------------------------------------------------------------
@@ -312,12 +312,14 @@ class X509 {
   // Calls X509_gmtime_adj.
   [[nodiscard]] result<void> gmtime_adj_notBefore(long seconds) {
     if (!cert_) return moved_from("X509_gmtime_adj");
-    return adjust_time(X509_getm_notBefore(cert_.get()), seconds);
+    if (auto adjusted = adjust_time(X509_getm_notBefore(cert_.get()), seconds); !adjusted) return adjusted;
+    return changed();
   }
   // Sets the end of the validity period to now plus `seconds`. Calls X509_gmtime_adj.
   [[nodiscard]] result<void> gmtime_adj_notAfter(long seconds) {
     if (!cert_) return moved_from("X509_gmtime_adj");
-    return adjust_time(X509_getm_notAfter(cert_.get()), seconds);
+    if (auto adjusted = adjust_time(X509_getm_notAfter(cert_.get()), seconds); !adjusted) return adjusted;
+    return changed();
   }
   // True if the end of the validity period has passed (X509_cmp_current_time). A
   // certificate whose notAfter is not set or unreadable counts as expired (pyOpenSSL 0.10
@@ -401,7 +403,7 @@ class X509 {
       if (X509_add_ext(cert_.get(), extension.native_handle(), -1) != 1)
         return detail::fail(errc::crypto, operation);
     }
-    return {};
+    return changed();
   }
   [[nodiscard]] result<void> add_extensions(std::initializer_list<X509Extension> extensions) {
     return add_extensions(std::span<const X509Extension>(extensions.begin(), extensions.size()));
@@ -429,6 +431,16 @@ class X509 {
   [[nodiscard]] ::X509* native_handle() const noexcept { return cert_.get(); }
 
  private:
+  // OpenSSL 3 keeps a loaded certificate's original encoding and reuses it for i2d,
+  // X509_dup and digests even after a field changes; every setter calls this on success
+  // so copies, dumps and digests see the change. i2d_re_X509_tbs marks the encoding stale
+  // (its length computation may queue complaints about unset fields: not a failure here).
+  [[nodiscard]] result<void> changed() noexcept {
+    const detail::error_queue_mark mark;
+    (void)i2d_re_X509_tbs(cert_.get(), nullptr);
+    return {};
+  }
+
   [[nodiscard]] static unexpected<error> moved_from(std::string_view operation) {
     return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
   }
@@ -447,7 +459,7 @@ class X509 {
       return detail::fail(errc::invalid_argument, operation, "the X509Name was moved from");
     }
     if (setter(cert_.get(), name.native_handle()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
+    return changed();
   }
 
   [[nodiscard]] result<void> set_time(std::string_view operation, std::string_view when,
@@ -456,7 +468,7 @@ class X509 {
     auto time = detail::parse_generalized_time(operation, when);
     if (!time) return unexpected(std::move(time).error());
     if (setter(cert_.get(), time->get()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
+    return changed();
   }
 
   [[nodiscard]] static result<void> adjust_time(ASN1_TIME* time, long seconds) {
