@@ -274,6 +274,23 @@ TEST_CASE("PKCS12 export_ of a key that does not match the certificate fails wit
   REQUIRE_FAILS_WITH(p12.export_("pw"), errc::crypto);
 }
 
+TEST_CASE("PKCS12 export_ of a certificate never signed fails with crypto error", "[pkcs12]") {
+  crypto::X509 unsigned_certificate;
+  REQUIRE_OK(unsigned_certificate.set_serial_number(7));
+  SECTION("as the certificate") {
+    crypto::PKCS12 p12;
+    p12.set_certificate(unsigned_certificate);
+    const auto exported = p12.export_("pw");
+    REQUIRE_FAILS_WITH(exported, errc::crypto);
+    CHECK(exported.error().message().find("signed") != std::string::npos);
+  }
+  SECTION("among the CA certificates") {
+    crypto::PKCS12 p12 = full_pkcs12();
+    p12.set_ca_certificates(std::vector<crypto::X509>{unsigned_certificate});
+    REQUIRE_FAILS_WITH(p12.export_("pw"), errc::crypto);
+  }
+}
+
 TEST_CASE("load_pkcs12 with a wrong or missing passphrase fails with crypto error", "[pkcs12]") {
   auto exported = full_pkcs12().export_("right");
   REQUIRE_OK(exported);

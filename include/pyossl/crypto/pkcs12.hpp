@@ -276,6 +276,9 @@ class PKCS12 {
     if (key_ && !key_->has_private_key()) {
       return detail::fail(errc::invalid_argument, operation, "the private key has only a public part");
     }
+    if (!all_certificates_signed()) {
+      return detail::fail(errc::crypto, operation, "a certificate must be signed before it is exported");
+    }
     auto pass = detail::pkcs12_passphrase(operation, passphrase);
     if (!pass) return unexpected(std::move(pass).error());
     const detail::handle<::X509> certificate =
@@ -296,6 +299,22 @@ class PKCS12 {
 
  private:
   friend result<PKCS12> load_pkcs12(std::string_view buffer, std::optional<std::string_view> passphrase);
+
+  // PKCS#12 stores certificates by their DER encoding, which one never signed does not
+  // have (i2d_X509 fails on it); checked first so export_ can say so.
+  [[nodiscard]] bool all_certificates_signed() const {
+    const detail::error_queue_mark mark;  // what a failed i2d_X509 queues is not the report
+    const auto encodable = [](const X509& certificate) {
+      return certificate.native_handle() != nullptr && i2d_X509(certificate.native_handle(), nullptr) > 0;
+    };
+    if (certificate_ && !encodable(*certificate_)) return false;
+    if (ca_certificates_) {
+      for (const X509& certificate : *ca_certificates_) {
+        if (!encodable(certificate)) return false;
+      }
+    }
+    return true;
+  }
 
   [[nodiscard]] detail::handle<STACK_OF(X509)> ca_stack() const {
     if (!ca_certificates_) return nullptr;
