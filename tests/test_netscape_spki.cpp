@@ -141,6 +141,16 @@ TEST_CASE("NetscapeSPKI refuses an empty key with invalid_argument", "[netscape_
   REQUIRE_FAILS_WITH(spki.verify(empty), errc::invalid_argument);
 }
 
+TEST_CASE("A moved-from NetscapeSPKI fails with invalid_argument, never crashes", "[netscape_spki]") {
+  NetscapeSPKI spki;
+  const NetscapeSPKI taken = std::move(spki);
+  const PKey& key = key_of(key_type::ec);
+  REQUIRE_FAILS_WITH(spki.set_pubkey(key), errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
+  REQUIRE_FAILS_WITH(spki.sign(key, "sha256"), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(spki.verify(key), errc::invalid_argument);
+  CHECK(taken.native_handle() != nullptr);
+}
+
 TEST_CASE("NetscapeSPKI sign with a public-only key fails with invalid_argument", "[netscape_spki]") {
   NetscapeSPKI spki;
   REQUIRE_OK(spki.set_pubkey(key_of(key_type::rsa)));

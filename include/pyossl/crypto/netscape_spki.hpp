@@ -123,6 +123,7 @@ class NetscapeSPKI {
   // an empty PKey: errc::invalid_argument; a key OpenSSL cannot encode: errc::crypto.
   [[nodiscard]] result<void> set_pubkey(const PKey& key) {
     constexpr std::string_view operation = "NETSCAPE_SPKI_set_pubkey";
+    if (!spki_) return moved_from(operation);
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
     auto public_half = detail::public_half(key.native_handle());
     if (!public_half) return detail::fail(errc::crypto, "i2d_PUBKEY");
@@ -138,6 +139,7 @@ class NetscapeSPKI {
   // errc::invalid_argument; a digest the key cannot sign with: errc::crypto.
   [[nodiscard]] result<void> sign(const PKey& key, std::string_view digest_name) {
     constexpr std::string_view operation = "NETSCAPE_SPKI_sign";
+    if (!spki_) return moved_from(operation);
     auto digest = detail::signing_digest(operation, key, digest_name);
     if (!digest) return unexpected(std::move(digest).error());
     if (NETSCAPE_SPKI_sign(spki_.get(), key.native_handle(), digest->get()) <= 0) {
@@ -154,6 +156,7 @@ class NetscapeSPKI {
   // reads as "verified"; an empty PKey is errc::invalid_argument.
   [[nodiscard]] result<void> verify(const PKey& key) const {
     constexpr std::string_view operation = "NETSCAPE_SPKI_verify";
+    if (!spki_) return moved_from(operation);
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
     const int verified = NETSCAPE_SPKI_verify(spki_.get(), key.native_handle());
     if (verified == 1) return {};
@@ -165,6 +168,10 @@ class NetscapeSPKI {
   [[nodiscard]] NETSCAPE_SPKI* native_handle() const noexcept { return spki_.get(); }
 
  private:
+  [[nodiscard]] static unexpected<error> moved_from(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation, "the NetscapeSPKI was moved from");
+  }
+
   detail::handle<NETSCAPE_SPKI> spki_;
 };
 
