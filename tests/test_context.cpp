@@ -234,6 +234,14 @@ TEST_CASE("Context::set_cipher_list rejects unknown ciphers and keeps the old li
   CHECK(std::find(names.begin(), names.end(), "ECDHE-ECDSA-AES256-GCM-SHA384") == names.end());
 }
 
+TEST_CASE("a failed set_cipher_list keeps the security level too", "[context]") {
+  auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  const int level = SSL_CTX_get_security_level(context.native_handle());
+  REQUIRE(level > 0);
+  REQUIRE_FAILS_WITH(context.set_cipher_list("@SECLEVEL=0:not-a-cipher"), errc::ssl);
+  CHECK(SSL_CTX_get_security_level(context.native_handle()) == level);
+}
+
 TEST_CASE("Context::set_session_id takes binary up to 32 bytes", "[context]") {
   auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
   REQUIRE_OK(context.set_session_id(std::string("bin\0ary", 7)));

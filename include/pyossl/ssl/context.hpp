@@ -325,6 +325,9 @@ class Context {
   [[nodiscard]] result<void> add_client_ca(const crypto::X509& authority) {
     constexpr std::string_view operation = "SSL_CTX_add_client_CA";
     if (used()) return refuse(operation);
+    if (authority.native_handle() == nullptr) {
+      return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
+    }
     if (SSL_CTX_add_client_CA(ctx(), authority.native_handle()) != 1)
       return detail::fail(errc::ssl, operation);
     return {};
@@ -334,17 +337,20 @@ class Context {
 
   // Sets the TLS 1.2-and-below cipher list (OpenSSL's cipher string, see ciphers(1);
   // "@SECLEVEL=n" sets the security level). Calls SSL_CTX_set_cipher_list; a string that
-  // matches no cipher is errc::ssl and leaves the list as it was. TLS 1.3's suites are
-  // not affected (OpenSSL sets them apart).
+  // matches no cipher is errc::ssl and leaves the list and the security level as they
+  // were. TLS 1.3's suites are not affected (OpenSSL sets them apart).
   [[nodiscard]] result<void> set_cipher_list(std::string_view ciphers) {
     constexpr std::string_view operation = "SSL_CTX_set_cipher_list";
     if (used()) return refuse(operation);
     auto c_ciphers = detail::c_string(operation, "cipher list", ciphers);
     if (!c_ciphers) return unexpected(std::move(c_ciphers).error());
     const std::string previous = tls12_cipher_names();
+    const int previous_security_level = SSL_CTX_get_security_level(ctx());
     if (SSL_CTX_set_cipher_list(ctx(), c_ciphers->c_str()) != 1) {
       auto failure = detail::fail(errc::ssl, operation);
-      detail::error_queue_mark mark;  // OpenSSL may have replaced the list: put it back
+      // OpenSSL may have applied "@SECLEVEL=n" and replaced the list: put both back.
+      const detail::error_queue_mark mark;
+      SSL_CTX_set_security_level(ctx(), previous_security_level);
       if (!previous.empty()) (void)SSL_CTX_set_cipher_list(ctx(), previous.c_str());
       return failure;
     }
