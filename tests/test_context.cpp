@@ -158,6 +158,9 @@ TEST_CASE("Context's file loaders fail with ssl on missing files and invalid_arg
   REQUIRE_FAILS_WITH(context.load_client_ca(missing), errc::ssl);
   REQUIRE_FAILS_WITH(context.load_tmp_dh(missing), errc::ssl);
   REQUIRE_FAILS_WITH(context.load_verify_locations(std::nullopt, std::nullopt), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(context.load_verify_locations(nullptr, nullptr), errc::invalid_argument);
+  const char* no_file = nullptr;
+  REQUIRE_FAILS_WITH(context.load_verify_locations(no_file), errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.use_certificate_file(std::string_view("a\0b", 3)), errc::invalid_argument);
   REQUIRE_FAILS_WITH(
       context.use_certificate_file(tls_files::get().server_cert(), static_cast<ssl::filetype>(7)),
@@ -290,7 +293,8 @@ TEST_CASE("Context's verify locations: a CA directory, and the platform's defaul
   REQUIRE(hash.exit_code == 0);
   pyossl_test::write_file(dir.file(hash.output.substr(0, 8) + ".0"), pyossl_test::read_file(files.ca()));
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
-  REQUIRE_OK(client_ctx.load_verify_locations(std::nullopt, dir.path().string()));
+  // nullptr is pyOpenSSL's None, as std::nullopt is.
+  REQUIRE_OK(client_ctx.load_verify_locations(nullptr, dir.path().string()));
   REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER));
   const auto server_ctx = pyossl_test::server_context();
   pyossl_test::connection_pair pair(client_ctx, server_ctx);

@@ -225,6 +225,17 @@ TEST_CASE("PKCS12 export_ and load_pkcs12 agree on every kind of passphrase", "[
   CHECK(loaded.get_friendlyname() == "leaf");
 }
 
+TEST_CASE("PKCS12 takes nullptr as pyOpenSSL's None for its optional strings", "[pkcs12]") {
+  crypto::PKCS12 p12 = full_pkcs12();
+  REQUIRE_OK(p12.set_friendlyname(nullptr));
+  CHECK_FALSE(p12.get_friendlyname().has_value());
+  const auto exported = p12.export_(nullptr);
+  REQUIRE_OK(exported);
+  const auto loaded = load_pkcs12(*exported, nullptr);
+  REQUIRE_OK(loaded);
+  CHECK(loaded->get_privatekey().has_value());
+}
+
 TEST_CASE("PKCS12 export_ honours iter and maciter", "[pkcs12][interop]") {
   struct counts {
     int iter;

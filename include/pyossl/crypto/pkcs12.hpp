@@ -29,6 +29,7 @@
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/optional_text.hpp"
 #include "pyossl/error.hpp"
 
 namespace pyossl::detail {
@@ -104,8 +105,8 @@ struct pkcs12_contents {
 
 // A PKCS#12 passphrase as the C string OpenSSL takes, nullopt for none (a NULL pointer);
 // errc::invalid_argument if it holds a NUL byte.
-[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(
-    std::string_view operation, std::optional<std::string_view> passphrase) {
+[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(std::string_view operation,
+                                                                          detail::optional_text passphrase) {
   if (!passphrase) return std::optional<std::string>();
   auto checked = c_string(operation, "passphrase", *passphrase);
   if (!checked) return unexpected(std::move(checked).error());
@@ -241,7 +242,7 @@ class PKCS12 {
   // UTF-8 without NUL: anything else is errc::invalid_argument (pyOpenSSL would store a
   // mangled Latin-1 reading of such bytes). Characters above U+FFFF (emoji...) do not fit
   // a BMPString either and are refused the same way.
-  [[nodiscard]] result<void> set_friendlyname(std::optional<std::string_view> name) {
+  [[nodiscard]] result<void> set_friendlyname(detail::optional_text name) {
     if (name && !detail::is_pkcs12_text(*name)) {
       return detail::fail(errc::invalid_argument, "PKCS12::set_friendlyname",
                           "the friendly name must be valid UTF-8 without NUL characters");
@@ -263,8 +264,8 @@ class PKCS12 {
   // Fails with errc::invalid_argument when there is nothing to export, for a public-only
   // key, a negative count or a passphrase with a NUL; errc::crypto when the key does not
   // match the certificate or OpenSSL cannot encode them.
-  [[nodiscard]] result<std::string> export_(std::optional<std::string_view> passphrase = std::nullopt,
-                                            int iter = 2048, int maciter = 1) const {
+  [[nodiscard]] result<std::string> export_(detail::optional_text passphrase = {}, int iter = 2048,
+                                            int maciter = 1) const {
     constexpr std::string_view operation = "PKCS12_create";
     if (iter < 0 || maciter < 0) {
       return detail::fail(errc::invalid_argument, operation, "iter and maciter must not be negative");
@@ -298,7 +299,7 @@ class PKCS12 {
   }
 
  private:
-  friend result<PKCS12> load_pkcs12(std::string_view buffer, std::optional<std::string_view> passphrase);
+  friend result<PKCS12> load_pkcs12(std::string_view buffer, detail::optional_text passphrase);
 
   // PKCS#12 stores certificates by their DER encoding, which one never signed does not
   // have (i2d_X509 fails on it); checked first so export_ can say so.
@@ -341,7 +342,7 @@ class PKCS12 {
 // provider is not installed: errc::unsupported, saying so; a passphrase with a NUL:
 // errc::invalid_argument.
 [[nodiscard]] inline result<PKCS12> load_pkcs12(std::string_view buffer,
-                                                std::optional<std::string_view> passphrase = std::nullopt) {
+                                                detail::optional_text passphrase = {}) {
   auto pass = detail::pkcs12_passphrase("load_pkcs12", passphrase);
   if (!pass) return unexpected(std::move(pass).error());
   if (buffer.size() > static_cast<std::size_t>(LONG_MAX)) {

@@ -39,6 +39,7 @@
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/optional_text.hpp"
 #include "pyossl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
@@ -248,8 +249,8 @@ class Context {
   // Trusts the CA certificates in `cafile` (PEM) and/or the c_rehash'ed directory
   // `capath`; at least one must be given (both absent is errc::invalid_argument).
   // Calls SSL_CTX_load_verify_locations; an unreadable file is errc::ssl.
-  [[nodiscard]] result<void> load_verify_locations(std::optional<std::string_view> cafile,
-                                                   std::optional<std::string_view> capath = std::nullopt) {
+  [[nodiscard]] result<void> load_verify_locations(detail::optional_text cafile,
+                                                   detail::optional_text capath = {}) {
     constexpr std::string_view operation = "SSL_CTX_load_verify_locations";
     if (used()) return refuse(operation);
     if (!cafile && !capath) {
