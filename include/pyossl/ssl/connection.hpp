@@ -160,7 +160,7 @@ class Connection {
   // refusals (OP_NO_RENEGOTIATION) errc::ssl.
   [[nodiscard]] result<void> renegotiate() {
     constexpr std::string_view operation = "SSL_renegotiate";
-    ERR_clear_error();
+    detail::clear_error_queue();
     if (SSL_renegotiate(ssl()) != 1) {
       if (SSL_version(ssl()) == TLS1_3_VERSION) {
         return detail::fail(errc::unsupported, operation,
@@ -240,7 +240,7 @@ class Connection {
   // arrived too), false when it is not yet (call recv, or shutdown again, later). Calls
   // SSL_shutdown; failures as for recv.
   [[nodiscard]] result<bool> shutdown() {
-    ERR_clear_error();
+    detail::clear_error_queue();
     errno = 0;
     const int ret = SSL_shutdown(ssl());
     const int saved_errno = errno;
@@ -274,7 +274,7 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_read_into(std::span<std::byte> buffer) {
     constexpr std::string_view operation = "BIO_read_ex";
     if (state_->from_ssl == nullptr) return not_memory(operation);
-    ERR_clear_error();
+    detail::clear_error_queue();
     if (buffer.empty()) return std::size_t{0};
     std::size_t read = 0;
     if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
@@ -293,7 +293,7 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data) {
     constexpr std::string_view operation = "BIO_write_ex";
     if (state_->into_ssl == nullptr) return not_memory(operation);
-    ERR_clear_error();
+    detail::clear_error_queue();
     if (data.empty()) return std::size_t{0};
     std::size_t written = 0;
     if (BIO_write_ex(state_->into_ssl, data.data(), data.size(), &written) != 1) {
@@ -600,7 +600,7 @@ class Connection {
   template <class Call>
   [[nodiscard]] result<std::size_t> perform(std::string_view operation, Call&& call) {
     SSL* s = ssl();
-    ERR_clear_error();
+    detail::clear_error_queue();
     errno = 0;
     std::size_t count = 0;
     const int ret = call(s, count);
