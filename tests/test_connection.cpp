@@ -395,6 +395,29 @@ TEST_CASE("Connection rethrows a callback's exception from the call that ran it"
   CHECK(pair.client.get_context().get_app_data().has_value() == false);
 }
 
+TEST_CASE("an info callback that throws during a recv that read data loses no data", "[connection][callbacks]") {
+  auto server_ctx = pyossl_test::server_context();
+  auto client_ctx = pyossl_test::client_context();
+  bool armed = false;
+  REQUIRE_OK(client_ctx.set_info_callback([&armed](ssl::Connection&, int, int) {
+    if (armed) throw callback_failure("info callback failed after the handshake");
+  }));
+  connection_pair pair(client_ctx, server_ctx);
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  // TLS 1.3: the server's session tickets reach the client with the data, so the client's
+  // recv runs the info callback while it reads "hello".
+  REQUIRE_OK(pair.server.send("hello"));
+  pump(pair.server, pair.client);
+  armed = true;
+  const auto received = pair.client.recv(100);
+  REQUIRE_OK(received);
+  CHECK(*received == "hello");
+  // The exception comes out of the connection's next call, not lost and not elsewhere.
+  CHECK_THROWS_AS(pair.client.recv(100), callback_failure);
+  armed = false;
+  REQUIRE_FAILS_WITH(pair.client.recv(100), pyossl::errc::want_read);
+}
+
 TEST_CASE("A callback's exception comes out on the connection that ran it, not another thread's",
           "[connection][callbacks]") {
   const auto server_ctx = pyossl_test::server_context();

@@ -597,14 +597,19 @@ class Connection {
 
   // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
   // > 0 for success), rethrows what a callback threw, and classifies a failure.
+  // An info callback cannot fail the operation it reports on: when it throws during a
+  // send or recv that still moved bytes, the count is returned (those bytes are sent, or
+  // read and gone from OpenSSL) and the exception comes out of this connection's next call.
   template <class Call>
   [[nodiscard]] result<std::size_t> perform(std::string_view operation, Call&& call) {
+    state_->link.stash.rethrow_pending();  // left by an earlier call that moved bytes
     SSL* s = ssl();
     detail::clear_error_queue();
     errno = 0;
     std::size_t count = 0;
     const int ret = call(s, count);
     const int saved_errno = errno;
+    if (ret > 0 && count > 0) return count;
     state_->link.stash.rethrow_pending();
     if (ret > 0) return count;
     return detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link);
