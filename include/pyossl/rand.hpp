@@ -21,6 +21,7 @@
 
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/detail/unique_fd.hpp"
 #include "pyossl/error.hpp"
 
@@ -96,9 +97,9 @@ namespace pyossl::detail {
 
 [[nodiscard]] inline unexpected<error> egd_failure(std::string_view what, int errnum = 0) {
   std::string reason(what);
-  if (errnum != 0) reason += std::string(": ") + std::strerror(errnum);
+  if (errnum != 0) reason += ": " + errno_text(errnum);
   error e = openssl_error(errc::rand, "rand::egd", reason);
-  if (errnum != 0) e.set_syscall(errnum, std::strerror(errnum));
+  if (errnum != 0) e.set_syscall(errnum, errno_text(errnum));
   return unexpected<error>(std::move(e));
 }
 
