@@ -395,7 +395,8 @@ TEST_CASE("Connection rethrows a callback's exception from the call that ran it"
   CHECK(pair.client.get_context().get_app_data().has_value() == false);
 }
 
-TEST_CASE("an info callback that throws during a recv that read data loses no data", "[connection][callbacks]") {
+TEST_CASE("an info callback that throws during a recv that read data loses no data",
+          "[connection][callbacks]") {
   auto server_ctx = pyossl_test::server_context();
   auto client_ctx = pyossl_test::client_context();
   bool armed = false;

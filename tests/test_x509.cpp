@@ -390,7 +390,8 @@ TEST_CASE("changes to a loaded certificate reach its copies, dumps and digests",
   CHECK(copy.get_subject().get("CN") == "changed.test");
   CHECK(copy.get_notAfter() == "20401231235959Z");
   const X509 reloaded = must(pyossl::crypto::load_certificate(
-      pyossl::crypto::FILETYPE_PEM, must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, cert))));
+      pyossl::crypto::FILETYPE_PEM,
+      must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, cert))));
   CHECK(must(reloaded.get_serial_number()) == 424242);
   CHECK(must(cert.digest("sha256")) != digest_before);
 }
