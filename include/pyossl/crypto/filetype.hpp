@@ -2,7 +2,12 @@
 // TYPE_RSA / TYPE_DSA of manual section 3.1, plus the key types OpenSSL 3 adds.
 #pragma once
 
+#include <string_view>
+
 #include <openssl/evp.h>
+
+#include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/error.hpp"
 
 namespace pyossl::crypto {
 
@@ -35,3 +40,14 @@ inline constexpr key_type TYPE_ED25519 = key_type::ed25519;
 inline constexpr key_type TYPE_ED448 = key_type::ed448;
 
 }  // namespace pyossl::crypto
+
+namespace pyossl::detail {
+
+// errc::invalid_argument unless `type` is FILETYPE_PEM or FILETYPE_ASN1 (a value cast from
+// an int can be anything).
+[[nodiscard]] inline result<void> check_filetype(std::string_view operation, crypto::filetype type) {
+  if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
+  return fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
+}
+
+}  // namespace pyossl::detail

@@ -22,11 +22,6 @@
 
 namespace pyossl::detail {
 
-[[nodiscard]] inline result<void> check_filetype(std::string_view operation, crypto::filetype type) {
-  if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
-  return fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
-}
-
 // A DER key of `structure` ("SubjectPublicKeyInfo", or nullptr for any private key form:
 // PKCS#8, encrypted PKCS#8, or the algorithm's own) through OSSL_DECODER.
 [[nodiscard]] inline handle<EVP_PKEY> decode_der_key(std::string_view buffer, const char* structure,

@@ -15,6 +15,7 @@
 
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/der.hpp"
 #include "pyossl/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
@@ -35,18 +36,6 @@ namespace pyossl::detail {
     if (NETSCAPE_SPKI_set_pubkey(fresh.get(), key) != 1) throw std::bad_alloc();
   }
   return fresh;
-}
-
-// The public half of `key` alone, re-read from its SubjectPublicKeyInfo encoding
-// (i2d_PUBKEY, d2i_PUBKEY); empty if OpenSSL cannot encode it.
-[[nodiscard]] inline handle<EVP_PKEY> public_half(EVP_PKEY* key) {
-  const int length = i2d_PUBKEY(key, nullptr);
-  if (length <= 0) return {};
-  std::string der(static_cast<std::size_t>(length), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_PUBKEY(key, &out) != length) return {};
-  const auto* in = reinterpret_cast<const unsigned char*>(der.data());
-  return adopt(d2i_PUBKEY(nullptr, &in, length));
 }
 
 }  // namespace pyossl::detail
@@ -125,9 +114,9 @@ class NetscapeSPKI {
     constexpr std::string_view operation = "NETSCAPE_SPKI_set_pubkey";
     if (!spki_) return moved_from(operation);
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
-    auto public_half = detail::public_half(key.native_handle());
-    if (!public_half) return detail::fail(errc::crypto, "i2d_PUBKEY");
-    if (NETSCAPE_SPKI_set_pubkey(spki_.get(), public_half.get()) != 1)
+    auto public_half = detail::public_key_copy(operation, key.native_handle());
+    if (!public_half) return unexpected(std::move(public_half).error());
+    if (NETSCAPE_SPKI_set_pubkey(spki_.get(), public_half->get()) != 1)
       return detail::fail(errc::crypto, operation);
     return {};
   }

@@ -129,9 +129,8 @@ class PKCS7 {
   // yet, so they come as encoded bytes. Any other type: errc::invalid_argument.
   [[nodiscard]] result<std::vector<std::string>> get_crls(filetype type = FILETYPE_PEM) const {
     constexpr std::string_view operation = "PKCS7::get_crls";
-    if (type != filetype::pem && type != filetype::asn1) {
-      return detail::fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
-    }
+    if (auto valid = detail::check_filetype(operation, type); !valid)
+      return unexpected(std::move(valid).error());
     auto crls = crl_stack(operation);
     if (!crls) return unexpected(std::move(crls).error());
     std::vector<std::string> encoded;

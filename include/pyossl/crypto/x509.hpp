@@ -56,20 +56,6 @@ namespace pyossl::detail {
   return fresh;
 }
 
-// A public-only copy of `key` (i2d_PUBKEY, d2i_PUBKEY). X509_set_pubkey and
-// X509_REQ_set_pubkey keep the EVP_PKEY they are given, private half and all, and hand it
-// back from X509_get_pubkey: a certificate or request must carry only the public key.
-[[nodiscard]] inline result<handle<EVP_PKEY>> public_key_copy(std::string_view operation,
-                                                              const EVP_PKEY* key) {
-  auto der = encode_der(operation, key, i2d_PUBKEY, "cannot encode the public key");
-  if (!der) return unexpected(std::move(der).error());
-  const auto* in = reinterpret_cast<const unsigned char*>(der->data());
-  handle<EVP_PKEY> copy(d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size())));
-  if (!copy)
-    return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot decode the public key" : "");
-  return copy;
-}
-
 // An ASN.1 time as GENERALIZEDTIME "YYYYMMDDhhmmssZ" (ASN1_TIME_to_generalizedtime, which
 // also converts UTCTime and offsets to UTC), or std::nullopt if absent or unreadable.
 [[nodiscard]] inline std::optional<std::string> generalized_time(const ASN1_TIME* time) {

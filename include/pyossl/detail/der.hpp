@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include <openssl/x509.h>
+
+#include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -22,6 +25,20 @@ template <class T>
   auto* out = reinterpret_cast<unsigned char*>(der.data());
   if (i2d(object, &out) != length) return fail(errc::crypto, operation, reason);
   return der;
+}
+
+// A public-only copy of `key` (i2d_PUBKEY, d2i_PUBKEY). X509_set_pubkey and
+// X509_REQ_set_pubkey keep the EVP_PKEY they are given, private half and all, and hand it
+// back from X509_get_pubkey: a certificate or request must carry only the public key.
+[[nodiscard]] inline result<handle<EVP_PKEY>> public_key_copy(std::string_view operation,
+                                                              const EVP_PKEY* key) {
+  auto der = encode_der(operation, key, i2d_PUBKEY, "cannot encode the public key");
+  if (!der) return unexpected(std::move(der).error());
+  const auto* in = reinterpret_cast<const unsigned char*>(der->data());
+  handle<EVP_PKEY> copy(d2i_PUBKEY(nullptr, &in, static_cast<long>(der->size())));
+  if (!copy)
+    return fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot decode the public key" : "");
+  return copy;
 }
 
 }  // namespace pyossl::detail
