@@ -13,7 +13,7 @@
 #include "keys.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
-#include "pyossl/detail/digest.hpp"
+#include "pyossl/crypto/detail/digest.hpp"
 
 // Inside a namespace, so that X509 names pyossl's class rather than OpenSSL's struct.
 namespace {

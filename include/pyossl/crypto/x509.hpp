@@ -22,7 +22,7 @@
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_name.hpp"
 #include "pyossl/detail/der.hpp"
-#include "pyossl/detail/digest.hpp"
+#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"

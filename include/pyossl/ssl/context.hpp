@@ -40,7 +40,7 @@
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/detail/optional_text.hpp"
-#include "pyossl/detail/ssl_state.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
 #include "pyossl/ssl/method.hpp"

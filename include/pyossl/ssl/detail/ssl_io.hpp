@@ -19,7 +19,7 @@
 
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
-#include "pyossl/detail/ssl_state.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/net/socket.hpp"
