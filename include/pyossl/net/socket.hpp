@@ -76,7 +76,7 @@ class Socket {
  public:
   // No socket: fileno() is -1 and every operation fails with EBADF.
   Socket() noexcept = default;
-  // Adopts an open descriptor (a TCP socket), which this Socket then closes.
+  // Adopts an open descriptor (a TCP or UDP socket), which this Socket then closes.
   explicit Socket(int fd) noexcept : fd_(fd) {}
 
   // A new TCP socket of `family`, AF_INET or AF_INET6 (anything else is
@@ -88,6 +88,19 @@ class Socket {
     Socket socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
     if (!socket.valid()) return detail::fail_syscall("net::Socket::tcp", errno);
     detail::suppress_sigpipe(socket.fileno());
+    return socket;
+  }
+
+  // A new UDP socket of `family`, AF_INET or AF_INET6 (anything else is
+  // errc::invalid_argument), for DTLS: bind it (a server) or connect it (a client, or a
+  // server once it knows its peer), then hand it to an ssl::Connection of a DTLS Context.
+  // Calls socket(2); failure is errc::syscall.
+  [[nodiscard]] static result<Socket> udp(int family = AF_INET) {
+    if (family != AF_INET && family != AF_INET6) {
+      return detail::fail(errc::invalid_argument, "net::Socket::udp", "family must be AF_INET or AF_INET6");
+    }
+    Socket socket(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
+    if (!socket.valid()) return detail::fail_syscall("net::Socket::udp", errno);
     return socket;
   }
 

@@ -19,6 +19,7 @@
 
 #include <any>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <new>
@@ -38,6 +39,7 @@
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/ssl/detail/datagram_bio.hpp"
 #include "pyossl/ssl/detail/ssl_io.hpp"
 #include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
@@ -46,6 +48,15 @@
 #include "pyossl/ssl/constants.hpp"
 #include "pyossl/ssl/context.hpp"
 #include "pyossl/ssl/session.hpp"
+
+#include <sys/socket.h>
+
+// OpenSSL spells DTLSv1_get_timeout and DTLSv1_handle_timeout as function-like macros,
+// which would swallow Connection's members of pyOpenSSL's names. pyossl calls SSL_ctrl
+// itself, so the macros go: after this header, use the Connection members (or
+// SSL_ctrl(ssl, DTLS_CTRL_GET_TIMEOUT, 0, &tv) / DTLS_CTRL_HANDLE_TIMEOUT).
+#undef DTLSv1_get_timeout
+#undef DTLSv1_handle_timeout
 
 namespace pyossl::detail {
 
@@ -95,13 +106,16 @@ class [[nodiscard]] sendall_result {
 class Connection {
  public:
   // A connection over a pair of memory BIOs: feed what arrives from the peer to bio_write,
-  // send what bio_read returns. Calls SSL_new and SSL_set_bio with two BIO_s_mem. Marks
+  // send what bio_read returns. Calls SSL_new and SSL_set_bio with two BIO_s_mem (for a
+  // DTLS Context, two datagram queues: each bio_read is one datagram, each bio_write one). Marks
   // the Context used (it can no longer be changed). Throws std::bad_alloc if OpenSSL
   // cannot allocate. pyOpenSSL: Connection(context, None).
   explicit Connection(const Context& context) : context_(context.state_), state_(new_state(context)) {
     state_->link.owner = this;
-    auto into_ssl = detail::adopt(BIO_new(BIO_s_mem()));
-    auto from_ssl = detail::adopt(BIO_new(BIO_s_mem()));
+    // DTLS needs each record to stay its own datagram: a BIO_s_mem would merge them.
+    const BIO_METHOD* memory = SSL_is_dtls(ssl()) ? detail::datagram_bio_method() : BIO_s_mem();
+    auto into_ssl = detail::adopt(BIO_new(memory));
+    auto from_ssl = detail::adopt(BIO_new(memory));
     if (!into_ssl || !from_ssl) throw std::bad_alloc();
     BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
     BIO_set_mem_eof_return(from_ssl.get(), -1);
@@ -261,7 +275,8 @@ class Connection {
   // ---- Memory BIOs (memory connections only: errc::invalid_argument over a socket) ----
 
   // Takes up to `bufsize` bytes that TLS wrote for the peer. Nothing waiting is
-  // errc::want_read. Calls BIO_read_ex.
+  // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` is
+  // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
   [[nodiscard]] result<std::string> bio_read(std::size_t bufsize) {
     std::string data(bufsize, '\0');
     auto taken = bio_read_into(std::as_writable_bytes(std::span(data)));
@@ -281,6 +296,11 @@ class Connection {
     if (BIO_should_retry(state_->from_ssl)) {
       return detail::fail(errc::want_read, operation,
                           "TLS has written nothing for the peer since the last bio_read");
+    }
+    if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer.size()) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
+                              std::to_string(buffer.size()) + ": nothing was taken, read it with a larger buffer");
     }
     return detail::fail(errc::ssl, operation);
   }
@@ -504,7 +524,9 @@ class Connection {
   [[nodiscard]] result<void> connect(const net::Address& address) {
     if (!state_->over_socket) return not_socket("ssl::Connection::connect");
     set_connect_state();
-    return state_->socket.connect(address);
+    auto connected = state_->socket.connect(address);
+    if (connected) note_datagram_peer();
+    return connected;
   }
   // The same, returning the errno (0 when connected) as the manual's connect_ex. Like modern
   // pyOpenSSL it makes this the client end whatever connect returns (the manual's 0.10 did
@@ -512,7 +534,9 @@ class Connection {
   [[nodiscard]] result<int> connect_ex(const net::Address& address) {
     if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
     set_connect_state();
-    return state_->socket.connect_ex(address);
+    const int outcome = state_->socket.connect_ex(address);
+    if (outcome == 0) note_datagram_peer();
+    return outcome;
   }
   // Closes the socket without a TLS shutdown (call shutdown first for a clean close).
   [[nodiscard]] result<void> close() {
@@ -561,6 +585,86 @@ class Connection {
     return state_->socket.shutdown(how);
   }
 
+  // ---- DTLS (pyOpenSSL 26; DTLS_METHOD contexts only, else errc::invalid_argument) ----
+
+  // A DTLS server's stateless cookie exchange, before it keeps any state for a client:
+  // reads ClientHellos, answers those without a valid cookie with a HelloVerifyRequest
+  // (set_cookie_generate_callback), and succeeds once one carries a cookie that
+  // set_cookie_verify_callback accepts. Until then errc::want_read (feed the next datagram,
+  // send what bio_read returns, call again). On success call do_handshake: the accepted
+  // ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks,
+  // is errc::ssl. Calls DTLSv1_listen.
+  [[nodiscard]] result<void> DTLSv1_listen() {
+    constexpr std::string_view operation = "DTLSv1_listen";
+    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+    state_->link.stash.rethrow_pending();
+    auto client = detail::adopt(BIO_ADDR_new());
+    if (!client) throw std::bad_alloc();
+    state_->link.oversized_cookie = 0;
+    detail::clear_error_queue();
+    const int ret = ::DTLSv1_listen(ssl(), client.get());
+    state_->link.stash.rethrow_pending();
+    if (ret > 0) return {};
+    if (ret == 0) {
+      // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
+      return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
+    }
+    if (const std::size_t length = std::exchange(state_->link.oversized_cookie, 0); length != 0) {
+      return detail::fail(errc::ssl, operation,
+                          "the cookie generate callback returned " + std::to_string(length) +
+                              " bytes; a DTLS cookie is at most 255");
+    }
+    return detail::fail(errc::ssl, operation);
+  }
+
+  // How long until DTLS resends its last flight if no answer comes (retransmission), or
+  // std::nullopt when no timer runs; zero means due now: call DTLSv1_handle_timeout. Wait
+  // for the next datagram at most this long. Calls SSL_ctrl(DTLS_CTRL_GET_TIMEOUT).
+  [[nodiscard]] std::optional<std::chrono::microseconds> DTLSv1_get_timeout() const noexcept {
+    if (!SSL_is_dtls(ssl())) return std::nullopt;
+    timeval remaining{};
+    if (SSL_ctrl(ssl(), DTLS_CTRL_GET_TIMEOUT, 0, &remaining) != 1) return std::nullopt;
+    return std::chrono::seconds(remaining.tv_sec) + std::chrono::microseconds(remaining.tv_usec);
+  }
+
+  // Resends the last flight if its timer has expired: true when it did (over memory BIOs,
+  // bio_read then has the datagrams), false when no timer had expired. Too many resends
+  // without an answer is errc::ssl. Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
+  [[nodiscard]] result<bool> DTLSv1_handle_timeout() {
+    constexpr std::string_view operation = "DTLSv1_handle_timeout";
+    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+    state_->link.stash.rethrow_pending();
+    detail::clear_error_queue();
+    const long handled = SSL_ctrl(ssl(), DTLS_CTRL_HANDLE_TIMEOUT, 0, nullptr);
+    state_->link.stash.rethrow_pending();
+    if (handled < 0) return detail::fail(errc::ssl, operation, "the peer has not answered after repeated resends");
+    detail::clear_error_queue();
+    return handled > 0;
+  }
+
+  // The largest datagram DTLS may send, the record headers and encryption included (IP and
+  // UDP headers not): set it before the handshake over memory BIOs or any transport whose
+  // MTU OpenSSL cannot ask. Kept for the connection's life (it also sets OP_NO_QUERY_MTU,
+  // so DTLSv1_listen and the handshake do not replace it). Below DTLS's minimum (about 256
+  // bytes) errc::invalid_argument (pyOpenSSL ignores it). Calls SSL_set_mtu.
+  [[nodiscard]] result<void> set_ciphertext_mtu(int mtu) {
+    constexpr std::string_view operation = "SSL_set_mtu";
+    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+    if (mtu <= 0 || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "an MTU of " + std::to_string(mtu) + " is below the smallest DTLS can work with");
+    }
+    SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
+    return {};
+  }
+
+  // The most application data one DTLS record can carry at the current MTU and cipher;
+  // 0 before a cipher is agreed (and on a TLS connection). Calls DTLS_get_data_mtu.
+  [[nodiscard]] int get_cleartext_mtu() const noexcept {
+    if (!SSL_is_dtls(ssl())) return 0;
+    return static_cast<int>(DTLS_get_data_mtu(ssl()));
+  }
+
   // The SSL, for calls pyossl does not wrap.
   [[nodiscard]] SSL* native_handle() const noexcept { return ssl(); }
 
@@ -587,12 +691,33 @@ class Connection {
   void attach_socket(net::Socket socket) {
     state_->socket = std::move(socket);
     state_->over_socket = true;
+    if (SSL_is_dtls(ssl())) {
+      // A UDP socket: OpenSSL's datagram BIO knows the path MTU and the DTLS timers. UDP
+      // raises no SIGPIPE. The Connection still owns the descriptor (BIO_NOCLOSE).
+      auto bio = detail::adopt(BIO_new_dgram(state_->socket.fileno(), BIO_NOCLOSE));
+      if (!bio) throw std::bad_alloc();
+      SSL_set_bio(ssl(), bio.get(), bio.get());
+      (void)bio.release();
+      note_datagram_peer();
+      return;
+    }
     detail::suppress_sigpipe(state_->socket.fileno());
     auto bio = detail::adopt(BIO_new(detail::socket_bio_method()));
     if (!bio) throw std::bad_alloc();
     BIO_set_data(bio.get(), &state_->socket);
     SSL_set_bio(ssl(), bio.get(), bio.get());  // one reference, for both directions
     (void)bio.release();
+  }
+
+  // DTLS over a connected UDP socket: tells OpenSSL's datagram BIO the peer, so that it
+  // sends with send(2) rather than sendto(2) a peer it does not know. Nothing otherwise.
+  void note_datagram_peer() noexcept {
+    if (!state_->over_socket || !SSL_is_dtls(ssl())) return;
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    if (::getpeername(state_->socket.fileno(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
+    // BIO_ADDR is a union of the sockaddr kinds; OpenSSL copies it by its family.
+    BIO_ctrl(SSL_get_wbio(ssl()), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
   }
 
   // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
@@ -619,6 +744,10 @@ class Connection {
     return detail::fail(
         errc::invalid_argument, operation,
         "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
+  }
+  [[nodiscard]] static unexpected<error> not_dtls(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this is a TLS connection; DTLS calls need a DTLS_METHOD Context");
   }
   [[nodiscard]] static unexpected<error> not_socket(std::string_view operation) {
     return detail::fail(errc::invalid_argument, operation,

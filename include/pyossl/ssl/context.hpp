@@ -40,6 +40,7 @@
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/detail/optional_text.hpp"
+#include "pyossl/ssl/detail/cookie_callbacks.hpp"
 #include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
@@ -460,6 +461,35 @@ class Context {
     if (used()) return refuse("SSL_CTX_set_tlsext_servername_callback");
     state_->servername = detail::shared_callable(std::forward<F>(callback));
     SSL_CTX_set_tlsext_servername_callback(ctx(), detail::servername_trampoline);
+    return {};
+  }
+
+  // ---- DTLS cookies (pyOpenSSL 26) ----
+
+  // A DTLS server's cookie maker: `std::string callback(Connection&)` returns the cookie
+  // (at most 255 bytes) that Connection::DTLSv1_listen sends in a HelloVerifyRequest; make
+  // it from the client's address and a secret so that only this server can have made it.
+  // A longer cookie fails DTLSv1_listen (errc::ssl, saying so); an exception comes out of
+  // the Connection call that was running. Calls SSL_CTX_set_cookie_generate_cb.
+  template <class F>
+  requires std::is_invocable_r_v<std::string, F&, Connection&>
+  [[nodiscard]] result<void> set_cookie_generate_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_cookie_generate_cb");
+    state_->cookie_generate = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_cookie_generate_cb(ctx(), detail::cookie_generate_trampoline);
+    return {};
+  }
+
+  // A DTLS server's cookie checker: `bool callback(Connection&, std::string_view cookie)`
+  // says whether a ClientHello's cookie is one the generate callback made. A refused cookie
+  // is answered with a new HelloVerifyRequest, as RFC 6347 says. Calls
+  // SSL_CTX_set_cookie_verify_cb.
+  template <class F>
+  requires std::is_invocable_r_v<bool, F&, Connection&, std::string_view>
+  [[nodiscard]] result<void> set_cookie_verify_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_cookie_verify_cb");
+    state_->cookie_verify = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_cookie_verify_cb(ctx(), detail::cookie_verify_trampoline);
     return {};
   }
 

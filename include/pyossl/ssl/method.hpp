@@ -25,6 +25,9 @@ enum class method : int {
   tlsv1_2 = 6,
   tls_server = 8,
   tls_client = 9,
+  dtls = 10,
+  dtls_server = 11,
+  dtls_client = 12,
 };
 
 inline constexpr method SSLv2_METHOD = method::sslv2;
@@ -37,6 +40,12 @@ inline constexpr method TLSv1_2_METHOD = method::tlsv1_2;
 inline constexpr method TLS_METHOD = method::tls;
 inline constexpr method TLS_SERVER_METHOD = method::tls_server;
 inline constexpr method TLS_CLIENT_METHOD = method::tls_client;
+// Datagram TLS (pyOpenSSL 26): every DTLS version this OpenSSL allows (1.0 and 1.2), or
+// only its server or client side. A DTLS Connection over memory BIOs keeps datagram
+// boundaries (see Connection::bio_read); over a socket it needs a UDP one (Socket::udp).
+inline constexpr method DTLS_METHOD = method::dtls;
+inline constexpr method DTLS_SERVER_METHOD = method::dtls_server;
+inline constexpr method DTLS_CLIENT_METHOD = method::dtls_client;
 
 }  // namespace pyossl::ssl
 
@@ -67,6 +76,12 @@ struct method_spec {
       return {TLS_server_method, 0, "TLS server"};
     case ssl::method::tls_client:
       return {TLS_client_method, 0, "TLS client"};
+    case ssl::method::dtls:
+      return {DTLS_method, 0, "DTLS"};
+    case ssl::method::dtls_server:
+      return {DTLS_server_method, 0, "DTLS server"};
+    case ssl::method::dtls_client:
+      return {DTLS_client_method, 0, "DTLS client"};
   }
   return {nullptr, -1, "unknown"};
 }

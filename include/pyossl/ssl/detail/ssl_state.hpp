@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -43,6 +44,8 @@ using verify_function = std::function<bool(ssl::Connection&, crypto::X509&, int,
 using info_function = std::function<void(ssl::Connection&, int, int)>;
 using passwd_function = std::function<std::string(std::size_t, bool, const std::any&)>;
 using servername_function = std::function<void(ssl::Connection&)>;
+using cookie_generate_function = std::function<std::string(ssl::Connection&)>;
+using cookie_verify_function = std::function<bool(ssl::Connection&, std::string_view)>;
 
 // Wraps any callable, move-only ones included, into something std::function can hold:
 // the callable itself lives once, on the heap, shared by the copies std::function makes.
@@ -63,6 +66,8 @@ struct context_state {
   passwd_function passwd;
   std::any passwd_userdata;
   servername_function servername;
+  cookie_generate_function cookie_generate;  // DTLS
+  cookie_verify_function cookie_verify;      // DTLS
 };
 
 // What OpenSSL's callbacks find through an SSL's ex_data.
@@ -74,6 +79,7 @@ struct connection_link {
   const context_state* current = nullptr;
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
+  std::size_t oversized_cookie = 0;  // DTLS: the length of a cookie too long to send, if any
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.

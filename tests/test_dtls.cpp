@@ -1,0 +1,421 @@
+// DTLS (pyOpenSSL 26): DTLS_METHOD contexts, memory-BIO connections that keep datagram
+// boundaries, the stateless cookie exchange (DTLSv1_listen and the cookie callbacks),
+// retransmission timers, MTU control, and UDP sockets against openssl s_server / s_client.
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "checks.hpp"
+#include "child_process.hpp"
+#include "pyossl/net.hpp"
+#include "pyossl/ssl.hpp"
+#include "tls_fixtures.hpp"
+
+using namespace std::chrono_literals;
+using pyossl::errc;
+using pyossl::unwrap;
+namespace ssl = pyossl::ssl;
+namespace net = pyossl::net;
+using pyossl_test::tls_files;
+
+namespace {
+
+ssl::Context dtls_server_context() { return pyossl_test::server_context(ssl::DTLS_METHOD); }
+ssl::Context dtls_client_context() { return pyossl_test::client_context(ssl::DTLS_METHOD); }
+
+// Every datagram `from` has queued for its peer, in order.
+std::vector<std::string> take_datagrams(ssl::Connection& from) {
+  std::vector<std::string> datagrams;
+  for (;;) {
+    auto datagram = from.bio_read(1 << 16);
+    if (!datagram) {
+      REQUIRE(datagram.error() == errc::want_read);
+      return datagrams;
+    }
+    datagrams.push_back(std::move(*datagram));
+  }
+}
+
+void deliver(const std::vector<std::string>& datagrams, ssl::Connection& to) {
+  for (const std::string& datagram : datagrams) REQUIRE(unwrap(to.bio_write(datagram)) == datagram.size());
+}
+
+// A DTLS record header: content type, then version major 0xFE (DTLS), and a 2-byte length
+// at offset 11 that, for a datagram holding one record, covers the rest of it.
+bool is_dtls_record(const std::string& datagram) {
+  return datagram.size() > 13 && static_cast<unsigned char>(datagram[1]) == 0xFE;
+}
+
+// Cookies derived from a secret, as a real server would (here without the peer address,
+// which memory BIOs do not have).
+struct cookie_jar {
+  std::string secret = "pyossl-cookie-secret";
+  int generated = 0;
+  int verified = 0;
+  std::vector<std::string> offered;
+};
+
+void install_cookie_callbacks(ssl::Context& context, cookie_jar& jar) {
+  REQUIRE_OK(context.set_cookie_generate_callback([&jar](ssl::Connection&) {
+    ++jar.generated;
+    return jar.secret;
+  }));
+  REQUIRE_OK(context.set_cookie_verify_callback([&jar](ssl::Connection&, std::string_view cookie) {
+    ++jar.verified;
+    jar.offered.emplace_back(cookie);
+    return cookie == jar.secret;
+  }));
+}
+
+void echo_both_ways(ssl::Connection& client, ssl::Connection& server) {
+  REQUIRE(unwrap(client.send("ping over DTLS")) == 14);
+  deliver(take_datagrams(client), server);
+  CHECK(unwrap(server.recv(1024)) == "ping over DTLS");
+  REQUIRE(unwrap(server.send("pong")) == 4);
+  deliver(take_datagrams(server), client);
+  CHECK(unwrap(client.recv(1024)) == "pong");
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+}  // namespace
+
+TEST_CASE("DTLS methods make contexts; a DTLS handshake and echo run over memory BIOs", "[dtls]") {
+  for (ssl::method method : {ssl::DTLS_METHOD, ssl::DTLS_SERVER_METHOD, ssl::DTLS_CLIENT_METHOD}) {
+    REQUIRE_OK(ssl::Context::create(method));
+  }
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  CHECK(pair.client.get_protocol_version_name() == "DTLSv1.2");
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("each bio_read of a DTLS connection is one whole datagram, each bio_write one", "[dtls]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(300));
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.do_handshake(), errc::want_read);
+  // The server's first flight (ServerHello, Certificate, ServerKeyExchange, ServerHelloDone)
+  // does not fit one 300-byte datagram: it comes out as several, each whole, where a
+  // byte-stream BIO would hand them over as one blob the peer reads as one datagram.
+  const std::vector<std::string> flight = take_datagrams(pair.server);
+  REQUIRE(flight.size() >= 2);
+  for (const std::string& datagram : flight) {
+    REQUIRE(is_dtls_record(datagram));
+    CHECK(datagram.size() <= 300);
+    CHECK(static_cast<unsigned char>(datagram[0]) == 22);  // handshake
+  }
+  deliver(flight, pair.client);
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+}
+
+TEST_CASE("bio_read with a buffer smaller than the next datagram fails and loses nothing", "[dtls]") {
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  REQUIRE_FAILS_WITH(client.bio_read(16), errc::invalid_argument);
+  auto whole = client.bio_read(1 << 16);
+  REQUIRE_OK(whole);
+  CHECK(whole->size() > 16);
+  CHECK(is_dtls_record(*whole));
+  REQUIRE_FAILS_WITH(client.bio_read(1 << 16), errc::want_read);
+}
+
+TEST_CASE("DTLSv1_listen answers a cookieless ClientHello and succeeds on a valid cookie", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);  // sent a HelloVerifyRequest
+  CHECK(jar.generated == 1);
+  const std::vector<std::string> verify_request = take_datagrams(pair.server);
+  REQUIRE(verify_request.size() == 1);
+  CHECK(verify_request[0].find(jar.secret) != std::string::npos);
+
+  deliver(verify_request, pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);  // the ClientHello again, with the cookie
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  CHECK(jar.verified == 1);
+  REQUIRE(jar.offered.size() == 1);
+  CHECK(jar.offered[0] == jar.secret);
+
+  // The accepted ClientHello was kept: the handshake goes on without feeding it again.
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVerifyRequest", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  // The server rotates its secret: the client's cookie is now a stale (replayed) one.
+  jar.secret = "rotated-secret";
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.verified == 1);
+  CHECK(jar.generated == 2);  // answered with a fresh HelloVerifyRequest
+  const std::vector<std::string> second_request = take_datagrams(pair.server);
+  REQUIRE(second_request.size() == 1);
+  CHECK(second_request[0].find("rotated-secret") != std::string::npos);
+}
+
+TEST_CASE("a flood of cookieless ClientHellos gets only HelloVerifyRequests", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection server(server_side);
+  server.set_accept_state();
+  for (int i = 0; i < 50; ++i) {
+    ssl::Connection client(client_side);
+    client.set_connect_state();
+    REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+    deliver(take_datagrams(client), server);
+  }
+  REQUIRE_FAILS_WITH(server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.generated == 50);
+  CHECK(take_datagrams(server).size() == 50);
+  CHECK_FALSE(server.get_peer_certificate().has_value());
+}
+
+TEST_CASE("a cookie over 255 bytes fails DTLSv1_listen with an ssl error, not want_read", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(256, 'c'); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  auto listened = pair.server.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::ssl);
+  CHECK(listened.error().message().find("256") != std::string::npos);
+}
+
+TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback(
+      [](ssl::Connection&) -> std::string { throw std::runtime_error("no cookies today"); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  CHECK_THROWS_WITH((void)pair.server.DTLSv1_listen(), "no cookies today");
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  auto owned = std::make_unique<std::string>("move-only");
+  REQUIRE_OK(server_side.set_cookie_generate_callback(
+      [cookie = std::move(owned)](ssl::Connection&) { return *cookie; }));
+  ssl::Connection server(server_side);
+  REQUIRE_FAILS_WITH(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }),
+                     errc::invalid_argument);
+}
+
+TEST_CASE("reordered handshake datagrams are put back in order", "[dtls][loss]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(300));  // several datagrams per flight
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.do_handshake(), errc::want_read);
+  std::vector<std::string> flight = take_datagrams(pair.server);
+  REQUIRE(flight.size() >= 2);
+  std::reverse(flight.begin(), flight.end());
+  deliver(flight, pair.client);
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("a lost flight is resent when its timer expires (DTLSv1_get_timeout, DTLSv1_handle_timeout)",
+          "[dtls][loss]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  CHECK_FALSE(pair.client.DTLSv1_get_timeout().has_value());  // no flight, no timer
+  REQUIRE(unwrap(pair.client.DTLSv1_handle_timeout()) == false);
+
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  (void)take_datagrams(pair.client);  // the ClientHello is lost
+  const auto timeout = pair.client.DTLSv1_get_timeout();
+  REQUIRE(timeout.has_value());
+  CHECK(*timeout > 0us);
+  CHECK(*timeout <= 1s);
+  REQUIRE(unwrap(pair.client.DTLSv1_handle_timeout()) == false);  // not due yet
+  CHECK(take_datagrams(pair.client).empty());
+
+  std::this_thread::sleep_for(*timeout + 50ms);
+  CHECK(pair.client.DTLSv1_get_timeout() == std::optional<std::chrono::microseconds>(0us));
+  REQUIRE(unwrap(pair.client.DTLSv1_handle_timeout()) == true);
+  const std::vector<std::string> resent = take_datagrams(pair.client);
+  REQUIRE(resent.size() == 1);
+  deliver(resent, pair.server);
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.set_ciphertext_mtu(100), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pair.client.set_ciphertext_mtu(0), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pair.client.set_ciphertext_mtu(-1), errc::invalid_argument);
+  CHECK(pair.client.get_cleartext_mtu() == 0);  // no cipher yet
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(400));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(400));
+
+  // Drive the handshake by hand to look at every datagram.
+  for (int round = 0; round < 20; ++round) {
+    auto client_step = pair.client.do_handshake();
+    for (const std::string& datagram : take_datagrams(pair.client)) {
+      CHECK(datagram.size() <= 400);
+      REQUIRE_OK(pair.server.bio_write(datagram));
+    }
+    auto server_step = pair.server.do_handshake();
+    for (const std::string& datagram : take_datagrams(pair.server)) {
+      CHECK(datagram.size() <= 400);
+      REQUIRE_OK(pair.client.bio_write(datagram));
+    }
+    if (client_step && server_step) break;
+  }
+  const int cleartext = pair.client.get_cleartext_mtu();
+  CHECK(cleartext > 0);
+  CHECK(cleartext < 400);
+  REQUIRE(unwrap(pair.client.send(std::string(static_cast<std::size_t>(cleartext), 'x'))) ==
+          static_cast<std::size_t>(cleartext));
+  const std::vector<std::string> record = take_datagrams(pair.client);
+  REQUIRE(record.size() == 1);
+  CHECK(record[0].size() <= 400);
+}
+
+TEST_CASE("DTLS calls on a TLS connection fail with invalid_argument", "[dtls]") {
+  ssl::Context tls = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  ssl::Connection connection(tls);
+  REQUIRE_FAILS_WITH(connection.DTLSv1_listen(), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(connection.DTLSv1_handle_timeout(), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(connection.set_ciphertext_mtu(1400), errc::invalid_argument);
+  CHECK_FALSE(connection.DTLSv1_get_timeout().has_value());
+  CHECK(connection.get_cleartext_mtu() == 0);
+}
+
+TEST_CASE("garbage and truncated datagrams are dropped and the connection stays usable", "[dtls]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+
+  REQUIRE_OK(pair.server.bio_write("this is not a DTLS record at all"));
+  REQUIRE_FAILS_WITH(pair.server.recv(1024), errc::want_read);
+  REQUIRE(unwrap(pair.client.send("after garbage")) == 13);
+  std::vector<std::string> record = take_datagrams(pair.client);
+  REQUIRE(record.size() == 1);
+  REQUIRE_OK(pair.server.bio_write(record[0].substr(0, record[0].size() / 2)));  // truncated
+  REQUIRE_FAILS_WITH(pair.server.recv(1024), errc::want_read);
+  deliver(record, pair.server);
+  CHECK(unwrap(pair.server.recv(1024)) == "after garbage");
+}
+
+TEST_CASE("net::Socket::udp makes UDP sockets and refuses other families", "[dtls][udp]") {
+  REQUIRE_OK(net::Socket::udp());
+  REQUIRE_OK(net::Socket::udp(AF_INET6));
+  REQUIRE_FAILS_WITH(net::Socket::udp(AF_UNIX), errc::invalid_argument);
+}
+
+namespace {
+
+// The port a freshly bound UDP socket got.
+std::uint16_t bound_port(net::Socket& socket) {
+  REQUIRE_OK(socket.bind({"127.0.0.1", 0}));
+  return unwrap(socket.getsockname()).port;
+}
+
+// Makes blocking reads on a connection's socket give up after `limit`.
+void limit_reads(int fd, std::chrono::milliseconds limit) {
+  timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+  REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a pyossl DTLS client talks to openssl s_server -dtls over UDP", "[dtls][udp][interop]") {
+  const tls_files& files = tls_files::get();
+  // Find a free UDP port, then let s_server take it.
+  net::Socket probe = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(probe);
+  probe.close();
+  pyossl_test::child_process s_server({PYOSSL_TEST_OPENSSL, "s_server", "-dtls", "-accept",
+                                       "127.0.0.1:" + std::to_string(port), "-cert", files.server_cert(),
+                                       "-key", files.server_key(), "-naccept", "1"});
+  REQUIRE(s_server.valid());
+  REQUIRE(s_server.wait_for_output("ACCEPT", 10s));
+
+  ssl::Context client_side = dtls_client_context();
+  net::Socket socket = unwrap(net::Socket::udp());
+  limit_reads(socket.fileno(), 5s);
+  ssl::Connection connection(client_side, std::move(socket));
+  REQUIRE_OK(connection.connect({"127.0.0.1", port}));
+  REQUIRE_OK(connection.do_handshake());
+  CHECK(connection.get_protocol_version_name() == "DTLSv1.2");
+  REQUIRE(unwrap(connection.send("hello from pyossl\n")) == 18);
+  CHECK(s_server.wait_for_output("hello from pyossl", 10s));  // s_server prints what it receives...
+  REQUIRE(s_server.write("hello from s_server\n"));          // ...and sends what it reads
+  CHECK(unwrap(connection.recv(1024)) == "hello from s_server\n");
+  (void)connection.shutdown();
+  (void)s_server.terminate();
+}
+
+TEST_CASE("a pyossl DTLS server with cookies serves openssl s_client -dtls over UDP", "[dtls][udp][interop]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  net::Socket socket = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(socket);
+  limit_reads(socket.fileno(), 10s);
+  ssl::Connection server(server_side, std::move(socket));
+  server.set_accept_state();
+
+  pyossl_test::child_process s_client({PYOSSL_TEST_OPENSSL, "s_client", "-dtls", "-connect",
+                                       "127.0.0.1:" + std::to_string(port), "-CAfile", tls_files::get().ca(),
+                                       "-verify_return_error", "-quiet"});
+  REQUIRE(s_client.valid());
+  pyossl::result<void> listened = server.DTLSv1_listen();
+  for (int attempt = 0; attempt < 5 && !listened && listened.error() == errc::want_read; ++attempt) {
+    listened = server.DTLSv1_listen();
+  }
+  REQUIRE_OK(listened);
+  CHECK(jar.verified >= 1);
+  REQUIRE_OK(server.do_handshake());
+  REQUIRE(s_client.write("hello from s_client\n"));
+  CHECK(unwrap(server.recv(1024)) == "hello from s_client\n");
+  REQUIRE(unwrap(server.send("hello back\n")) == 11);
+  CHECK(s_client.wait_for_output("hello back", 10s));
+  (void)s_client.terminate();
+}
