@@ -17,6 +17,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include "pyossl/crypto/crl.hpp"
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/handle.hpp"
@@ -55,20 +56,6 @@ inline void* d2i_pkcs7_untyped(void** out, const unsigned char** in, long length
       PEM_ASN1_read_bio(&d2i_pkcs7_untyped, PEM_STRING_CMS, again->get(), nullptr, nullptr, nullptr)));
   if (!p7) return fail(errc::crypto, operation, "no PEM block labelled PKCS7, PKCS #7 SIGNED DATA or CMS");
   return p7;
-}
-
-// Independent copies (X509_dup) of the certificates in `stack`, in order; none for a null
-// stack. Here in detail because sk_X509_value casts to `X509*`, which inside
-// pyossl::crypto would name crypto::X509.
-[[nodiscard]] inline result<std::vector<handle<X509>>> copy_certificates(const STACK_OF(X509) * stack) {
-  std::vector<handle<X509>> copies;
-  const int count = stack != nullptr ? sk_X509_num(stack) : 0;
-  for (int i = 0; i < count; ++i) {
-    auto copy = adopt(X509_dup(sk_X509_value(stack, i)));
-    if (!copy) return fail(errc::crypto, "X509_dup");
-    copies.push_back(std::move(copy));
-  }
-  return copies;
 }
 
 }  // namespace pyossl::detail
@@ -123,24 +110,20 @@ class PKCS7 {
     return wrapped;
   }
 
-  // Beyond the manual: the CRLs a signed (or signed-and-enveloped) PKCS#7 carries, in
-  // file order, each encoded as `type` says (PEM "X509 CRL" blocks or DER), ready for
-  // `openssl crl` or a CRL loader; empty if it carries none. pyossl has no CRL class
-  // yet, so they come as encoded bytes. Any other type: errc::invalid_argument.
-  [[nodiscard]] result<std::vector<std::string>> get_crls(filetype type = FILETYPE_PEM) const {
-    constexpr std::string_view operation = "PKCS7::get_crls";
-    if (auto valid = detail::check_filetype(operation, type); !valid)
-      return unexpected(std::move(valid).error());
-    auto crls = crl_stack(operation);
+  // Beyond the manual: copies of the CRLs a signed (or signed-and-enveloped) PKCS#7
+  // carries (a `.p7b` made by `openssl crl2pkcs7`), in file order; empty if it carries
+  // none. Calls X509_CRL_dup. Any other type: errc::invalid_argument.
+  [[nodiscard]] result<std::vector<CRL>> get_crls() const {
+    auto crls = crl_stack("PKCS7::get_crls");
     if (!crls) return unexpected(std::move(crls).error());
-    std::vector<std::string> encoded;
+    std::vector<CRL> copies;
     const int count = sk_X509_CRL_num(*crls);
     for (int i = 0; i < count; ++i) {
-      auto one = encode_crl(sk_X509_CRL_value(*crls, i), type);
-      if (!one) return unexpected(std::move(one).error());
-      encoded.push_back(std::move(*one));
+      auto copy = detail::adopt(X509_CRL_dup(sk_X509_CRL_value(*crls, i)));
+      if (!copy) return detail::fail(errc::crypto, "X509_CRL_dup");
+      copies.emplace_back(std::move(copy));
     }
-    return encoded;
+    return copies;
   }
 
   // The OpenSSL object, still owned by this PKCS7.
@@ -178,16 +161,6 @@ class PKCS7 {
     if (auto usable = require_certificate_set(operation); !usable)
       return unexpected(std::move(usable).error());
     return type_is_signed() ? p7_->d.sign->crl : p7_->d.signed_and_enveloped->crl;
-  }
-
-  [[nodiscard]] static result<std::string> encode_crl(X509_CRL* crl, filetype type) {
-    auto bio = detail::output_bio();
-    if (type == filetype::pem ? PEM_write_bio_X509_CRL(bio.get(), crl) != 1
-                              : i2d_X509_CRL_bio(bio.get(), crl) != 1) {
-      return detail::fail(errc::crypto,
-                          type == filetype::pem ? "PEM_write_bio_X509_CRL" : "i2d_X509_CRL_bio");
-    }
-    return detail::bio_contents(bio.get());
   }
 
   detail::handle<::PKCS7> p7_;

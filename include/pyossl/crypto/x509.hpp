@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -113,6 +114,29 @@ namespace pyossl::detail {
   hex.erase(0, first);
   if (ASN1_STRING_type(integer) == V_ASN1_NEG_INTEGER) hex.insert(0, 1, '-');
   return hex;
+}
+
+// Hex digits (either case; a leading "-" too when `allow_negative`; no "0x", spaces or
+// colons) as an ASN.1 INTEGER. Calls BN_hex2bn, BN_to_ASN1_INTEGER. Anything else:
+// errc::invalid_argument.
+[[nodiscard]] inline result<handle<ASN1_STRING>> parse_hex_integer(std::string_view operation,
+                                                                   std::string_view hex, bool allow_negative) {
+  const std::string_view digits = allow_negative && hex.starts_with('-') ? hex.substr(1) : hex;
+  if (digits.empty() || digits.size() > 4096 ||
+      digits.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+    return fail(errc::invalid_argument, operation,
+                allow_negative ? "a serial number in hex is hex digits with an optional leading '-'"
+                               : "a serial number in hex is hex digits only, not \"" +
+                                     std::string(hex.substr(0, 40)) + "\"");
+  }
+  BIGNUM* parsed = nullptr;
+  const std::string text(hex);
+  const int consumed = BN_hex2bn(&parsed, text.c_str());
+  const handle<BIGNUM> number(parsed);
+  if (consumed != static_cast<int>(text.size())) return fail(errc::crypto, "BN_hex2bn");
+  handle<ASN1_STRING> integer(BN_to_ASN1_INTEGER(number.get(), nullptr));
+  if (!integer) return fail(errc::crypto, "BN_to_ASN1_INTEGER");
+  return integer;
 }
 
 }  // namespace pyossl::detail
@@ -236,20 +260,9 @@ class X509 {
   [[nodiscard]] result<void> set_serial_number_hex(std::string_view hex) {
     constexpr std::string_view operation = "X509::set_serial_number_hex";
     if (!cert_) return moved_from(operation);
-    const std::string_view digits = hex.starts_with('-') ? hex.substr(1) : hex;
-    if (digits.empty() || digits.size() > 4096 ||
-        digits.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "a serial number in hex is hex digits with an optional leading '-'");
-    }
-    BIGNUM* parsed = nullptr;
-    const std::string text(hex);
-    const int consumed = BN_hex2bn(&parsed, text.c_str());
-    const detail::handle<BIGNUM> number(parsed);
-    if (consumed != static_cast<int>(text.size())) return detail::fail(errc::crypto, "BN_hex2bn");
-    if (BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert_.get())) == nullptr) {
-      return detail::fail(errc::crypto, "BN_to_ASN1_INTEGER");
-    }
+    auto serial = detail::parse_hex_integer(operation, hex, true);
+    if (!serial) return unexpected(std::move(serial).error());
+    if (X509_set_serialNumber(cert_.get(), serial->get()) != 1) return detail::fail(errc::crypto, operation);
     return changed();
   }
 
@@ -476,6 +489,20 @@ class X509 {
 }  // namespace pyossl::crypto
 
 namespace pyossl::detail {
+// Independent copies (X509_dup) of the certificates in `stack`, in order; none for a null
+// stack. Here in detail because sk_X509_value casts to `X509*`, which inside
+// pyossl::crypto would name crypto::X509.
+[[nodiscard]] inline result<std::vector<handle<::X509>>> copy_certificates(const STACK_OF(X509) * stack) {
+  std::vector<handle<::X509>> copies;
+  const int count = stack != nullptr ? sk_X509_num(stack) : 0;
+  for (int i = 0; i < count; ++i) {
+    auto copy = adopt(X509_dup(sk_X509_value(stack, i)));
+    if (!copy) return fail(errc::crypto, "X509_dup");
+    copies.push_back(std::move(copy));
+  }
+  return copies;
+}
+
 inline ::X509* certificate_of(const crypto::X509* certificate) noexcept {
   return certificate != nullptr ? certificate->native_handle() : nullptr;
 }

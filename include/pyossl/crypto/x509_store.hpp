@@ -1,7 +1,11 @@
 // pyossl::crypto::X509Store — pyOpenSSL's crypto.X509Store (manual 3.1.4): the trusted
-// certificates a verification chains up to.
+// certificates a verification chains up to, and (beyond the manual, as modern pyOpenSSL)
+// the flags, time and CRLs it verifies with; X509StoreFlags. Verify with
+// crypto::X509StoreContext (crypto/x509_store_context.hpp).
 #pragma once
 
+#include <chrono>
+#include <ctime>
 #include <new>
 #include <string>
 #include <string_view>
@@ -10,11 +14,43 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "pyossl/crypto/crl.hpp"
 #include "pyossl/crypto/x509.hpp"
+#include "pyossl/detail/bitmask.hpp"
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
+
+namespace pyossl::crypto {
+
+// How an X509Store verifies, pyOpenSSL's X509StoreFlags: OpenSSL's X509_V_FLAG_* bits,
+// combined with | (X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL).
+enum class X509StoreFlags : unsigned long {
+  CRL_CHECK = X509_V_FLAG_CRL_CHECK,                    // check the leaf against its issuer's CRL
+  CRL_CHECK_ALL = X509_V_FLAG_CRL_CHECK_ALL,            // with CRL_CHECK: every certificate of the chain
+  IGNORE_CRITICAL = X509_V_FLAG_IGNORE_CRITICAL,        // accept unknown critical extensions
+  X509_STRICT = X509_V_FLAG_X509_STRICT,                // RFC 5280's rules in full (CA flags, key usage...)
+  ALLOW_PROXY_CERTS = X509_V_FLAG_ALLOW_PROXY_CERTS,    // accept RFC 3820 proxy certificates
+  POLICY_CHECK = X509_V_FLAG_POLICY_CHECK,              // check certificate policies
+  EXPLICIT_POLICY = X509_V_FLAG_EXPLICIT_POLICY,        // require an acceptable policy
+  INHIBIT_MAP = X509_V_FLAG_INHIBIT_MAP,                // refuse policy mappings
+  CHECK_SS_SIGNATURE = X509_V_FLAG_CHECK_SS_SIGNATURE,  // check the root's self-signature too
+  PARTIAL_CHAIN = X509_V_FLAG_PARTIAL_CHAIN,            // a trusted intermediate may end the chain
+};
+
+// The bitmask operators for X509StoreFlags.
+using detail::bitmask_operators::operator|;
+using detail::bitmask_operators::operator&;
+using detail::bitmask_operators::operator^;
+using detail::bitmask_operators::operator~;
+using detail::bitmask_operators::operator|=;
+using detail::bitmask_operators::operator&=;
+
+}  // namespace pyossl::crypto
+
+template <>
+struct pyossl::detail::bitmask_enum<pyossl::crypto::X509StoreFlags> : std::true_type {};
 
 namespace pyossl::crypto {
 
@@ -83,10 +119,71 @@ class X509Store {
     return {};
   }
 
+  // Beyond the manual (pyOpenSSL 0.15+): adds `flags` to those every verification with
+  // this store uses (X509_STORE_set_flags, which ORs them in, as in pyOpenSSL; TLS
+  // handshakes of a Context sharing the store use them too). A value with bits that are
+  // not X509StoreFlags, or a moved-from store: errc::invalid_argument.
+  [[nodiscard]] result<void> set_flags(X509StoreFlags flags) {
+    constexpr std::string_view operation = "X509_STORE_set_flags";
+    if (!store_) return moved_from(operation);
+    constexpr auto known = X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL |
+                           X509StoreFlags::IGNORE_CRITICAL | X509StoreFlags::X509_STRICT |
+                           X509StoreFlags::ALLOW_PROXY_CERTS | X509StoreFlags::POLICY_CHECK |
+                           X509StoreFlags::EXPLICIT_POLICY | X509StoreFlags::INHIBIT_MAP |
+                           X509StoreFlags::CHECK_SS_SIGNATURE | X509StoreFlags::PARTIAL_CHAIN;
+    if ((flags & ~known) != X509StoreFlags{}) {
+      return detail::fail(errc::invalid_argument, operation, "unknown X509StoreFlags bits");
+    }
+    if (X509_STORE_set_flags(store_.get(), static_cast<unsigned long>(flags)) != 1) {
+      return detail::fail(errc::crypto, operation);
+    }
+    return {};
+  }
+
+  // Beyond the manual (pyOpenSSL 17.0+): verifies as if it were `when` instead of now,
+  // to the second (X509_VERIFY_PARAM_set_time on the store's parameters, which also turns
+  // on X509_V_FLAG_USE_CHECK_TIME). Certificate and CRL validity are checked against it.
+  // A moved-from store: errc::invalid_argument.
+  [[nodiscard]] result<void> set_time(std::chrono::system_clock::time_point when) {
+    if (!store_) return moved_from("X509_VERIFY_PARAM_set_time");
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store_.get()), seconds);
+    return {};
+  }
+
+  // Beyond the manual (pyOpenSSL 16.1+): adds a copy of `crl` to the store (X509_CRL_dup,
+  // X509_STORE_add_crl), used when CRL_CHECK is set. The same CRL twice is not an error.
+  // A CRL never signed, or a moved-from object: errc::invalid_argument.
+  [[nodiscard]] result<void> add_crl(const CRL& crl) {
+    constexpr std::string_view operation = "X509_STORE_add_crl";
+    if (!store_) return moved_from(operation);
+    if (crl.native_handle() == nullptr) return detail::fail(errc::invalid_argument, operation, "the CRL was moved from");
+    if (!detail::crl_is_signed(crl.native_handle())) {
+      return detail::fail(errc::invalid_argument, operation, "the CRL was never signed (sign it first)");
+    }
+    const detail::handle<X509_CRL> copy = detail::duplicate_crl(crl.native_handle());
+    if (X509_STORE_add_crl(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
+    return {};
+  }
+
+  // Beyond the manual (pyOpenSSL 0.12+): trusts OpenSSL's default CA file and directory
+  // (the system's, or $SSL_CERT_FILE / $SSL_CERT_DIR). Calls X509_STORE_set_default_paths.
+  // A moved-from store: errc::invalid_argument.
+  [[nodiscard]] result<void> set_default_paths() {
+    constexpr std::string_view operation = "X509_STORE_set_default_paths";
+    if (!store_) return moved_from(operation);
+    if (X509_STORE_set_default_paths(store_.get()) != 1) return detail::fail(errc::crypto, operation);
+    return {};
+  }
+
   // The OpenSSL object, still owned by this X509Store (and its copies).
   [[nodiscard]] X509_STORE* native_handle() const noexcept { return store_.get(); }
 
  private:
+  [[nodiscard]] static unexpected<error> moved_from(std::string_view operation) {
+    return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
+  }
+
   [[nodiscard]] static detail::handle<X509_STORE> share(X509_STORE* store) {
     if (store == nullptr) return {};
     auto shared = detail::up_ref(store);

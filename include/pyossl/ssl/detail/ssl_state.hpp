@@ -32,6 +32,7 @@
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/callback.hpp"
 #include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/verify_failure.hpp"
 #include "pyossl/error.hpp"
 
 namespace pyossl::ssl {
@@ -93,20 +94,6 @@ struct connection_link {
   return static_cast<connection_link*>(SSL_get_ex_data(ssl, connection_ex_index()));
 }
 
-// The subject of `cert` on one line ("CN = server, O = pyossl"), empty if there is none.
-[[nodiscard]] inline std::string subject_line(::X509* cert) {
-  if (cert == nullptr) return {};
-  auto bio = adopt(BIO_new(BIO_s_mem()));
-  if (!bio) throw std::bad_alloc();
-  if (X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) <
-      0) {
-    return {};
-  }
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string();
-}
-
 // SSL_CTX_set_verify's callback: runs the Context's verify callable, if any, with
 // pyOpenSSL's arguments; its answer decides. Without one, OpenSSL's own verdict stands.
 // A rejection is remembered so the failing handshake's error can say which certificate.
@@ -135,10 +122,7 @@ inline int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept {
   if (verdict == 0) {
     link->stash.guard(
         [&] {
-          const long code = X509_STORE_CTX_get_error(store);
-          link->last_verify_failure =
-              verify_failure{code, X509_verify_cert_error_string(code), X509_STORE_CTX_get_error_depth(store),
-                             subject_line(X509_STORE_CTX_get_current_cert(store))};
+          link->last_verify_failure = verify_failure_of(store);
           return 0;
         },
         0);
