@@ -8,26 +8,38 @@
 //   server-key.pem   the server's private key (unencrypted, so a server can start unattended)
 //   server.p12       the server's key, certificate and CA chain as PKCS#12, for tools and
 //                    platforms that import one file (browsers, Java, Windows)
+//   crl.pem          the CA's certificate revocation list, empty to begin with
 //
 //   usage: ca_tool OUTPUT_DIR HOST [PASSPHRASE]   (HOST: a DNS name or an IP address)
+//
+// Later, to revoke a certificate the CA issued (REASON: one of Revoked::all_reasons(),
+// such as keyCompromise or superseded; default unspecified), which adds it to crl.pem:
+//
+//   usage: ca_tool --revoke OUTPUT_DIR CERT.pem [REASON [PASSPHRASE]]
+//
+// Check the result with `verify_tool --cafile ca.pem --crl crl.pem CERT.pem`.
 //
 // Every step is a pyOpenSSL call; failures throw (pyossl::unwrap) and end the program
 // with one line saying which step failed and why.
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <arpa/inet.h>
 
 #include <pyossl/crypto/certificate_io.hpp>
+#include <pyossl/crypto/crl.hpp>
 #include <pyossl/crypto/key_io.hpp>
 #include <pyossl/crypto/pkcs12.hpp>
 #include <pyossl/crypto/pkey.hpp>
+#include <pyossl/crypto/revoked.hpp>
 #include <pyossl/crypto/x509.hpp>
 #include <pyossl/crypto/x509_extension.hpp>
 #include <pyossl/crypto/x509_name.hpp>
@@ -91,11 +103,66 @@ std::string read(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// Now as GENERALIZEDTIME ("20300101120000Z"), the form pyOpenSSL's time setters take.
+std::string now_generalized_time() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y%m%d%H%M%SZ", &utc);
+  return text;
+}
+
+// Signs and writes the CA's CRL: `crl`'s entries, valid from now for 30 days (export_).
+void write_crl(const std::filesystem::path& out, crypto::CRL& crl, const crypto::X509& ca,
+               const crypto::PKey& ca_key) {
+  unwrap(crl.set_version(1));  // v2: entries carry a reason extension
+  write(out / "crl.pem", unwrap(crl.export_(ca, ca_key, crypto::FILETYPE_PEM, 30, "sha384")));
+}
+
+// ca_tool --revoke DIR CERT [REASON [PASSPHRASE]]: adds CERT to the CA's CRL.
+int revoke(const std::filesystem::path& out, const std::filesystem::path& certificate_file,
+           const std::string& reason, const std::string& passphrase) {
+  const crypto::X509 ca = unwrap(crypto::load_certificate(crypto::FILETYPE_PEM, read(out / "ca.pem")));
+  const crypto::PKey ca_key =
+      unwrap(crypto::load_privatekey(crypto::FILETYPE_PEM, read(out / "ca-key.pem"), passphrase));
+  const crypto::X509 certificate =
+      unwrap(crypto::load_certificate(crypto::FILETYPE_PEM, read(certificate_file)));
+  if (certificate.get_issuer() != ca.get_subject()) {
+    throw std::runtime_error(certificate_file.string() + " was not issued by this CA");
+  }
+
+  // Start from the CRL we have, so earlier revocations stay on the list.
+  crypto::CRL crl;
+  if (std::filesystem::exists(out / "crl.pem")) {
+    crl = unwrap(crypto::load_crl(crypto::FILETYPE_PEM, read(out / "crl.pem")));
+  }
+  crypto::Revoked entry;
+  unwrap(entry.set_serial(certificate.get_serial_number_hex()));
+  for (const crypto::Revoked& listed : crl.get_revoked().value_or(std::vector<crypto::Revoked>{})) {
+    if (listed.get_serial() == entry.get_serial()) {
+      std::printf("serial %s is already revoked\n", listed.get_serial().c_str());
+      return 0;
+    }
+  }
+  unwrap(entry.set_rev_date(now_generalized_time()));
+  unwrap(entry.set_reason(reason));
+  unwrap(crl.add_revoked(entry));
+  write_crl(out, crl, ca, ca_key);
+  std::printf("revoked:  serial %s (%s)\n", entry.get_serial().c_str(), entry.get_reason().value_or("?").c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[]) try {
+  if (argc >= 4 && std::string_view(argv[1]) == "--revoke") {
+    return revoke(argv[2], argv[3], argc > 4 ? argv[4] : "unspecified", argc > 5 ? argv[5] : "change me");
+  }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: ca_tool OUTPUT_DIR HOST [PASSPHRASE]\n");
+    std::fprintf(stderr,
+                 "usage: ca_tool OUTPUT_DIR HOST [PASSPHRASE]\n"
+                 "       ca_tool --revoke OUTPUT_DIR CERT.pem [REASON [PASSPHRASE]]\n");
     return 2;
   }
   const std::filesystem::path out = argv[1];
@@ -146,7 +213,11 @@ int main(int argc, char* argv[]) try {
   unwrap(bundle.set_friendlyname(host));
   write(out / "server.p12", unwrap(bundle.export_(passphrase)));
 
-  // 5. Check what we wrote: read the PKCS#12 back and print what a user would check.
+  // 5. An empty revocation list, signed by the CA: `ca_tool --revoke` adds to it.
+  crypto::CRL crl;
+  write_crl(out, crl, ca, ca_key);
+
+  // 6. Check what we wrote: read the PKCS#12 back and print what a user would check.
   const crypto::PKCS12 loaded = unwrap(crypto::load_pkcs12(read(out / "server.p12"), passphrase));
   const auto certificate = loaded.get_certificate();
   if (!certificate) throw std::runtime_error("server.p12 has no certificate");
