@@ -1,6 +1,6 @@
 // pyossl::crypto::CRL — pyOpenSSL's crypto.CRL (0.11 to 23): a certificate revocation
-// list, to build and sign as a CA or to load and hand to an X509Store; and load_crl /
-// dump_crl (PEM or DER).
+// list, to build and sign as a CA or to load and hand to an X509Store (X509Store::add_crl
+// is defined here); and load_crl / dump_crl (PEM or DER).
 #pragma once
 
 #include <new>
@@ -21,6 +21,7 @@
 #include "pyossl/crypto/revoked.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_name.hpp"
+#include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -273,6 +274,18 @@ class CRL {
   }
   return detail::dump_object<X509_CRL>("dump_crl", type, crl.native_handle(), PEM_write_bio_X509_CRL,
                                        i2d_X509_CRL, "cannot encode the CRL (it must be signed first)");
+}
+
+inline result<void> X509Store::add_crl(const CRL& crl) {
+  constexpr std::string_view operation = "X509_STORE_add_crl";
+  if (store_ == nullptr) return moved_from(operation);
+  if (crl.native_handle() == nullptr) return detail::fail(errc::invalid_argument, operation, "the CRL was moved from");
+  if (!detail::crl_is_signed(crl.native_handle())) {
+    return detail::fail(errc::invalid_argument, operation, "the CRL was never signed (sign it first)");
+  }
+  const detail::handle<X509_CRL> copy = detail::duplicate_crl(crl.native_handle());
+  if (X509_STORE_add_crl(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
+  return {};
 }
 
 }  // namespace pyossl::crypto

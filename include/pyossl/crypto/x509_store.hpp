@@ -14,7 +14,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "pyossl/crypto/crl.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/bitmask.hpp"
 #include "pyossl/detail/c_string.hpp"
@@ -53,6 +52,8 @@ template <>
 struct pyossl::detail::bitmask_enum<pyossl::crypto::X509StoreFlags> : std::true_type {};
 
 namespace pyossl::crypto {
+
+class CRL;
 
 // A store of trusted certificates. OpenSSL cannot copy a store, and a Context's store
 // (ssl::Context::get_cert_store) must stay the Context's: so copies of an X509Store share
@@ -153,18 +154,10 @@ class X509Store {
 
   // Beyond the manual (pyOpenSSL 16.1+): adds a copy of `crl` to the store (X509_CRL_dup,
   // X509_STORE_add_crl), used when CRL_CHECK is set. The same CRL twice is not an error.
-  // A CRL never signed, or a moved-from object: errc::invalid_argument.
-  [[nodiscard]] result<void> add_crl(const CRL& crl) {
-    constexpr std::string_view operation = "X509_STORE_add_crl";
-    if (!store_) return moved_from(operation);
-    if (crl.native_handle() == nullptr) return detail::fail(errc::invalid_argument, operation, "the CRL was moved from");
-    if (!detail::crl_is_signed(crl.native_handle())) {
-      return detail::fail(errc::invalid_argument, operation, "the CRL was never signed (sign it first)");
-    }
-    const detail::handle<X509_CRL> copy = detail::duplicate_crl(crl.native_handle());
-    if (X509_STORE_add_crl(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
-  }
+  // A CRL never signed, or a moved-from object: errc::invalid_argument. Defined in
+  // crypto/crl.hpp (which includes this header), so that users of the store alone do not
+  // compile the CRL class.
+  [[nodiscard]] result<void> add_crl(const CRL& crl);
 
   // Beyond the manual (pyOpenSSL 0.12+): trusts OpenSSL's default CA file and directory
   // (the system's, or $SSL_CERT_FILE / $SSL_CERT_DIR). Calls X509_STORE_set_default_paths.
