@@ -1,5 +1,6 @@
 // pyossl::crypto::CRL, Revoked, load_crl and dump_crl: pyOpenSSL's CRL API (0.11 to 23),
 // round trips through PEM and DER, and agreement with the openssl CLI both ways.
+#include <cctype>
 #include <optional>
 #include <string>
 #include <type_traits>

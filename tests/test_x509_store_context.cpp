@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -217,6 +218,38 @@ TEST_CASE("Path length and CA-flag violations fail as OpenSSL says, X509_STRICT 
     const verdict v = verify(store, pki.leaf, {pki.intermediate});
     CHECK(v.code == X509_V_ERR_CA_BCONS_NOT_CRITICAL);
     CHECK(v.depth == 1);
+  }
+}
+
+TEST_CASE("Depth, purpose and trust set on the store are the ones each verification uses", "[x509storecontext]") {
+  const chain_fixture pki = make_chain();
+  SECTION("depth") {
+    X509Store store = trusting(pki.root);
+    REQUIRE(X509_STORE_set_depth(store.native_handle(), 0) == 1);
+    CHECK(verify(store, pki.leaf, {pki.intermediate}).code == X509_V_ERR_CERT_CHAIN_TOO_LONG);
+    REQUIRE(X509_STORE_set_depth(store.native_handle(), 2) == 1);
+    CHECK(verify(store, pki.leaf, {pki.intermediate}).ok);
+  }
+  SECTION("purpose") {
+    X509Store store = trusting(pki.root);
+    CHECK(verify(store, pki.leaf, {pki.intermediate}).ok);  // pyossl sets no purpose of its own
+    REQUIRE(X509_STORE_set_purpose(store.native_handle(), X509_PURPOSE_CRL_SIGN) == 1);
+    const verdict v = verify(store, pki.leaf, {pki.intermediate});
+    CHECK(v.code == X509_V_ERR_INVALID_PURPOSE);
+    CHECK(v.depth == 0);
+  }
+  SECTION("trust") {
+    // A root its owner refuses for e-mail (an auxiliary reject setting, which copies of an
+    // X509 do not keep: it goes into the store as is).
+    X509 root = pki.root;
+    REQUIRE(X509_add1_reject_object(root.native_handle(), OBJ_nid2obj(NID_email_protect)) == 1);
+    X509Store store;
+    REQUIRE(X509_STORE_add_cert(store.native_handle(), root.native_handle()) == 1);
+    CHECK(verify(store, pki.leaf, {pki.intermediate}).ok);
+    REQUIRE(X509_STORE_set_trust(store.native_handle(), X509_TRUST_EMAIL) == 1);
+    const verdict v = verify(store, pki.leaf, {pki.intermediate});
+    CHECK(v.code == X509_V_ERR_CERT_REJECTED);
+    CHECK(v.depth == 2);
   }
 }
 
