@@ -50,9 +50,10 @@ struct options {
 };
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr,
-               "usage: verify_tool --cafile CA.pem [--untrusted chain.pem] [--crl crl.pem] [--crl-check-all]\n"
-               "                   [--at 2030-01-01T00:00:00Z] [--host name] cert.pem\n");
+  std::fprintf(
+      stderr,
+      "usage: verify_tool --cafile CA.pem [--untrusted chain.pem] [--crl crl.pem] [--crl-check-all]\n"
+      "                   [--at 2030-01-01T00:00:00Z] [--host name] cert.pem\n");
   std::exit(1);
 }
 
@@ -118,13 +119,15 @@ std::chrono::system_clock::time_point parse_utc(const std::string& text) {
   int year = 0;
   unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
   char zone = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &year, &month, &day, &hour, &minute, &second, &zone) !=
-          7 ||
+  if (std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &year, &month, &day, &hour, &minute, &second,
+                  &zone) != 7 ||
       zone != 'Z' || text.size() != 20) {
     throw std::runtime_error("--at wants YYYY-MM-DDThh:mm:ssZ, not " + text);
   }
-  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 59) throw std::runtime_error("no such time: " + text);
+  const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month},
+                                         std::chrono::day{day}};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59)
+    throw std::runtime_error("no such time: " + text);
   return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
          std::chrono::seconds{second};
 }
@@ -150,9 +153,11 @@ int main(int argc, char* argv[]) try {
     const std::string pem = read(opts.crl);
     const auto blocks = pem_blocks(pem, "X509 CRL");
     if (blocks.empty()) throw std::runtime_error("no CRL in " + opts.crl);
-    for (const std::string_view block : blocks) unwrap(store.add_crl(unwrap(crypto::load_crl(crypto::FILETYPE_PEM, block))));
-    unwrap(store.set_flags(opts.crl_check_all ? crypto::X509StoreFlags::CRL_CHECK | crypto::X509StoreFlags::CRL_CHECK_ALL
-                                              : crypto::X509StoreFlags::CRL_CHECK));
+    for (const std::string_view block : blocks)
+      unwrap(store.add_crl(unwrap(crypto::load_crl(crypto::FILETYPE_PEM, block))));
+    unwrap(store.set_flags(opts.crl_check_all
+                               ? crypto::X509StoreFlags::CRL_CHECK | crypto::X509StoreFlags::CRL_CHECK_ALL
+                               : crypto::X509StoreFlags::CRL_CHECK));
   }
   if (!opts.at.empty()) unwrap(store.set_time(parse_utc(opts.at)));
   if (!opts.host.empty()) {

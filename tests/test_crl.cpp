@@ -77,7 +77,10 @@ TEST_CASE("Revoked set_serial takes hex and get_serial gives whole upper-case by
     REQUIRE_FAILS_WITH(revoked.set_serial(bad), errc::invalid_argument);
     CHECK(revoked.get_serial() == "03AB");
   }
-  REQUIRE_FAILS_WITH(revoked.set_serial(std::string("12\0" "34", 5)), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(revoked.set_serial(std::string("12\0"
+                                                    "34",
+                                                    5)),
+                     errc::invalid_argument);
 }
 
 TEST_CASE("Revoked set_reason takes every name of all_reasons and get_reason gives OpenSSL's text",
@@ -109,7 +112,8 @@ TEST_CASE("Revoked set_reason takes every name of all_reasons and get_reason giv
   CHECK(revoked.get_reason() == "Key Compromise");
 }
 
-TEST_CASE("Revoked set_reason refuses unknown names and set_reason(nullptr) removes the reason", "[revoked]") {
+TEST_CASE("Revoked set_reason refuses unknown names and set_reason(nullptr) removes the reason",
+          "[revoked]") {
   Revoked revoked;
   REQUIRE_OK(revoked.set_reason("superseded"));
   for (const char* bad : {"", "bogus", "removeFromCRL", "key-compromise"}) {
@@ -132,7 +136,8 @@ TEST_CASE("Revoked set_rev_date takes GENERALIZEDTIME and refuses anything else"
   CHECK(revoked.get_rev_date() == "20240102010405Z");
   REQUIRE_OK(revoked.set_rev_date("21000101000000Z"));
   CHECK(revoked.get_rev_date() == "21000101000000Z");
-  for (const char* bad : {"", "2024", "20241301000000Z", "2024-01-02T03:04:05Z", "20240102030405", "20240230000000Z"}) {
+  for (const char* bad :
+       {"", "2024", "20241301000000Z", "2024-01-02T03:04:05Z", "20240102030405", "20240230000000Z"}) {
     INFO(bad);
     REQUIRE_FAILS_WITH(revoked.set_rev_date(bad), errc::invalid_argument);
     CHECK(revoked.get_rev_date() == "21000101000000Z");
@@ -254,7 +259,8 @@ TEST_CASE("CRL sign sets the issuer and makes a CRL that round-trips through PEM
     CHECK(loaded->get_issuer().get("CN") == "intermediate");
   }
   const CRL copy = crl;  // signed: X509_CRL_dup
-  CHECK(must(pyossl::crypto::dump_crl(FILETYPE_ASN1, copy)) == must(pyossl::crypto::dump_crl(FILETYPE_ASN1, crl)));
+  CHECK(must(pyossl::crypto::dump_crl(FILETYPE_ASN1, copy)) ==
+        must(pyossl::crypto::dump_crl(FILETYPE_ASN1, crl)));
 }
 
 TEST_CASE("CRL sign with a key that does not match the issuer fails and changes nothing", "[crl]") {
@@ -297,8 +303,9 @@ TEST_CASE("CRL export_ dates, signs and encodes the CRL; bad input changes nothi
   REQUIRE_FAILS_WITH(crl.export_(pki().intermediate, pki().root_key), errc::crypto);
   REQUIRE_FAILS_WITH(crl.export_(pki().intermediate, pki().intermediate_key, FILETYPE_PEM, -1),
                      errc::invalid_argument);
-  REQUIRE_FAILS_WITH(crl.export_(pki().intermediate, pki().intermediate_key, static_cast<pyossl::crypto::filetype>(3)),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      crl.export_(pki().intermediate, pki().intermediate_key, static_cast<pyossl::crypto::filetype>(3)),
+      errc::invalid_argument);
   REQUIRE_FAILS_WITH(crl.export_(pki().intermediate, pki().intermediate_key, FILETYPE_PEM, 10, "nope"),
                      errc::invalid_argument);
   CHECK(ASN1_STRING_length(X509_CRL_get0_lastUpdate(crl.native_handle())) == 0);
@@ -336,13 +343,15 @@ TEST_CASE("load_crl refuses empty, garbled, truncated and foreign input", "[crl]
   REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(FILETYPE_PEM, pem_of(pki().root)), errc::crypto);
   REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(FILETYPE_ASN1, der.substr(0, der.size() - 3)), errc::crypto);
   REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(FILETYPE_ASN1, der + "x"), errc::crypto);
-  REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(static_cast<pyossl::crypto::filetype>(9), pem), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(static_cast<pyossl::crypto::filetype>(9), pem),
+                     errc::invalid_argument);
   REQUIRE_OK(pyossl::crypto::load_crl(FILETYPE_PEM, "text before\n" + pem));
 
   CRL gone = crl;
   CRL taken = std::move(gone);
   REQUIRE_FAILS_WITH(pyossl::crypto::dump_crl(FILETYPE_PEM, gone), errc::invalid_argument);  // NOLINT
-  REQUIRE_FAILS_WITH(pyossl::crypto::dump_crl(static_cast<pyossl::crypto::filetype>(9), taken), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pyossl::crypto::dump_crl(static_cast<pyossl::crypto::filetype>(9), taken),
+                     errc::invalid_argument);
   CHECK_FALSE(gone.get_revoked().has_value());
   REQUIRE_FAILS_WITH(gone.add_revoked(revoked_entry("01", "20240101000000Z", "")), errc::invalid_argument);
   REQUIRE_FAILS_WITH(gone.set_version(1), errc::invalid_argument);
@@ -370,8 +379,8 @@ TEST_CASE("openssl crl reads a CRL pyossl made: text, issuer and signature", "[c
   CHECK_THAT(text, Catch::Contains("Key Compromise"));
   CHECK(pyossl_test::openssl_or_throw("crl -inform DER -text -noout -in " + dir.file("crl.der")) == text);
 
-  const auto verified =
-      pyossl_test::run_openssl("crl -noout -in " + dir.file("crl.pem") + " -CAfile " + dir.file("intermediate.pem"));
+  const auto verified = pyossl_test::run_openssl("crl -noout -in " + dir.file("crl.pem") + " -CAfile " +
+                                                 dir.file("intermediate.pem"));
   CHECK(verified.exit_code == 0);
   CHECK_THAT(verified.output, Catch::Contains("verify OK"));
 }
@@ -421,12 +430,21 @@ TEST_CASE("A CRL made by openssl ca -gencrl loads in pyossl and revokes in X509S
   pyossl_test::write_file(dir.file("leaf.pem"), pem_of(pki().leaf));
   pyossl_test::write_file(dir.file("index.txt"), "");
   pyossl_test::write_file(dir.file("crlnumber"), "1000\n");
-  pyossl_test::write_file(dir.file("ca.cnf"), "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\n"
-                                              "database = " + dir.file("index.txt") + "\n"
-                                              "crlnumber = " + dir.file("crlnumber") + "\n"
-                                              "certificate = " + dir.file("intermediate.pem") + "\n"
-                                              "private_key = " + dir.file("intermediate-key.pem") + "\n"
-                                              "default_md = sha256\ndefault_crl_days = 30\n");
+  pyossl_test::write_file(dir.file("ca.cnf"),
+                          "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\n"
+                          "database = " +
+                              dir.file("index.txt") +
+                              "\n"
+                              "crlnumber = " +
+                              dir.file("crlnumber") +
+                              "\n"
+                              "certificate = " +
+                              dir.file("intermediate.pem") +
+                              "\n"
+                              "private_key = " +
+                              dir.file("intermediate-key.pem") +
+                              "\n"
+                              "default_md = sha256\ndefault_crl_days = 30\n");
   const std::string config = " -config " + dir.file("ca.cnf");
   pyossl_test::openssl_or_throw("ca -batch" + config + " -revoke " + dir.file("leaf.pem") +
                                 " -crl_reason keyCompromise");

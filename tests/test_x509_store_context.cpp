@@ -46,7 +46,8 @@ verdict raw_verify(const X509Store& store, const X509& cert, const std::vector<X
     REQUIRE(sk_X509_push(untrusted.get(), shared.release()) > 0);
   }
   const pyossl::detail::handle<X509_STORE_CTX> context(X509_STORE_CTX_new());
-  REQUIRE(X509_STORE_CTX_init(context.get(), store.native_handle(), cert.native_handle(), untrusted.get()) == 1);
+  REQUIRE(X509_STORE_CTX_init(context.get(), store.native_handle(), cert.native_handle(), untrusted.get()) ==
+          1);
   verdict v;
   v.ok = X509_verify_cert(context.get()) == 1;
   v.code = X509_STORE_CTX_get_error(context.get());
@@ -121,7 +122,8 @@ TEST_CASE("X509StoreContext without the intermediate fails with the issuer error
   CHECK(verify(X509Store(), pki.root).code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
 }
 
-TEST_CASE("X509Store::set_time checks validity at that time: expired and not yet valid", "[x509storecontext]") {
+TEST_CASE("X509Store::set_time checks validity at that time: expired and not yet valid",
+          "[x509storecontext]") {
   pyossl_test::certificate_spec leaf = pyossl_test::leaf_spec();
   leaf.not_before = "20300101000000Z";
   leaf.not_after = "20310101000000Z";
@@ -221,7 +223,8 @@ TEST_CASE("Path length and CA-flag violations fail as OpenSSL says, X509_STRICT 
   }
 }
 
-TEST_CASE("Depth, purpose and trust set on the store are the ones each verification uses", "[x509storecontext]") {
+TEST_CASE("Depth, purpose and trust set on the store are the ones each verification uses",
+          "[x509storecontext]") {
   const chain_fixture pki = make_chain();
   SECTION("depth") {
     X509Store store = trusting(pki.root);
@@ -339,17 +342,21 @@ TEST_CASE("X509StoreContext refuses moved-from objects and leaves itself unchang
 
   X509Store gone_store = store;
   X509Store taken_store = std::move(gone_store);
-  REQUIRE_FAILS_WITH(context.set_store(gone_store), errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
+  REQUIRE_FAILS_WITH(context.set_store(gone_store),
+                     errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
   X509 gone_cert = pki.leaf;
   X509 taken_cert = std::move(gone_cert);
-  REQUIRE_FAILS_WITH(context.set_certificate(gone_cert), errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
+  REQUIRE_FAILS_WITH(context.set_certificate(gone_cert),
+                     errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
   REQUIRE_OK(context.verify_certificate());
 
   REQUIRE_FAILS_WITH(X509StoreContext(gone_store, pki.leaf).verify_certificate(), errc::invalid_argument);
   REQUIRE_FAILS_WITH(X509StoreContext(store, gone_cert).verify_certificate(), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(X509StoreContext(store, pki.leaf, {gone_cert}).verify_certificate(), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(X509StoreContext(store, pki.leaf, {gone_cert}).verify_certificate(),
+                     errc::invalid_argument);
   X509StoreContext taken = std::move(context);
-  REQUIRE_FAILS_WITH(context.verify_certificate(), errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
+  REQUIRE_FAILS_WITH(context.verify_certificate(),
+                     errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
   REQUIRE_FAILS_WITH(context.get_verified_chain(), errc::invalid_argument);
   REQUIRE_OK(taken.verify_certificate());
 }
@@ -357,7 +364,8 @@ TEST_CASE("X509StoreContext refuses moved-from objects and leaves itself unchang
 TEST_CASE("X509Store set_flags, set_time, add_crl, set_default_paths refuse bad input", "[x509store][crl]") {
   const chain_fixture pki = make_chain();
   X509Store store;
-  REQUIRE_FAILS_WITH(store.set_flags(static_cast<X509StoreFlags>(X509_V_FLAG_NO_CHECK_TIME)), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(store.set_flags(static_cast<X509StoreFlags>(X509_V_FLAG_NO_CHECK_TIME)),
+                     errc::invalid_argument);
   CHECK(X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store.native_handle())) == 0UL);
   REQUIRE_OK(store.set_flags(X509StoreFlags::CRL_CHECK | X509StoreFlags::IGNORE_CRITICAL));
   CHECK(X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store.native_handle())) ==
@@ -385,11 +393,13 @@ TEST_CASE("X509StoreFlags are OpenSSL's X509_V_FLAG bits and combine with |", "[
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL) ==
                  (X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL));
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::X509_STRICT) == X509_V_FLAG_X509_STRICT);
-  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::ALLOW_PROXY_CERTS) == X509_V_FLAG_ALLOW_PROXY_CERTS);
+  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::ALLOW_PROXY_CERTS) ==
+                 X509_V_FLAG_ALLOW_PROXY_CERTS);
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::POLICY_CHECK) == X509_V_FLAG_POLICY_CHECK);
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::EXPLICIT_POLICY) == X509_V_FLAG_EXPLICIT_POLICY);
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::INHIBIT_MAP) == X509_V_FLAG_INHIBIT_MAP);
-  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::CHECK_SS_SIGNATURE) == X509_V_FLAG_CHECK_SS_SIGNATURE);
+  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::CHECK_SS_SIGNATURE) ==
+                 X509_V_FLAG_CHECK_SS_SIGNATURE);
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::PARTIAL_CHAIN) == X509_V_FLAG_PARTIAL_CHAIN);
 }
 

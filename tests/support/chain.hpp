@@ -38,7 +38,8 @@ struct certificate_spec {
 // Issues a certificate for `subject_key` as `spec` says, signed by `issuer_key` as
 // `issuer` (nullptr: self-signed).
 inline pyossl::crypto::X509 issue(const certificate_spec& spec, const pyossl::crypto::PKey& subject_key,
-                                  const pyossl::crypto::X509* issuer, const pyossl::crypto::PKey& issuer_key) {
+                                  const pyossl::crypto::X509* issuer,
+                                  const pyossl::crypto::PKey& issuer_key) {
   using pyossl::crypto::X509Extension;
   pyossl::crypto::X509 cert;
   must(cert.set_version(2));
@@ -50,10 +51,11 @@ inline pyossl::crypto::X509 issue(const certificate_spec& spec, const pyossl::cr
   must(cert.set_pubkey(subject_key));
   std::vector<X509Extension> extensions;
   if (!spec.basic_constraints.empty()) {
-    extensions.push_back(
-        must(X509Extension::create("basicConstraints", spec.basic_constraints_critical, spec.basic_constraints)));
+    extensions.push_back(must(
+        X509Extension::create("basicConstraints", spec.basic_constraints_critical, spec.basic_constraints)));
   }
-  if (!spec.key_usage.empty()) extensions.push_back(must(X509Extension::create("keyUsage", true, spec.key_usage)));
+  if (!spec.key_usage.empty())
+    extensions.push_back(must(X509Extension::create("keyUsage", true, spec.key_usage)));
   extensions.push_back(must(X509Extension::create("subjectKeyIdentifier", false, "hash", &cert)));
   if (issuer != nullptr) {  // a self-signed root needs none
     extensions.push_back(
@@ -73,7 +75,9 @@ struct chain_fixture {
   pyossl::crypto::X509 leaf;
 };
 
-inline certificate_spec root_spec() { return {"root", "CA:TRUE", true, "keyCertSign, cRLSign", "20200101000000Z", "20991231235959Z", 1}; }
+inline certificate_spec root_spec() {
+  return {"root", "CA:TRUE", true, "keyCertSign, cRLSign", "20200101000000Z", "20991231235959Z", 1};
+}
 inline certificate_spec intermediate_spec() {
   return {"intermediate", "CA:TRUE", true, "keyCertSign, cRLSign", "20200101000000Z", "20991231235959Z", 2};
 }
@@ -99,7 +103,8 @@ inline std::chrono::system_clock::time_point utc(int year, unsigned month, unsig
 
 // A CRL issued by `issuer` (v2, lastUpdate 2020, nextUpdate 2099) revoking `serials`
 // (hex), each for keyCompromise on 2021-01-01.
-inline pyossl::crypto::CRL make_crl(const pyossl::crypto::X509& issuer, const pyossl::crypto::PKey& issuer_key,
+inline pyossl::crypto::CRL make_crl(const pyossl::crypto::X509& issuer,
+                                    const pyossl::crypto::PKey& issuer_key,
                                     const std::vector<std::string>& serials = {}) {
   pyossl::crypto::CRL crl;
   must(crl.set_version(1));

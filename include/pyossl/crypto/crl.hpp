@@ -185,7 +185,8 @@ class CRL {
                                             int days = 100, std::string_view digest = "sha256") {
     constexpr std::string_view operation = "CRL::export_";
     if (!crl_) return moved_from(operation);
-    if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
+    if (auto valid = detail::check_filetype(operation, type); !valid)
+      return unexpected(std::move(valid).error());
     if (days < 0) return detail::fail(errc::invalid_argument, operation, "days must not be negative");
     auto md = signing_digest(operation, cert, key, digest);
     if (!md) return unexpected(std::move(md).error());
@@ -197,7 +198,8 @@ class CRL {
         X509_CRL_set1_nextUpdate(updated.crl_.get(), next.get()) != 1) {
       return detail::fail(errc::crypto, operation);
     }
-    if (auto done = updated.sign_as(operation, cert, key, md->get()); !done) return unexpected(std::move(done).error());
+    if (auto done = updated.sign_as(operation, cert, key, md->get()); !done)
+      return unexpected(std::move(done).error());
     auto encoded = detail::dump_object<X509_CRL>(operation, type, updated.crl_.get(), PEM_write_bio_X509_CRL,
                                                  i2d_X509_CRL, "cannot encode the CRL");
     if (!encoded) return encoded;
@@ -229,8 +231,8 @@ class CRL {
     return md;
   }
 
-  [[nodiscard]] result<void> sign_as(std::string_view operation, const X509& issuer_cert, const PKey& issuer_key,
-                                     const EVP_MD* md) {
+  [[nodiscard]] result<void> sign_as(std::string_view operation, const X509& issuer_cert,
+                                     const PKey& issuer_key, const EVP_MD* md) {
     if (X509_CRL_set_issuer_name(crl_.get(), X509_get_subject_name(issuer_cert.native_handle())) != 1 ||
         X509_CRL_sort(crl_.get()) != 1) {
       return detail::fail(errc::crypto, operation);
@@ -260,7 +262,8 @@ class CRL {
 // An empty, truncated or garbled buffer, PEM of another kind, trailing bytes after DER:
 // errc::crypto; a bad `type`: errc::invalid_argument.
 [[nodiscard]] inline result<CRL> load_crl(filetype type, std::string_view buffer) {
-  auto crl = detail::load_object<X509_CRL>("load_crl", type, buffer, PEM_read_bio_X509_CRL, d2i_X509_CRL, "CRL");
+  auto crl =
+      detail::load_object<X509_CRL>("load_crl", type, buffer, PEM_read_bio_X509_CRL, d2i_X509_CRL, "CRL");
   if (!crl) return unexpected(std::move(crl).error());
   return CRL(std::move(*crl));
 }
@@ -279,7 +282,8 @@ class CRL {
 inline result<void> X509Store::add_crl(const CRL& crl) {
   constexpr std::string_view operation = "X509_STORE_add_crl";
   if (store_ == nullptr) return moved_from(operation);
-  if (crl.native_handle() == nullptr) return detail::fail(errc::invalid_argument, operation, "the CRL was moved from");
+  if (crl.native_handle() == nullptr)
+    return detail::fail(errc::invalid_argument, operation, "the CRL was moved from");
   if (!detail::crl_is_signed(crl.native_handle())) {
     return detail::fail(errc::invalid_argument, operation, "the CRL was never signed (sign it first)");
   }

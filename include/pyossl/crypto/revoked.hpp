@@ -169,8 +169,8 @@ class Revoked {
   // The reason names set_reason takes, in code order, as pyOpenSSL lists them (RFC 5280's
   // removeFromCRL, privilegeWithdrawn and aACompromise are not among them).
   [[nodiscard]] static std::vector<std::string> all_reasons() {
-    return {"unspecified",          "keyCompromise",   "CACompromise", "affiliationChanged", "superseded",
-            "cessationOfOperation", "certificateHold"};
+    return {"unspecified", "keyCompromise",        "CACompromise",   "affiliationChanged",
+            "superseded",  "cessationOfOperation", "certificateHold"};
   }
 
   // Sets when the certificate was revoked, from GENERALIZEDTIME "YYYYMMDDhhmmssZ" (or with
@@ -189,7 +189,8 @@ class Revoked {
   // When the certificate was revoked, as GENERALIZEDTIME "YYYYMMDDhhmmssZ", or
   // std::nullopt if not set.
   [[nodiscard]] std::optional<std::string> get_rev_date() const {
-    return revoked_ ? detail::generalized_time(X509_REVOKED_get0_revocationDate(revoked_.get())) : std::nullopt;
+    return revoked_ ? detail::generalized_time(X509_REVOKED_get0_revocationDate(revoked_.get()))
+                    : std::nullopt;
   }
 
   // The OpenSSL object, still owned by this Revoked.

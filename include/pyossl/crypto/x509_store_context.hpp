@@ -69,7 +69,8 @@ class X509StoreContext {
   // errc::invalid_argument, nothing changed.
   [[nodiscard]] result<void> set_store(const X509Store& store) {
     if (store.native_handle() == nullptr) {
-      return detail::fail(errc::invalid_argument, "X509StoreContext::set_store", "the X509Store was moved from");
+      return detail::fail(errc::invalid_argument, "X509StoreContext::set_store",
+                          "the X509Store was moved from");
     }
     store_ = store;
     return {};
@@ -79,7 +80,8 @@ class X509StoreContext {
   // errc::invalid_argument, nothing changed.
   [[nodiscard]] result<void> set_certificate(const X509& certificate) {
     if (certificate.native_handle() == nullptr) {
-      return detail::fail(errc::invalid_argument, "X509StoreContext::set_certificate", "the X509 was moved from");
+      return detail::fail(errc::invalid_argument, "X509StoreContext::set_certificate",
+                          "the X509 was moved from");
     }
     certificate_ = certificate;
     return {};
@@ -104,8 +106,8 @@ class X509StoreContext {
     const detail::handle<STACK_OF(X509)> untrusted = detail::shared_certificate_stack(chain_);
     const detail::handle<X509_STORE_CTX> context(X509_STORE_CTX_new());
     if (!context) throw std::bad_alloc();
-    if (X509_STORE_CTX_init(context.get(), store_.native_handle(), certificate_.native_handle(), untrusted.get()) !=
-        1) {
+    if (X509_STORE_CTX_init(context.get(), store_.native_handle(), certificate_.native_handle(),
+                            untrusted.get()) != 1) {
       return detail::fail(errc::crypto, "X509_STORE_CTX_init");
     }
     const int verified = X509_verify_cert(context.get());
