@@ -6,5 +6,6 @@
 #include "pyossl/ssl/connection.hpp"
 #include "pyossl/ssl/constants.hpp"
 #include "pyossl/ssl/context.hpp"
+#include "pyossl/ssl/default_context.hpp"
 #include "pyossl/ssl/method.hpp"
 #include "pyossl/ssl/session.hpp"

@@ -17,28 +17,36 @@
 // Connections of one Context may run on different threads.
 #pragma once
 
+#include <algorithm>
 #include <any>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
+#include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_name.hpp"
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/ssl/detail/alpn.hpp"
 #include "pyossl/ssl/detail/datagram_bio.hpp"
 #include "pyossl/ssl/detail/ssl_io.hpp"
 #include "pyossl/ssl/detail/ssl_state.hpp"
@@ -73,6 +81,38 @@ struct connection_state {
   bool over_socket = false;
   std::any app_data;
 };
+
+// Whether `name` is an IPv4 or IPv6 address literal (not a DNS name). Calls a2i_IPADDRESS.
+[[nodiscard]] inline bool is_ip_literal(const std::string& name) {
+  const error_queue_mark mark;
+  return static_cast<bool>(handle<ASN1_STRING>(a2i_IPADDRESS(name.c_str())));
+}
+
+// Copies of the certificates in `stack` (new references), in its order.
+[[nodiscard]] inline std::vector<crypto::X509> certificates_of(STACK_OF(X509)* stack) {
+  std::vector<crypto::X509> certificates;
+  certificates.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
+  for (int i = 0; i < sk_X509_num(stack); ++i) certificates.emplace_back(up_ref(sk_X509_value(stack, i)));
+  return certificates;
+}
+
+// SSL_get0_group_name's spelling (OpenSSL 3.2+) for the NID SSL_get_negotiated_group gives.
+[[nodiscard]] inline std::optional<std::string> group_name_of(int nid) {
+  if (nid == NID_undef || (nid & TLSEXT_nid_unknown) != 0) return std::nullopt;
+  switch (nid) {
+    case NID_X9_62_prime256v1:
+      return std::string("secp256r1");
+    case NID_X25519:
+      return std::string("x25519");
+    case NID_X448:
+      return std::string("x448");
+    default:
+      break;
+  }
+  const char* name = OBJ_nid2sn(nid);  // secp384r1, secp521r1, ffdhe2048, brainpoolP256r1...
+  if (name == nullptr) return std::nullopt;
+  return std::string(name);
+}
 
 }  // namespace pyossl::detail
 
@@ -453,15 +493,199 @@ class Connection {
   // Whether the handshake resumed a session. Calls SSL_session_reused.
   [[nodiscard]] bool session_reused() const noexcept { return SSL_session_reused(ssl()) == 1; }
 
+  // ---- ALPN (beyond the manual, as modern pyOpenSSL) ----
+
+  // Client: the application protocols this connection offers, in preference order
+  // (replacing the Context's). Calls SSL_set_alpn_protos; an empty list, an empty name or
+  // one over 255 bytes is errc::invalid_argument.
+  [[nodiscard]] result<void> set_alpn_protos(std::initializer_list<std::string_view> protos) {
+    return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
+  }
+  [[nodiscard]] result<void> set_alpn_protos(const std::vector<std::string>& protos) {
+    return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
+  }
+  // The protocol agreed on; empty when none (no handshake yet, or no ALPN). Calls
+  // SSL_get0_alpn_selected.
+  [[nodiscard]] std::string get_alpn_proto_negotiated() const {
+    const unsigned char* protocol = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(ssl(), &protocol, &length);
+    if (protocol == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(protocol), length);
+  }
+
+  // ---- Chains, identities and key material (beyond the manual, as modern pyOpenSSL) ----
+
+  // The certificates the peer sent, as it sent them: on a client the server's leaf first;
+  // on a server without the client's leaf (get_peer_certificate has it). nullopt when the
+  // peer sent no certificate. Copies. Calls SSL_get_peer_cert_chain.
+  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_peer_cert_chain() const {
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl());
+    if (chain == nullptr || SSL_get0_peer_certificate(ssl()) == nullptr) return std::nullopt;
+    return detail::certificates_of(chain);
+  }
+  // The chain verification built, leaf first, ending at the trusted root; nullopt when
+  // there is none (no handshake, no peer certificate). Calls SSL_get0_verified_chain.
+  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const {
+    STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl());
+    if (chain == nullptr) return std::nullopt;
+    return detail::certificates_of(chain);
+  }
+  // This end's own certificate (the Connection's, else the Context's), also before the
+  // handshake; nullopt when there is none. Calls SSL_get_certificate.
+  [[nodiscard]] std::optional<crypto::X509> get_certificate() const {
+    ::X509* cert = SSL_get_certificate(ssl());
+    if (cert == nullptr) return std::nullopt;
+    return crypto::X509(detail::up_ref(cert));
+  }
+
+  // `olen` bytes of keying material derived from the session (RFC 5705 / RFC 8446 7.5),
+  // with an optional context value. Calls SSL_export_keying_material; before the handshake
+  // has finished errc::ssl, an olen of 0 errc::invalid_argument.
+  [[nodiscard]] result<std::string> export_keying_material(std::string_view label, std::size_t olen,
+                                                           std::optional<std::string_view> context = std::nullopt) {
+    constexpr std::string_view operation = "SSL_export_keying_material";
+    if (olen == 0) return detail::fail(errc::invalid_argument, operation, "ask for at least one byte");
+    if (SSL_is_init_finished(ssl()) != 1) {
+      return detail::fail(errc::ssl, operation, "the handshake has not finished: there is no key to export yet");
+    }
+    std::string material(olen, '\0');
+    if (SSL_export_keying_material(ssl(), reinterpret_cast<unsigned char*>(material.data()), olen, label.data(),
+                                   label.size(),
+                                   context ? reinterpret_cast<const unsigned char*>(context->data()) : nullptr,
+                                   context ? context->size() : 0, context ? 1 : 0) != 1) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return material;
+  }
+
+  // The last Finished message this end sent, and the one the peer sent; nullopt before
+  // there is one. Call SSL_get_finished / SSL_get_peer_finished.
+  [[nodiscard]] std::optional<std::string> get_finished() const {
+    return finished_message(SSL_get_finished);
+  }
+  [[nodiscard]] std::optional<std::string> get_peer_finished() const {
+    return finished_message(SSL_get_peer_finished);
+  }
+
+  // The key-exchange group negotiated, spelled as OpenSSL 3.2's SSL_get0_group_name
+  // ("x25519", "secp256r1", "ffdhe2048") on every OpenSSL 3; nullopt before a session
+  // exists or when none was used. Calls SSL_get_negotiated_group.
+  [[nodiscard]] std::optional<std::string> get_group_name() const {
+    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+    const char* name = SSL_get0_group_name(ssl());
+    if (name == nullptr) return std::nullopt;
+    return std::string(name);
+#else
+    return detail::group_name_of(SSL_get_negotiated_group(ssl()));
+#endif
+  }
+
+  // ---- Per-connection verification and identity (beyond the manual, as modern pyOpenSSL) ----
+
+  // As Context::set_verify, for this connection only: its mode and callback replace the
+  // Context's. The callback may replace itself while it runs. A mode without VERIFY_PEER
+  // on a hostname-checking Context is errc::invalid_argument. Calls SSL_set_verify.
+  template <class F>
+  requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
+  [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
+    if (auto checked = check_verify_mode(mode); !checked) return checked;
+    state_->link.verify = detail::shared_callable(std::forward<F>(callback));
+    state_->link.own_verify = true;
+    SSL_set_verify(ssl(), static_cast<int>(mode), detail::verify_trampoline);
+    return {};
+  }
+  // The same without a callback: OpenSSL's own verdict decides, whatever the Context's
+  // callback would have said.
+  [[nodiscard]] result<void> set_verify(verify_mode mode) {
+    if (auto checked = check_verify_mode(mode); !checked) return checked;
+    state_->link.verify = nullptr;
+    state_->link.own_verify = true;
+    SSL_set_verify(ssl(), static_cast<int>(mode), detail::verify_trampoline);
+    return {};
+  }
+  // This connection's verify mode (the Context's unless set_verify changed it). Calls
+  // SSL_get_verify_mode.
+  [[nodiscard]] verify_mode get_verify_mode() const noexcept {
+    return static_cast<verify_mode>(SSL_get_verify_mode(ssl()));
+  }
+
+  // Uses `cert` as this connection's certificate (instead of the Context's). Calls
+  // SSL_use_certificate; an empty certificate is errc::invalid_argument, one OpenSSL
+  // refuses (too weak for the security level) errc::ssl.
+  [[nodiscard]] result<void> use_certificate(const crypto::X509& cert) {
+    constexpr std::string_view operation = "SSL_use_certificate";
+    if (cert.native_handle() == nullptr) {
+      return detail::fail(errc::invalid_argument, operation, "the certificate is empty");
+    }
+    if (SSL_use_certificate(ssl(), cert.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+  // Uses `key` as this connection's private key. Calls SSL_use_PrivateKey; an empty key is
+  // errc::invalid_argument, a key that does not match the certificate errc::ssl.
+  [[nodiscard]] result<void> use_privatekey(const crypto::PKey& key) {
+    constexpr std::string_view operation = "SSL_use_PrivateKey";
+    if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+    if (SSL_use_PrivateKey(ssl(), key.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // ---- OCSP stapling (beyond the manual, as modern pyOpenSSL) ----
+
+  // Client: asks the server to staple an OCSP response (the Context's OCSP callbacks run
+  // only then). Before the handshake; later is errc::invalid_argument. Calls
+  // SSL_set_tlsext_status_type.
+  [[nodiscard]] result<void> request_ocsp() {
+    constexpr std::string_view operation = "SSL_set_tlsext_status_type";
+    if (SSL_in_before(ssl()) == 0) {
+      return detail::fail(errc::invalid_argument, operation, "ask for OCSP stapling before the handshake");
+    }
+    if (SSL_set_tlsext_status_type(ssl(), TLSEXT_STATUSTYPE_ocsp) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
   // ---- Server names (SNI; beyond the manual, as modern pyOpenSSL) ----
 
   // Client: the host name to send in the hello. Calls SSL_set_tlsext_host_name; a name
-  // with a NUL byte is errc::invalid_argument, one OpenSSL refuses errc::ssl.
+  // with a NUL byte is errc::invalid_argument, one OpenSSL refuses (empty, over 255 bytes)
+  // errc::ssl. On a Context with set_check_hostname on, it is also the name the server's
+  // certificate must match (set_verify_hostname), as Python's server_hostname; an IP
+  // address is then checked but never sent (SNI carries only DNS names, RFC 6066).
   [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name) {
     constexpr std::string_view operation = "SSL_set_tlsext_host_name";
     auto c_name = detail::c_string(operation, "name", name);
     if (!c_name) return unexpected(std::move(c_name).error());
+    const bool check = state_->context->check_hostname;
+    if (check && detail::is_ip_literal(*c_name)) return set_verify_hostname(name);
     if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
+    if (check) return set_verify_hostname(name);
+    return {};
+  }
+
+  // The name the server's certificate must match: a DNS name (RFC 6125 matching, wildcards
+  // only as a whole left-most label) or an IPv4/IPv6 address (matched against iPAddress
+  // subjectAltNames). Checked during the handshake whenever the verify mode has
+  // VERIFY_PEER, on any Context; a mismatch fails it with errc::ssl and verification()->code
+  // X509_V_ERR_HOSTNAME_MISMATCH (X509_V_ERR_IP_ADDRESS_MISMATCH). The subject's common
+  // name is never used for a certificate without subjectAltNames. Sends no SNI. Calls
+  // X509_VERIFY_PARAM_set1_host / _set1_ip_asc; an empty name or one with a NUL byte is
+  // errc::invalid_argument. Python's ssl: server_hostname with check_hostname.
+  [[nodiscard]] result<void> set_verify_hostname(std::string_view name) {
+    constexpr std::string_view operation = "ssl::Connection::set_verify_hostname";
+    auto c_name = detail::c_string(operation, "name", name);
+    if (!c_name) return unexpected(std::move(c_name).error());
+    if (name.empty()) return detail::fail(errc::invalid_argument, operation, "the host name is empty");
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
+    X509_VERIFY_PARAM_set_hostflags(param, detail::hostname_check_flags);
+    const bool address = detail::is_ip_literal(*c_name);
+    const bool set = address ? X509_VERIFY_PARAM_set1_host(param, nullptr, 0) == 1 &&
+                                   X509_VERIFY_PARAM_set1_ip_asc(param, c_name->c_str()) == 1
+                             : X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) == 1 &&
+                                   X509_VERIFY_PARAM_set1_host(param, c_name->c_str(), 0) == 1;
+    if (!set) return detail::fail(errc::ssl, operation);
+    state_->link.expected_host = std::move(*c_name);
+    state_->link.hostname_missing = false;
     return {};
   }
   // Server: the name the client asked for, if any. Calls SSL_get_servername.
@@ -684,6 +908,7 @@ class Connection {
         throw std::bad_alloc();
       }
     }
+    state->link.hostname_missing = context.state_->check_hostname;
     context.state_->used.store(true, std::memory_order_release);
     return state;
   }
@@ -728,6 +953,9 @@ class Connection {
   template <class Call>
   [[nodiscard]] result<std::size_t> perform(std::string_view operation, Call&& call) {
     state_->link.stash.rethrow_pending();  // left by an earlier call that moved bytes
+    if (state_->link.hostname_missing) [[unlikely]] {
+      if (auto named = require_hostname(operation); !named) return unexpected(std::move(named).error());
+    }
     SSL* s = ssl();
     detail::clear_error_queue();
     errno = 0;
@@ -738,6 +966,46 @@ class Connection {
     state_->link.stash.rethrow_pending();
     if (ret > 0) return count;
     return detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link);
+  }
+
+  // A client of a hostname-checking Context must know whom it expects before its first
+  // byte goes out (a server need not).
+  [[nodiscard]] result<void> require_hostname(std::string_view operation) {
+    if (SSL_is_server(ssl()) != 0) {
+      if (SSL_in_before(ssl()) == 0) state_->link.hostname_missing = false;
+      return {};
+    }
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Context checks host names (set_check_hostname), and no host name is set: call "
+                        "set_tlsext_host_name or set_verify_hostname before the handshake");
+  }
+
+  [[nodiscard]] result<void> set_alpn_wire(result<std::string> wire) {
+    constexpr std::string_view operation = "SSL_set_alpn_protos";
+    if (!wire) return unexpected(std::move(wire).error());
+    // OpenSSL's one call that returns 0 for success.
+    if (SSL_set_alpn_protos(ssl(), reinterpret_cast<const unsigned char*>(wire->data()),
+                            static_cast<unsigned int>(wire->size())) != 0) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return {};
+  }
+
+  [[nodiscard]] result<void> check_verify_mode(verify_mode mode) const {
+    if (state_->context->check_hostname && (static_cast<int>(mode) & SSL_VERIFY_PEER) == 0) {
+      return detail::fail(errc::invalid_argument, "SSL_set_verify",
+                          "this Context checks host names (set_check_hostname): the mode must include "
+                          "VERIFY_PEER");
+    }
+    return {};
+  }
+
+  using finished_getter = std::size_t (*)(const SSL*, void*, std::size_t);
+  [[nodiscard]] std::optional<std::string> finished_message(finished_getter get) const {
+    unsigned char buffer[EVP_MAX_MD_SIZE];
+    const std::size_t length = get(ssl(), buffer, sizeof(buffer));
+    if (length == 0) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(buffer), std::min(length, sizeof(buffer)));
   }
 
   [[nodiscard]] static unexpected<error> not_memory(std::string_view operation) {

@@ -69,6 +69,36 @@ inline constexpr options OP_NETSCAPE_CA_DN_BUG{SSL_OP_NETSCAPE_CA_DN_BUG};
 inline constexpr options OP_MICROSOFT_SESS_ID_BUG{SSL_OP_MICROSOFT_SESS_ID_BUG};
 inline constexpr options OP_SINGLE_ECDH_USE{SSL_OP_SINGLE_ECDH_USE};
 
+// ---- Protocol versions (Context::set_min_proto_version, set_max_proto_version) ----
+//
+// pyOpenSSL spells them TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION:
+// those are OpenSSL's own macros (<openssl/ssl.h>, included here), usable as they are in
+// C++: ctx.set_min_proto_version(TLS1_2_VERSION); 0 means no limit. Connection::
+// get_protocol_version returns the same values.
+
+// ---- Session cache modes (Context::set_session_cache_mode) ----
+
+inline constexpr long SESS_CACHE_OFF = SSL_SESS_CACHE_OFF;
+inline constexpr long SESS_CACHE_CLIENT = SSL_SESS_CACHE_CLIENT;
+inline constexpr long SESS_CACHE_SERVER = SSL_SESS_CACHE_SERVER;
+inline constexpr long SESS_CACHE_BOTH = SSL_SESS_CACHE_BOTH;
+inline constexpr long SESS_CACHE_NO_AUTO_CLEAR = SSL_SESS_CACHE_NO_AUTO_CLEAR;
+inline constexpr long SESS_CACHE_NO_INTERNAL_LOOKUP = SSL_SESS_CACHE_NO_INTERNAL_LOOKUP;
+inline constexpr long SESS_CACHE_NO_INTERNAL_STORE = SSL_SESS_CACHE_NO_INTERNAL_STORE;
+inline constexpr long SESS_CACHE_NO_INTERNAL = SSL_SESS_CACHE_NO_INTERNAL;
+
+// ---- Modes (Context::set_mode, clear_mode) ----
+
+// Frees a connection's read and write buffers while it is idle (less memory per idle
+// connection, an allocation when it wakes).
+inline constexpr long MODE_RELEASE_BUFFERS = SSL_MODE_RELEASE_BUFFERS;
+// Set by Context::create, as pyOpenSSL does: send may take part of the data, and may be
+// retried with a buffer at another address.
+inline constexpr long MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
+inline constexpr long MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+// On by default in OpenSSL 3: a blocking read retries after non-application records.
+inline constexpr long MODE_AUTO_RETRY = SSL_MODE_AUTO_RETRY;
+
 // ---- Shutdown state (Connection::get_shutdown, set_shutdown) ----
 
 enum class shutdown_state : int {

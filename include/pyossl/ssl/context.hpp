@@ -18,6 +18,7 @@
 #include <any>
 #include <climits>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <optional>
@@ -28,8 +29,10 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/pkey.hpp"
@@ -40,6 +43,7 @@
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/detail/optional_text.hpp"
+#include "pyossl/ssl/detail/alpn.hpp"
 #include "pyossl/ssl/detail/cookie_callbacks.hpp"
 #include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
@@ -58,6 +62,24 @@ namespace pyossl::detail {
   SSL_set_connect_state(probe.get());
   handle<STACK_OF(SSL_CIPHER)> ciphers = adopt(SSL_get1_supported_ciphers(probe.get()));
   return ciphers && sk_SSL_CIPHER_num(ciphers.get()) > 0;
+}
+
+// How pyossl matches host names against certificates (X509_check_host's flags).
+inline constexpr unsigned int hostname_check_flags =
+    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT;
+
+// Whether OpenSSL knows `name` as a TLS 1.3 cipher suite. SSL_CTX_set_ciphersuites skips
+// names it does not know, so pyossl asks a scratch context first.
+[[nodiscard]] inline bool known_tls13_suite(const std::string& name) {
+  error_queue_mark mark;
+  handle<SSL_CTX> probe = adopt(SSL_CTX_new(TLS_method()));
+  if (!probe) throw std::bad_alloc();
+  if (SSL_CTX_set_ciphersuites(probe.get(), name.c_str()) != 1) return false;
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(probe.get());
+  for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    if (SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)) == name) return true;
+  }
+  return false;
 }
 
 [[nodiscard]] inline result<int> ssl_filetype(std::string_view operation, crypto::filetype type) {
@@ -105,6 +127,10 @@ class Context {
     }
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, detail::verify_trampoline);
+    // Host-name checks (set_check_hostname, Connection::set_verify_hostname) as browsers and
+    // Python's ssl do them: no partial wildcards ("f*.example"), and no fallback to the
+    // subject's common name when the certificate has no subjectAltName.
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
     SSL_CTX_set_default_passwd_cb(ctx, detail::passwd_trampoline);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
     return Context(std::move(state));
@@ -216,11 +242,13 @@ class Context {
   // chain: `bool callback(Connection&, crypto::X509& cert, int errnum, int depth, int ok)`,
   // where ok is OpenSSL's own verdict; return true to accept. An exception thrown by it
   // fails the handshake and comes out of the Connection call that was running it.
-  // Calls SSL_CTX_set_verify.
+  // Calls SSL_CTX_set_verify. A mode without VERIFY_PEER while set_check_hostname is on is
+  // errc::invalid_argument (as Python's ssl refuses CERT_NONE with check_hostname).
   template <class F>
   requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
   [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
     if (used()) return refuse("SSL_CTX_set_verify");
+    if (auto checked = check_verify_mode(mode); !checked) return checked;
     state_->verify = detail::shared_callable(std::forward<F>(callback));
     SSL_CTX_set_verify(ctx(), static_cast<int>(mode), detail::verify_trampoline);
     return {};
@@ -229,6 +257,7 @@ class Context {
   // set_verify(mode, None)).
   [[nodiscard]] result<void> set_verify(verify_mode mode) {
     if (used()) return refuse("SSL_CTX_set_verify");
+    if (auto checked = check_verify_mode(mode); !checked) return checked;
     state_->verify = nullptr;
     SSL_CTX_set_verify(ctx(), static_cast<int>(mode), detail::verify_trampoline);
     return {};
@@ -435,6 +464,177 @@ class Context {
     return {};
   }
 
+  // The TLS 1.3 cipher suites, in preference order, joined by ':'
+  // ("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"). Calls SSL_CTX_set_ciphersuites.
+  // An empty list or a name OpenSSL does not know (which OpenSSL itself would skip) is
+  // errc::invalid_argument and changes nothing. pyOpenSSL 26: set_tls13_ciphersuites.
+  [[nodiscard]] result<void> set_tls13_ciphersuites(std::string_view ciphersuites) {
+    constexpr std::string_view operation = "SSL_CTX_set_ciphersuites";
+    if (used()) return refuse(operation);
+    auto c_suites = detail::c_string(operation, "cipher suites", ciphersuites);
+    if (!c_suites) return unexpected(std::move(c_suites).error());
+    if (ciphersuites.empty()) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "give at least one TLS 1.3 cipher suite (to turn TLS 1.3 off, use "
+                          "set_max_proto_version(TLS1_2_VERSION))");
+    }
+    for (std::size_t start = 0; start <= ciphersuites.size();) {
+      const std::size_t end = std::min(ciphersuites.find(':', start), ciphersuites.size());
+      const std::string name(ciphersuites.substr(start, end - start));
+      if (!detail::known_tls13_suite(name)) {
+        return detail::fail(errc::invalid_argument, operation,
+                            "\"" + name + "\" is not a TLS 1.3 cipher suite this OpenSSL knows");
+      }
+      start = end + 1;
+    }
+    if (SSL_CTX_set_ciphersuites(ctx(), c_suites->c_str()) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
+
+  // The key-exchange groups offered or accepted, in preference order ("X25519:P-256").
+  // Calls SSL_CTX_set1_groups_list; an empty list or a group OpenSSL does not know is
+  // errc::invalid_argument and changes nothing. Python's ssl: set_groups (3.13+).
+  [[nodiscard]] result<void> set_groups(std::string_view groups) {
+    constexpr std::string_view operation = "SSL_CTX_set1_groups_list";
+    if (used()) return refuse(operation);
+    auto c_groups = detail::c_string(operation, "groups", groups);
+    if (!c_groups) return unexpected(std::move(c_groups).error());
+    if (groups.empty()) return detail::fail(errc::invalid_argument, operation, "give at least one group");
+    if (SSL_CTX_set1_groups_list(ctx(), c_groups->c_str()) != 1) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "\"" + *c_groups + "\" names a group this OpenSSL does not know");
+    }
+    return {};
+  }
+
+  // Uses only the elliptic curve `curve` (an OpenSSL short name such as "prime256v1", or a
+  // NIST name such as "P-256") for ECDHE key exchange. Calls SSL_CTX_set1_groups; a curve
+  // OpenSSL does not know, or cannot use in TLS, is errc::invalid_argument. pyOpenSSL:
+  // set_tmp_ecdh(curve) with a curve object; Python's ssl: set_ecdh_curve(name).
+  [[nodiscard]] result<void> set_tmp_ecdh(std::string_view curve) {
+    constexpr std::string_view operation = "SSL_CTX_set1_groups";
+    if (used()) return refuse(operation);
+    auto c_curve = detail::c_string(operation, "curve", curve);
+    if (!c_curve) return unexpected(std::move(c_curve).error());
+    int nid = OBJ_sn2nid(c_curve->c_str());
+    if (nid == NID_undef) nid = EC_curve_nist2nid(c_curve->c_str());
+    if (nid == NID_undef) {
+      return detail::fail(errc::invalid_argument, operation, "unknown elliptic curve \"" + *c_curve + "\"");
+    }
+    if (SSL_CTX_set1_groups(ctx(), &nid, 1) != 1) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "\"" + *c_curve + "\" is not a curve TLS key exchange can use");
+    }
+    return {};
+  }
+
+  // How sessions are cached (SESS_CACHE_*); returns the previous mode. Calls
+  // SSL_CTX_set_session_cache_mode. pyOpenSSL: set_session_cache_mode.
+  [[nodiscard]] result<long> set_session_cache_mode(long mode) {
+    if (used()) return refuse("SSL_CTX_set_session_cache_mode");
+    return SSL_CTX_set_session_cache_mode(ctx(), mode);
+  }
+  // The session cache mode. Calls SSL_CTX_get_session_cache_mode.
+  [[nodiscard]] long get_session_cache_mode() const noexcept { return SSL_CTX_get_session_cache_mode(ctx()); }
+
+  // Turns on MODE_* bits; returns the mode now in force. Calls SSL_CTX_set_mode.
+  // pyOpenSSL: set_mode.
+  [[nodiscard]] result<long> set_mode(long mode) {
+    if (used()) return refuse("SSL_CTX_set_mode");
+    return static_cast<long>(SSL_CTX_set_mode(ctx(), mode));
+  }
+  // Turns MODE_* bits off; returns the mode now in force. Calls SSL_CTX_clear_mode.
+  // Clearing MODE_ENABLE_PARTIAL_WRITE makes send take all or nothing.
+  [[nodiscard]] result<long> clear_mode(long mode) {
+    if (used()) return refuse("SSL_CTX_clear_mode");
+    return static_cast<long>(SSL_CTX_clear_mode(ctx(), mode));
+  }
+
+  // ---- Host-name checking and ALPN (beyond the manual) ----
+
+  // On: every client Connection checks that the server's certificate is for the host it
+  // expects (Connection::set_verify_hostname, or set_tlsext_host_name), during the
+  // handshake; a mismatch fails it with errc::ssl and verification()->code
+  // X509_V_ERR_HOSTNAME_MISMATCH (X509_V_ERR_IP_ADDRESS_MISMATCH for an address), and a
+  // client with no expected name fails before sending anything (errc::invalid_argument).
+  // Turning it on also turns on VERIFY_PEER. Python's ssl: SSLContext.check_hostname.
+  [[nodiscard]] result<void> set_check_hostname(bool check) {
+    if (used()) return refuse("ssl::Context::set_check_hostname");
+    state_->check_hostname = check;
+    if (check) {
+      SSL_CTX_set_verify(ctx(), SSL_CTX_get_verify_mode(ctx()) | SSL_VERIFY_PEER, detail::verify_trampoline);
+    }
+    return {};
+  }
+  // Whether host names are checked (set_check_hostname).
+  [[nodiscard]] bool get_check_hostname() const noexcept { return state_->check_hostname; }
+
+  // Client: the application protocols to offer, in preference order ({"h2", "http/1.1"}).
+  // Calls SSL_CTX_set_alpn_protos; an empty list, an empty name or one over 255 bytes is
+  // errc::invalid_argument. pyOpenSSL: set_alpn_protos.
+  [[nodiscard]] result<void> set_alpn_protos(std::initializer_list<std::string_view> protos) {
+    return set_alpn_wire(detail::alpn_wire("SSL_CTX_set_alpn_protos", protos));
+  }
+  [[nodiscard]] result<void> set_alpn_protos(const std::vector<std::string>& protos) {
+    return set_alpn_wire(detail::alpn_wire("SSL_CTX_set_alpn_protos", protos));
+  }
+
+  // Server: chooses the protocol from those a client offers:
+  // `std::optional<std::string> callback(Connection&, const std::vector<std::string>& offered)`.
+  // std::nullopt goes on without ALPN (pyOpenSSL's NO_OVERLAPPING_PROTOCOLS); a name the
+  // client did not offer, or an exception, fails the handshake (the exception comes out of
+  // the Connection call that ran it). Calls SSL_CTX_set_alpn_select_cb.
+  template <class F>
+  requires std::is_invocable_r_v<std::optional<std::string>, F&, Connection&, const std::vector<std::string>&>
+  [[nodiscard]] result<void> set_alpn_select_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_alpn_select_cb");
+    state_->alpn_select = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_alpn_select_cb(ctx(), detail::alpn_select_trampoline, nullptr);
+    return {};
+  }
+
+  // ---- Key logging and OCSP stapling (beyond the manual) ----
+
+  // Called with each NSS key-log line, without its newline (TLS 1.2: CLIENT_RANDOM; TLS 1.3:
+  // the handshake and traffic secrets), what Wireshark reads from SSLKEYLOGFILE:
+  // `void callback(Connection&, std::string_view line)`. An exception comes out of the
+  // Connection call that ran it. Calls SSL_CTX_set_keylog_callback. pyOpenSSL:
+  // set_keylog_callback.
+  template <class F>
+  requires std::is_invocable_v<F&, Connection&, std::string_view>
+  [[nodiscard]] result<void> set_keylog_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_keylog_callback");
+    state_->keylog = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_keylog_callback(ctx(), detail::keylog_trampoline);
+    return {};
+  }
+
+  // Server: `std::string callback(Connection&)` returns the DER OCSP response to staple
+  // (empty: none), called only when the client asked (Connection::request_ocsp). An
+  // exception fails the handshake and comes out of the Connection call that ran it. Calls
+  // SSL_CTX_set_tlsext_status_cb. pyOpenSSL: set_ocsp_server_callback.
+  template <class F>
+  requires std::is_invocable_r_v<std::string, F&, Connection&>
+  [[nodiscard]] result<void> set_ocsp_server_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_tlsext_status_cb");
+    state_->ocsp_server = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_tlsext_status_cb(ctx(), detail::ocsp_trampoline);
+    return {};
+  }
+
+  // Client: `bool callback(Connection&, std::string_view response)` judges the stapled DER
+  // OCSP response (empty when the server stapled none); false, or an exception, fails the
+  // handshake. Called only after Connection::request_ocsp. Calls
+  // SSL_CTX_set_tlsext_status_cb. pyOpenSSL: set_ocsp_client_callback.
+  template <class F>
+  requires std::is_invocable_r_v<bool, F&, Connection&, std::string_view>
+  [[nodiscard]] result<void> set_ocsp_client_callback(F&& callback) {
+    if (used()) return refuse("SSL_CTX_set_tlsext_status_cb");
+    state_->ocsp_client = detail::shared_callable(std::forward<F>(callback));
+    SSL_CTX_set_tlsext_status_cb(ctx(), detail::ocsp_trampoline);
+    return {};
+  }
+
   // ---- Callbacks and application data ----
 
   // Sets the callback called as handshakes progress: `void callback(Connection&, int where,
@@ -514,6 +714,27 @@ class Context {
     return detail::fail(errc::invalid_argument, operation,
                         "this Context has already been used to create a Connection and can no longer be "
                         "changed: configure it before making connections");
+  }
+
+  [[nodiscard]] result<void> check_verify_mode(verify_mode mode) const {
+    if (state_->check_hostname && (static_cast<int>(mode) & SSL_VERIFY_PEER) == 0) {
+      return detail::fail(errc::invalid_argument, "SSL_CTX_set_verify",
+                          "host names are checked (set_check_hostname(true)): the mode must include "
+                          "VERIFY_PEER; turn set_check_hostname off first");
+    }
+    return {};
+  }
+
+  [[nodiscard]] result<void> set_alpn_wire(result<std::string> wire) {
+    constexpr std::string_view operation = "SSL_CTX_set_alpn_protos";
+    if (!wire) return unexpected(std::move(wire).error());
+    if (used()) return refuse(operation);
+    // OpenSSL's one call that returns 0 for success.
+    if (SSL_CTX_set_alpn_protos(ctx(), reinterpret_cast<const unsigned char*>(wire->data()),
+                                static_cast<unsigned int>(wire->size())) != 0) {
+      return detail::fail(errc::ssl, operation);
+    }
+    return {};
   }
 
   // Runs one call that may ask for a passphrase, with this call's stash for what the

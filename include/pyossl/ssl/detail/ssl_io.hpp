@@ -40,6 +40,14 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
   const long code = SSL_get_verify_result(ssl);
   if (link.last_verify_failure && link.last_verify_failure->code == code) {
     e.set_verification(*link.last_verify_failure);
+    if (code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+      // Say both sides of the mismatch: what was expected, and whom the certificate names.
+      error named(errc::ssl, e.operation(), e.queue(),
+                  "certificate verify failed: expected \"" + link.expected_host +
+                      "\", but the certificate is for \"" + link.last_verify_failure->subject + "\"");
+      named.set_verification(*link.last_verify_failure);
+      e = std::move(named);
+    }
     return;
   }
   // Rejected without reaching the trampoline: say what OpenSSL knows.
@@ -49,7 +57,11 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
 
 // OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
 // security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
+// Only when a version below TLS 1.2 is involved: a client or server whose minimum is TLS
+// 1.2 or higher never gets it (its refusal of an old peer is the setting working).
 inline void add_legacy_version_hint(error& e, SSL* ssl) {
+  const long min_version = SSL_get_min_proto_version(ssl);
+  if (min_version >= TLS1_2_VERSION) return;
   const long max_version = SSL_get_max_proto_version(ssl);
   const bool legacy = (max_version != 0 && max_version < TLS1_2_VERSION) || SSL_version(ssl) < TLS1_2_VERSION;
   if (!legacy || e.queue().empty()) return;

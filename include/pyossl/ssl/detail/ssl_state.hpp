@@ -11,6 +11,10 @@
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
 // link's exception_stash, and the Connection call that started the operation rethrows.
 // Passphrase callbacks run during Context calls: their stash lives on that call's stack.
+//
+// A Connection may also have its own verify callable (Connection::set_verify); it lives in
+// the link, and a trampoline copies the callable it runs, so replacing it from inside the
+// callback is safe.
 #pragma once
 
 #include <algorithm>
@@ -20,11 +24,13 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -47,6 +53,11 @@ using passwd_function = std::function<std::string(std::size_t, bool, const std::
 using servername_function = std::function<void(ssl::Connection&)>;
 using cookie_generate_function = std::function<std::string(ssl::Connection&)>;
 using cookie_verify_function = std::function<bool(ssl::Connection&, std::string_view)>;
+using alpn_select_function =
+    std::function<std::optional<std::string>(ssl::Connection&, const std::vector<std::string>&)>;
+using keylog_function = std::function<void(ssl::Connection&, std::string_view)>;
+using ocsp_server_function = std::function<std::string(ssl::Connection&)>;
+using ocsp_client_function = std::function<bool(ssl::Connection&, std::string_view)>;
 
 // Wraps any callable, move-only ones included, into something std::function can hold:
 // the callable itself lives once, on the heap, shared by the copies std::function makes.
@@ -69,6 +80,11 @@ struct context_state {
   servername_function servername;
   cookie_generate_function cookie_generate;  // DTLS
   cookie_verify_function cookie_verify;      // DTLS
+  alpn_select_function alpn_select;
+  keylog_function keylog;
+  ocsp_server_function ocsp_server;
+  ocsp_client_function ocsp_client;
+  bool check_hostname = false;  // client Connections must have an expected host name
 };
 
 // What OpenSSL's callbacks find through an SSL's ex_data.
@@ -81,6 +97,12 @@ struct connection_link {
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
   std::size_t oversized_cookie = 0;  // DTLS: the length of a cookie too long to send, if any
+  // Connection::set_verify: this connection's own verify callable replaces the Context's.
+  bool own_verify = false;
+  verify_function verify;
+  std::string expected_host;      // Connection::set_verify_hostname, for error messages
+  bool hostname_missing = false;  // a hostname-checking client without an expected name yet
+  std::string alpn_selected;      // what the ALPN select callable chose, while OpenSSL reads it
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.
@@ -103,13 +125,15 @@ inline int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept {
   if (link == nullptr) return preverify_ok;
   if (link->stash.pending()) return 0;
   int verdict = preverify_ok;
-  if (link->context->verify) {
+  if (link->own_verify ? static_cast<bool>(link->verify) : static_cast<bool>(link->context->verify)) {
     verdict = link->stash.guard(
         [&]() -> int {
+          // A copy: the callable may replace itself (Connection::set_verify) while it runs.
+          const verify_function callback = link->own_verify ? link->verify : link->context->verify;
           ::X509* current = X509_STORE_CTX_get_current_cert(store);
           crypto::X509 cert = current != nullptr ? crypto::X509(up_ref(current)) : crypto::X509();
-          const bool accepted = link->context->verify(*link->owner, cert, X509_STORE_CTX_get_error(store),
-                                                      X509_STORE_CTX_get_error_depth(store), preverify_ok);
+          const bool accepted = callback(*link->owner, cert, X509_STORE_CTX_get_error(store),
+                                         X509_STORE_CTX_get_error_depth(store), preverify_ok);
           return accepted ? 1 : 0;
         },
         0);
@@ -154,6 +178,87 @@ inline int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexce
         return SSL_TLSEXT_ERR_OK;
       },
       SSL_TLSEXT_ERR_ALERT_FATAL);
+}
+
+// SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
+// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
+// or an exception, fails the handshake with a fatal alert.
+inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
+                                  const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept {
+  connection_link* link = link_of(ssl);
+  if (link == nullptr || !link->context->alpn_select) return SSL_TLSEXT_ERR_NOACK;
+  if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
+  return link->stash.guard(
+      [&] {
+        std::vector<std::string> offered;
+        for (unsigned int at = 0; at < inlen && at + 1 + in[at] <= inlen; at += 1U + in[at]) {
+          offered.emplace_back(reinterpret_cast<const char*>(in + at + 1), in[at]);
+        }
+        std::optional<std::string> chosen = link->context->alpn_select(*link->owner, offered);
+        if (!chosen) return SSL_TLSEXT_ERR_NOACK;
+        if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
+          return SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
+        link->alpn_selected = std::move(*chosen);
+        *out = reinterpret_cast<const unsigned char*>(link->alpn_selected.data());
+        *outlen = static_cast<unsigned char>(link->alpn_selected.size());
+        return SSL_TLSEXT_ERR_OK;
+      },
+      SSL_TLSEXT_ERR_ALERT_FATAL);
+}
+
+// SSL_CTX_set_keylog_callback's callback: one NSS key-log line for the Context's callable.
+// It cannot fail the handshake: an exception comes out of the Connection call that ran it.
+inline void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
+  connection_link* link = link_of(ssl);
+  if (link == nullptr || !link->context->keylog || link->stash.pending() || line == nullptr) return;
+  link->stash.guard(
+      [&] {
+        link->context->keylog(*link->owner, std::string_view(line));
+        return 0;
+      },
+      0);
+}
+
+// SSL_CTX_set_tlsext_status_cb's callback, which OpenSSL calls on both ends, and only when
+// the client asked for a status (request_ocsp). Server: staples what the server callable
+// returns (empty: nothing). Client: the client callable judges what was stapled (empty
+// when nothing was); false fails the handshake.
+inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
+  connection_link* link = link_of(ssl);
+  const bool server = SSL_is_server(ssl) != 0;
+  if (link == nullptr) return server ? SSL_TLSEXT_ERR_NOACK : 1;
+  if (server) {
+    if (!link->context->ocsp_server) return SSL_TLSEXT_ERR_NOACK;
+    if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
+    return link->stash.guard(
+        [&] {
+          const std::string response = link->context->ocsp_server(*link->owner);
+          if (response.empty()) return SSL_TLSEXT_ERR_NOACK;
+          handle<unsigned char> copy =
+              adopt(static_cast<unsigned char*>(OPENSSL_memdup(response.data(), response.size())));
+          if (!copy) throw std::bad_alloc();
+          if (SSL_set_tlsext_status_ocsp_resp(ssl, copy.get(), static_cast<long>(response.size())) != 1) {
+            return SSL_TLSEXT_ERR_ALERT_FATAL;
+          }
+          (void)copy.release();  // the SSL owns it now
+          return SSL_TLSEXT_ERR_OK;
+        },
+        SSL_TLSEXT_ERR_ALERT_FATAL);
+  }
+  if (!link->context->ocsp_client) return 1;
+  if (link->stash.pending()) return -1;
+  return link->stash.guard(
+      [&] {
+        const unsigned char* response = nullptr;
+        const long length = SSL_get_tlsext_status_ocsp_resp(ssl, &response);
+        const std::string_view stapled =
+            response != nullptr && length > 0
+                ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
+                : std::string_view();
+        return link->context->ocsp_client(*link->owner, stapled) ? 1 : 0;
+      },
+      -1);
 }
 
 // One Context call that may ask for a passphrase (use_privatekey_file, ...): the callable
