@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "child_process.hpp"
@@ -85,6 +86,17 @@ inline std::string peer_value(const std::string& output, const std::string& key)
   const std::size_t start = at + key.size() + 2;
   const std::size_t end = lines.find('\n', start);
   return lines.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Lower-case hex of `bytes`, as Python's bytes.hex() prints it.
+inline std::string to_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  for (const char c : bytes) {
+    hex += digits[static_cast<unsigned char>(c) >> 4];
+    hex += digits[static_cast<unsigned char>(c) & 0xF];
+  }
+  return hex;
 }
 
 }  // namespace pyossl_test
