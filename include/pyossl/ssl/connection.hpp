@@ -623,10 +623,17 @@ class Connection {
     return {};
   }
   // Uses `key` as this connection's private key. Calls SSL_use_PrivateKey; an empty key is
-  // errc::invalid_argument, a key that does not match the certificate errc::ssl.
+  // errc::invalid_argument, a key that does not match the certificate of its type errc::ssl
+  // (OpenSSL would silently drop the certificate instead).
   [[nodiscard]] result<void> use_privatekey(const crypto::PKey& key) {
     constexpr std::string_view operation = "SSL_use_PrivateKey";
     if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+    const ::X509* cert = SSL_get_certificate(ssl());
+    const EVP_PKEY* cert_key = cert != nullptr ? X509_get0_pubkey(cert) : nullptr;
+    if (cert_key != nullptr && EVP_PKEY_get_base_id(cert_key) == EVP_PKEY_get_base_id(key.native_handle()) &&
+        EVP_PKEY_eq(cert_key, key.native_handle()) != 1) {
+      return detail::fail(errc::ssl, operation, "the private key does not match the certificate");
+    }
     if (SSL_use_PrivateKey(ssl(), key.native_handle()) != 1) return detail::fail(errc::ssl, operation);
     return {};
   }

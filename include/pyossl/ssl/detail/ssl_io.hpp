@@ -57,11 +57,12 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
 
 // OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
 // security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
-// Only when a version below TLS 1.2 is involved: a client or server whose minimum is TLS
-// 1.2 or higher never gets it (its refusal of an old peer is the setting working).
+// Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
+// server whose minimum is TLS 1.2 or higher never gets it (its refusal of an old peer is
+// the setting working).
 inline void add_legacy_version_hint(error& e, SSL* ssl) {
   const long min_version = SSL_get_min_proto_version(ssl);
-  if (min_version >= TLS1_2_VERSION) return;
+  if (min_version >= TLS1_2_VERSION || SSL_get_security_level(ssl) == 0) return;
   const long max_version = SSL_get_max_proto_version(ssl);
   const bool legacy = (max_version != 0 && max_version < TLS1_2_VERSION) || SSL_version(ssl) < TLS1_2_VERSION;
   if (!legacy || e.queue().empty()) return;
