@@ -139,6 +139,21 @@ TEST_CASE("ALPN: the select callback's exception comes out of that server's hand
   CHECK(calm.server.get_alpn_proto_negotiated() == "h2");
 }
 
+TEST_CASE("ALPN: after a servername callback switches Context, the new Context's callback chooses",
+          "[alpn][callbacks]") {
+  auto client_side = pyossl_test::client_context();
+  REQUIRE_OK(client_side.set_alpn_protos({"first", "second"}));
+  const ssl::Context second = choosing_server({"second"});
+  auto first = choosing_server({"first"});
+  REQUIRE_OK(first.set_tlsext_servername_callback([&second](ssl::Connection& connection) {
+    unwrap(connection.set_context(second));
+  }));
+  pyossl_test::connection_pair pair(client_side, first);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  CHECK(pair.client.get_alpn_proto_negotiated() == "second");
+}
+
 TEST_CASE("ALPN: an empty list, an empty name or one over 255 bytes is invalid_argument",
           "[alpn][bad-input]") {
   auto context = unwrap(ssl::Context::create(ssl::TLS_METHOD));

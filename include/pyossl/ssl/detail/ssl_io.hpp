@@ -40,7 +40,8 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
   const long code = SSL_get_verify_result(ssl);
   if (link.last_verify_failure && link.last_verify_failure->code == code) {
     e.set_verification(*link.last_verify_failure);
-    if (code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    if ((code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH) &&
+        !link.expected_host.empty()) {
       // Say both sides of the mismatch: what was expected, and whom the certificate names.
       error named(errc::ssl, e.operation(), e.queue(),
                   "certificate verify failed: expected \"" + link.expected_host +

@@ -91,7 +91,8 @@ struct context_state {
 struct connection_link {
   ssl::Connection* owner = nullptr;  // updated when the Connection moves
   // As OpenSSL does after SSL_set_SSL_CTX: the verify and servername callbacks stay those of
-  // the Context the Connection was made with; the info callback is the current Context's.
+  // the Context the Connection was made with; the info, ALPN, key-log and OCSP callbacks are
+  // the current Context's.
   const context_state* context = nullptr;
   const context_state* current = nullptr;
   exception_stash stash;
@@ -180,13 +181,16 @@ inline int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexce
       SSL_TLSEXT_ERR_ALERT_FATAL);
 }
 
+// The trampolines below run the current Context's callables (after Connection::set_context,
+// the new one's), because OpenSSL calls the callbacks of the SSL's current SSL_CTX.
+
 // SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
 // the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
 // or an exception, fails the handshake with a fatal alert.
 inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
                                   const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept {
   connection_link* link = link_of(ssl);
-  if (link == nullptr || !link->context->alpn_select) return SSL_TLSEXT_ERR_NOACK;
+  if (link == nullptr || !link->current->alpn_select) return SSL_TLSEXT_ERR_NOACK;
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
   return link->stash.guard(
       [&] {
@@ -194,7 +198,7 @@ inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned 
         for (unsigned int at = 0; at < inlen && at + 1 + in[at] <= inlen; at += 1U + in[at]) {
           offered.emplace_back(reinterpret_cast<const char*>(in + at + 1), in[at]);
         }
-        std::optional<std::string> chosen = link->context->alpn_select(*link->owner, offered);
+        std::optional<std::string> chosen = link->current->alpn_select(*link->owner, offered);
         if (!chosen) return SSL_TLSEXT_ERR_NOACK;
         if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
           return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -211,10 +215,10 @@ inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned 
 // It cannot fail the handshake: an exception comes out of the Connection call that ran it.
 inline void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   connection_link* link = link_of(ssl);
-  if (link == nullptr || !link->context->keylog || link->stash.pending() || line == nullptr) return;
+  if (link == nullptr || !link->current->keylog || link->stash.pending() || line == nullptr) return;
   link->stash.guard(
       [&] {
-        link->context->keylog(*link->owner, std::string_view(line));
+        link->current->keylog(*link->owner, std::string_view(line));
         return 0;
       },
       0);
@@ -229,11 +233,11 @@ inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
   const bool server = SSL_is_server(ssl) != 0;
   if (link == nullptr) return server ? SSL_TLSEXT_ERR_NOACK : 1;
   if (server) {
-    if (!link->context->ocsp_server) return SSL_TLSEXT_ERR_NOACK;
+    if (!link->current->ocsp_server) return SSL_TLSEXT_ERR_NOACK;
     if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
     return link->stash.guard(
         [&] {
-          const std::string response = link->context->ocsp_server(*link->owner);
+          const std::string response = link->current->ocsp_server(*link->owner);
           if (response.empty()) return SSL_TLSEXT_ERR_NOACK;
           handle<unsigned char> copy =
               adopt(static_cast<unsigned char*>(OPENSSL_memdup(response.data(), response.size())));
@@ -246,7 +250,7 @@ inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
         },
         SSL_TLSEXT_ERR_ALERT_FATAL);
   }
-  if (!link->context->ocsp_client) return 1;
+  if (!link->current->ocsp_client) return 1;
   if (link->stash.pending()) return -1;
   return link->stash.guard(
       [&] {
@@ -256,7 +260,7 @@ inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
             response != nullptr && length > 0
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
-        return link->context->ocsp_client(*link->owner, stapled) ? 1 : 0;
+        return link->current->ocsp_client(*link->owner, stapled) ? 1 : 0;
       },
       -1);
 }
