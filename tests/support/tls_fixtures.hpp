@@ -15,7 +15,11 @@
 //   dh.pem                     DH parameters (the ffdhe2048 group)
 #pragma once
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -34,7 +38,7 @@ class tls_files {
     return files;
   }
 
-  [[nodiscard]] std::string path(const std::string& name) const { return dir_.file(name); }
+  [[nodiscard]] std::string path(const std::string& name) const { return (root_ / name).string(); }
   [[nodiscard]] std::string ca() const { return path("ca.pem"); }
   [[nodiscard]] std::string server_cert() const { return path("server.pem"); }
   [[nodiscard]] std::string server_key() const { return path("server.key"); }
@@ -44,7 +48,43 @@ class tls_files {
   [[nodiscard]] std::string rogue_key() const { return path("rogue.key"); }
 
  private:
+  // ctest runs every test case in its own process, so making the files each time cost
+  // seconds per test on a loaded machine. With PYOSSL_TEST_FIXTURE_CACHE (a directory in
+  // the build tree, set by tests/CMakeLists.txt) they are made once per build and reused
+  // for a day: made in a private staging directory, then renamed into place, so two test
+  // processes starting together never see half a set (the loser of the rename uses the
+  // winner's). Tests only read these files.
   tls_files() {
+#ifdef PYOSSL_TEST_FIXTURE_CACHE
+    namespace fs = std::filesystem;
+    const fs::path cache = fs::path(PYOSSL_TEST_FIXTURE_CACHE) / "tls";
+    root_ = cache;
+    if (fresh(cache)) return;
+    const fs::path staging = cache.string() + ".staging-" + std::to_string(::getpid());
+    fs::remove_all(staging);
+    fs::create_directories(staging);
+    root_ = staging;
+    make();
+    write_file(path("ready"), "");
+    root_ = cache;
+    std::error_code failed;
+    if (fs::exists(cache) && !fresh(cache)) fs::remove_all(cache, failed);  // a day old: replace
+    fs::rename(staging, cache, failed);
+    if (failed) fs::remove_all(staging, failed);  // another process put its set in place first
+#else
+    root_ = own_.path();
+    make();
+#endif
+  }
+
+  // A complete set, made less than a day ago (the certificates are valid for 30).
+  static bool fresh(const std::filesystem::path& dir) {
+    std::error_code failed;
+    const auto made = std::filesystem::last_write_time(dir / "ready", failed);
+    return !failed && std::filesystem::file_time_type::clock::now() - made < std::chrono::hours(24);
+  }
+
+  void make() const {
     write_file(path("ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
     write_file(path("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     write_file(path("client.ext"), "extendedKeyUsage=clientAuth\n");
@@ -79,7 +119,10 @@ class tls_files {
                      q(extensions) + " -out " + q(name + ".pem"));
   }
 
-  temp_dir dir_;
+#ifndef PYOSSL_TEST_FIXTURE_CACHE
+  temp_dir own_;  // without a cache: this process's own files, removed at exit
+#endif
+  std::filesystem::path root_;
 };
 
 // A server context with the server certificate and key, and a client context that trusts
