@@ -5,6 +5,7 @@
 // with the documented kind and leaves OpenSSL's error queue empty.
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,6 +109,100 @@ inline void dtls_surface(ssl::Context& context, ssl::Connection& connection) {
   (void)(ssl::OP_NO_QUERY_MTU | ssl::OP_COOKIE_EXCHANGE);
 }
 
+// ---- Secure clients, ALPN, chains, key material, versions, caching, OCSP (issue 9) ----
+// Compiled once issue 9's headers are in (default_context.hpp is its new header).
+#if __has_include("pyossl/ssl/default_context.hpp")
+#define PYOSSL_SPEC_HAS_TLS_SURFACE 1
+inline void tls_surface(ssl::Context& ctx, ssl::Connection& conn, const ssl::Connection& cconn, crypto::X509& cert,
+                        crypto::PKey& key) {
+  static_assert(same<decltype(ssl::create_default_context()), result<ssl::Context>>);
+  static_assert(same<decltype(ssl::create_default_context(ssl::purpose::server_auth)), result<ssl::Context>>);
+  static_assert(same<decltype(ssl::create_default_context(ssl::purpose::client_auth)), result<ssl::Context>>);
+  static_assert(same<decltype(ctx.set_check_hostname(true)), result<void>>);
+  static_assert(same<decltype(ctx.get_check_hostname()), bool>);
+  static_assert(same<decltype(conn.set_verify_hostname("example.com")), result<void>>);
+  static_assert(same<decltype(conn.set_tlsext_host_name("example.com")), result<void>>);
+  static_assert(same<decltype(ctx.set_alpn_protos({"h2", "http/1.1"})), result<void>>);
+  static_assert(same<decltype(conn.set_alpn_protos({"h2", "http/1.1"})), result<void>>);
+  const std::vector<std::string> protos{"h2"};
+  static_assert(same<decltype(ctx.set_alpn_protos(protos)), result<void>>);
+  static_assert(same<decltype(conn.set_alpn_protos(protos)), result<void>>);
+  static_assert(same<decltype(ctx.set_alpn_select_callback(
+                         [](ssl::Connection&, const std::vector<std::string>& offered) -> std::optional<std::string> {
+                           return offered.front();
+                         })),
+                     result<void>>);
+  static_assert(same<decltype(cconn.get_alpn_proto_negotiated()), std::string>);
+  static_assert(same<decltype(cconn.get_peer_cert_chain()), std::optional<std::vector<crypto::X509>>>);
+  static_assert(same<decltype(cconn.get_verified_chain()), std::optional<std::vector<crypto::X509>>>);
+  static_assert(same<decltype(cconn.get_certificate()), std::optional<crypto::X509>>);
+  static_assert(same<decltype(cconn.get_client_ca_list()), std::vector<crypto::X509Name>>);
+  static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32)), result<std::string>>);
+  static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32, std::nullopt)), result<std::string>>);
+  static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32, "context")), result<std::string>>);
+  static_assert(same<decltype(conn.get_finished()), std::optional<std::string>>);
+  static_assert(same<decltype(conn.get_peer_finished()), std::optional<std::string>>);
+  static_assert(same<decltype(conn.get_group_name()), std::optional<std::string>>);
+  static_assert(same<decltype(ctx.set_keylog_callback([](ssl::Connection&, std::string_view) {})), result<void>>);
+  static_assert(same<decltype(ctx.set_min_proto_version(TLS1_2_VERSION)), result<void>>);
+  static_assert(same<decltype(ctx.set_max_proto_version(0)), result<void>>);
+  static_assert(same<decltype(ctx.set_tls13_ciphersuites("TLS_AES_128_GCM_SHA256")), result<void>>);
+  static_assert(same<decltype(ctx.set_groups("X25519:P-256")), result<void>>);
+  static_assert(same<decltype(ctx.set_tmp_ecdh("prime256v1")), result<void>>);
+  static_assert(same<decltype(ctx.set_session_cache_mode(0L)), result<long>>);
+  static_assert(same<decltype(ctx.get_session_cache_mode()), long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_OFF), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_CLIENT), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_SERVER), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_BOTH), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_NO_AUTO_CLEAR), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_NO_INTERNAL_LOOKUP), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_NO_INTERNAL_STORE), const long>);
+  static_assert(same<decltype(ssl::SESS_CACHE_NO_INTERNAL), const long>);
+  static_assert(same<decltype(ssl::MODE_RELEASE_BUFFERS), const long>);
+  static_assert(same<decltype(ctx.set_mode(ssl::MODE_RELEASE_BUFFERS)), result<long>>);
+  static_assert(same<decltype(ctx.clear_mode(ssl::MODE_RELEASE_BUFFERS)), result<long>>);
+  static_assert(same<decltype(conn.set_verify(ssl::VERIFY_PEER)), result<void>>);
+  static_assert(same<decltype(conn.set_verify(ssl::VERIFY_PEER,
+                                              [](ssl::Connection&, crypto::X509&, int, int, int) { return true; })),
+                     result<void>>);
+  static_assert(same<decltype(cconn.get_verify_mode()), decltype(ctx.get_verify_mode())>);
+  static_assert(same<decltype(conn.use_certificate(cert)), result<void>>);
+  static_assert(same<decltype(conn.use_privatekey(key)), result<void>>);
+  static_assert(
+      same<decltype(ctx.set_ocsp_server_callback([](ssl::Connection&) { return std::string(); })), result<void>>);
+  static_assert(same<decltype(ctx.set_ocsp_client_callback([](ssl::Connection&, std::string_view) { return true; })),
+                     result<void>>);
+  static_assert(same<decltype(conn.request_ocsp()), result<void>>);
+}
+#endif
+
+// ---- Issue 16: signing, text dumps, version info, state constants, sessions, curves, SRTP ----
+// Compiled once issue 16's headers are in (sign.hpp is its new header).
+#if __has_include("pyossl/crypto/sign.hpp")
+#define PYOSSL_SPEC_HAS_ISSUE16_SURFACE 1
+inline void issue16_surface(ssl::Context& ctx, ssl::Connection& conn, crypto::X509& cert, crypto::PKey& key,
+                            crypto::X509Req& req, crypto::PKCS12& p12) {
+  static_assert(same<decltype(crypto::sign(key, "data", "sha256")), result<std::string>>);
+  static_assert(same<decltype(crypto::verify(cert, "signature", "data", "sha256")), result<void>>);
+  (void)crypto::dump_certificate(crypto::FILETYPE_TEXT, cert);
+  (void)crypto::dump_certificate_request(crypto::FILETYPE_TEXT, req);
+  (void)crypto::dump_privatekey(crypto::FILETYPE_TEXT, key);
+  static_assert(same<decltype(ssl::SSLeay_version(ssl::VERSION)), std::string>);
+  (void)ssl::CFLAGS, (void)ssl::BUILT_ON, (void)ssl::PLATFORM, (void)ssl::DIR, (void)ssl::VERSION_NUMBER;
+  (void)ssl::ST_CONNECT, (void)ssl::ST_ACCEPT, (void)ssl::ST_MASK, (void)ssl::ST_INIT, (void)ssl::ST_BEFORE;
+  (void)ssl::ST_OK, (void)ssl::ST_RENEGOTIATE;
+  (void)conn.get_state();
+  const ssl::Session empty;
+  static_assert(same<decltype(conn.set_session(empty)), result<void>>);
+  static_assert(same<decltype(p12.export_("passphrase", 2048, -1)), result<std::string>>);
+  static_assert(same<decltype(crypto::get_elliptic_curves()), std::vector<crypto::EllipticCurve>>);
+  static_assert(same<decltype(crypto::get_elliptic_curve("prime256v1")), result<crypto::EllipticCurve>>);
+  static_assert(same<decltype(ctx.set_tlsext_use_srtp("SRTP_AES128_CM_SHA1_80")), result<void>>);
+  (void)conn.get_selected_srtp_profile();
+}
+#endif
+
 // A CA, a leaf it issued, and the CA's key, made once.
 struct issued_pair {
   crypto::PKey ca_key = pyossl_test::generated_key(pyossl_test::ec_p256());
@@ -170,3 +265,67 @@ TEST_CASE("Issue 15's DTLS surface compiles as written and fails as documented",
   CHECK_FALSE(over_tls.DTLSv1_listen().has_value());
   CHECK(ERR_peek_error() == 0UL);
 }
+
+#ifdef PYOSSL_SPEC_HAS_TLS_SURFACE
+TEST_CASE("SPEC's modern TLS surface compiles as written and fails as documented", "[spec]") {
+  (void)&tls_surface;
+  auto ctx = must(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_FAILS_WITH(ctx.set_alpn_protos(std::initializer_list<std::string_view>{}), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(ctx.set_alpn_protos({"h2", ""}), errc::invalid_argument);
+  const std::string too_long(256, 'a');
+  REQUIRE_FAILS_WITH(ctx.set_alpn_protos({std::string_view(too_long)}), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(ctx.set_alpn_protos(std::vector<std::string>{}), errc::invalid_argument);
+
+  const auto previous = ctx.set_session_cache_mode(ssl::SESS_CACHE_OFF);
+  REQUIRE_OK(previous);
+  CHECK(*previous == ssl::SESS_CACHE_SERVER);
+  CHECK(ctx.get_session_cache_mode() == ssl::SESS_CACHE_OFF);
+  const auto with = ctx.set_mode(ssl::MODE_RELEASE_BUFFERS);
+  REQUIRE_OK(with);
+  CHECK((*with & ssl::MODE_RELEASE_BUFFERS) != 0);
+  const auto without = ctx.clear_mode(ssl::MODE_RELEASE_BUFFERS);
+  REQUIRE_OK(without);
+  CHECK((*without & ssl::MODE_RELEASE_BUFFERS) == 0);
+
+  auto client = must(ssl::create_default_context());
+  CHECK(client.get_check_hostname());
+  CHECK(client.get_verify_mode() == ssl::VERIFY_PEER);
+  auto server = must(ssl::create_default_context(ssl::purpose::client_auth));
+  CHECK_FALSE(server.get_check_hostname());
+  CHECK(server.get_verify_mode() == ssl::VERIFY_NONE);
+  ssl::Connection nameless(client);
+  nameless.set_connect_state();
+  REQUIRE_FAILS_WITH(nameless.do_handshake(), errc::invalid_argument);
+  CHECK(nameless.bio_read(4096).value_or("").empty());  // nothing was sent
+
+  ssl::Connection fresh(ctx);
+  REQUIRE_FAILS_WITH(fresh.export_keying_material("EXPORTER", 32), errc::ssl);
+  CHECK(fresh.get_alpn_proto_negotiated().empty());
+  CHECK_FALSE(fresh.get_group_name().has_value());
+  CHECK_FALSE(fresh.get_peer_cert_chain().has_value());
+  CHECK_FALSE(fresh.get_certificate().has_value());
+
+  auto checking = must(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_OK(checking.set_check_hostname(true));
+  CHECK(checking.get_verify_mode() == ssl::VERIFY_PEER);
+}
+#endif
+
+#ifdef PYOSSL_SPEC_HAS_ISSUE16_SURFACE
+TEST_CASE("Issue 16's surface compiles as written and fails as documented", "[spec]") {
+  (void)&issue16_surface;
+  const issued_pair pair;
+  const auto signature = crypto::sign(pair.ca_key, "data", "sha256");
+  REQUIRE_OK(signature);
+  REQUIRE_OK(crypto::verify(pair.ca, *signature, "data", "sha256"));
+  REQUIRE_FAILS_WITH(crypto::verify(pair.ca, *signature, "other data", "sha256"), errc::crypto);
+  REQUIRE_FAILS_WITH(crypto::load_certificate(crypto::FILETYPE_TEXT, "text"), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(crypto::get_elliptic_curve("no such curve"), errc::invalid_argument);
+  CHECK_FALSE(ssl::SSLeay_version(ssl::VERSION).empty());
+
+  auto ctx = must(ssl::Context::create(ssl::TLS_METHOD));
+  ssl::Connection connection(ctx);
+  CHECK_FALSE(connection.set_session(ssl::Session()).has_value());
+  CHECK(ERR_peek_error() == 0UL);
+}
+#endif
