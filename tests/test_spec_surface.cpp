@@ -329,3 +329,25 @@ TEST_CASE("Issue 16's surface compiles as written and fails as documented", "[sp
   CHECK(ERR_peek_error() == 0UL);
 }
 #endif
+
+// ---- Errors people read (issue 13's fidelity work; x509_time.hpp is its new header) ----
+#if __has_include("pyossl/crypto/x509_time.hpp")
+TEST_CASE("A system error reads as its errno text, and what() says each thing once", "[spec]") {
+  crypto::X509Store store;
+  const auto missing = store.load_locations("/nonexistent/pyossl-spec/ca.pem");
+  REQUIRE_FAILS_WITH(missing, errc::crypto);
+  const std::string message = missing.error().message();
+  CHECK(message.find("No such file or directory") != std::string::npos);
+  CHECK(message.find("reason(") == std::string::npos);
+  auto ctx = must(ssl::Context::create(ssl::TLS_METHOD));
+  try {
+    pyossl::unwrap(ctx.use_certificate_file("/nonexistent/pyossl-spec/cert.pem"));
+    FAIL("a missing certificate file was accepted");
+  } catch (const pyossl::exception& e) {
+    const std::string what = e.what();
+    CHECK(what.find("No such file or directory") != std::string::npos);
+    CHECK(what.find("No such file or directory") == what.rfind("No such file or directory"));
+    CHECK(what.find("reason(") == std::string::npos);
+  }
+}
+#endif
