@@ -1,5 +1,6 @@
 // pyossl's error model: errc and its category, pyossl::error, result<T>, unwrap and the
 // exception classes, the queue-draining helper and the callback exception stash.
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -169,6 +170,45 @@ TEST_CASE("result<void> says success or carries the error", "[error][result]") {
 TEST_CASE("result::operator-> reaches the value's members", "[error][result]") {
   const result<std::string> r = std::string("abc");
   CHECK(r->size() == 3);
+}
+
+TEST_CASE("result is copyable exactly when its value is, and moves without throwing", "[error][result]") {
+  STATIC_REQUIRE(std::is_copy_constructible_v<result<std::string>>);
+  STATIC_REQUIRE(std::is_copy_assignable_v<result<std::string>>);
+  STATIC_REQUIRE(std::is_nothrow_move_constructible_v<result<std::string>>);
+  STATIC_REQUIRE_FALSE(std::is_copy_constructible_v<result<std::unique_ptr<int>>>);
+  STATIC_REQUIRE_FALSE(std::is_copy_assignable_v<result<std::unique_ptr<int>>>);
+  STATIC_REQUIRE(std::is_move_assignable_v<result<std::unique_ptr<int>>>);
+}
+
+TEST_CASE("assigning a result switches between value and error", "[error][result]") {
+  const std::string long_text(100, 'x');  // past the small-string buffer, so leaks show
+  result<std::string> r = long_text;
+  const result<std::string> failed = pyossl::unexpected(error(errc::crypto, "op", {}, "why"));
+  r = failed;
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().reason() == "why");
+  r = long_text;
+  REQUIRE(r.has_value());
+  CHECK(*r == long_text);
+  result<std::string> copy = r;
+  r = failed;
+  CHECK(copy.value() == long_text);
+  copy = std::move(r);
+  CHECK(copy.error() == errc::crypto);
+
+  result<std::unique_ptr<int>> owner = std::make_unique<int>(7);
+  result<std::unique_ptr<int>> moved = std::move(owner);
+  owner = pyossl::unexpected(error(errc::ssl, "op"));
+  owner = std::move(moved);
+  REQUIRE(owner.has_value());
+  CHECK(**owner == 7);
+
+  result<void> done;
+  done = refuse();
+  CHECK(done.error() == errc::unsupported);
+  done = succeed();
+  CHECK(done.has_value());
 }
 
 TEST_CASE("unwrap returns the value or throws the class named like pyOpenSSL's", "[error][unwrap]") {

@@ -7,9 +7,14 @@
 // compiles against the other. One exception: libstdc++ 12 (g++ 12) ships a C++23
 // std::expected without the monadic members (and_then, transform, or_else), which came
 // with __cpp_lib_expected 202211L; pyossl itself never calls them.
+//
+// The bundled type is a union and a flag, not a std::variant: every header instantiates
+// result<T> for a dozen T, and variant's visitation tables made that the largest single
+// cost of including pyossl (bench/README.md, compile time).
 #pragma once
 
 #include <exception>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -21,7 +26,6 @@
 #include <expected>
 #define PYOSSL_HAS_STD_EXPECTED 1
 #else
-#include <variant>
 #define PYOSSL_HAS_STD_EXPECTED 0
 #endif
 
@@ -65,46 +69,135 @@ template <class R>
 struct is_result : std::false_type {};
 template <class T>
 struct is_result<result<T> > : std::true_type {};
+
+// What result<void> holds on success.
+struct result_empty {};
+
+// The storage of result<T> (V = T) and result<void> (V = result_empty): a value or an
+// error in one union, and which of the two is alive. Special members exist only where V
+// has them, so result<T> is copyable exactly when T is.
+template <class V>
+class result_storage {
+ protected:
+  template <class... A>
+  explicit result_storage(std::in_place_t, A&&... args) : value_(std::forward<A>(args)...), has_value_(true) {}
+  explicit result_storage(pyossl::error&& e) : error_(std::move(e)), has_value_(false) {}
+  explicit result_storage(const pyossl::error& e) : error_(e), has_value_(false) {}
+
+ public:
+  result_storage(const result_storage& other) requires std::is_copy_constructible_v<V> : has_value_(other.has_value_) {
+    if (has_value_) {
+      ::new (static_cast<void*>(__builtin_addressof(value_))) V(other.value_);
+    } else {
+      ::new (static_cast<void*>(__builtin_addressof(error_))) pyossl::error(other.error_);
+    }
+  }
+  result_storage(result_storage&& other) noexcept(std::is_nothrow_move_constructible_v<V>)
+      requires std::is_move_constructible_v<V> : has_value_(other.has_value_) {
+    if (has_value_) {
+      ::new (static_cast<void*>(__builtin_addressof(value_))) V(std::move(other.value_));
+    } else {
+      ::new (static_cast<void*>(__builtin_addressof(error_))) pyossl::error(std::move(other.error_));
+    }
+  }
+  result_storage& operator=(const result_storage& other) requires std::is_copy_constructible_v<V> &&
+      std::is_copy_assignable_v<V> {
+    if (this == &other) return *this;
+    if (has_value_ && other.has_value_) {
+      value_ = other.value_;
+    } else if (!has_value_ && !other.has_value_) {
+      error_ = other.error_;
+    } else {
+      result_storage copy(other);  // a throwing copy leaves *this as it was
+      reset();
+      adopt(std::move(copy));
+    }
+    return *this;
+  }
+  result_storage& operator=(result_storage&& other) noexcept(
+      std::is_nothrow_move_constructible_v<V>&& std::is_nothrow_move_assignable_v<V>)
+      requires std::is_move_constructible_v<V> && std::is_move_assignable_v<V> {
+    if (has_value_ && other.has_value_) {
+      value_ = std::move(other.value_);
+    } else if (!has_value_ && !other.has_value_) {
+      error_ = std::move(other.error_);
+    } else {
+      reset();
+      adopt(std::move(other));
+    }
+    return *this;
+  }
+  ~result_storage() { reset(); }
+
+ protected:
+  void reset() noexcept {
+    if (has_value_) {
+      value_.~V();
+    } else {
+      error_.~error();
+    }
+  }
+  // Move-constructs from `other` into this destroyed storage.
+  void adopt(result_storage&& other) noexcept(std::is_nothrow_move_constructible_v<V>) {
+    if (other.has_value_) {
+      ::new (static_cast<void*>(__builtin_addressof(value_))) V(std::move(other.value_));
+    } else {
+      ::new (static_cast<void*>(__builtin_addressof(error_))) pyossl::error(std::move(other.error_));
+    }
+    has_value_ = other.has_value_;
+  }
+
+  union {
+    V value_;
+    pyossl::error error_;
+  };
+  bool has_value_;
+};
 }  // namespace detail
 
 template <class T>
-class [[nodiscard]] result {
+class [[nodiscard]] result : private detail::result_storage<T> {
+  using storage = detail::result_storage<T>;
+  using storage::error_;
+  using storage::has_value_;
+  using storage::value_;
+
  public:
   using value_type = T;
   using error_type = pyossl::error;
 
-  result() requires std::is_default_constructible_v<T> : state_(std::in_place_index<0>) {}
+  result() requires std::is_default_constructible_v<T> : storage(std::in_place) {}
   template <class U = T>
   requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
            !std::is_same_v<std::remove_cvref_t<U>, unexpected<pyossl::error> >) result(U&& value)
-      : state_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT: implicit like expected
+      : storage(std::in_place, std::forward<U>(value)) {}  // NOLINT: implicit like expected
   template <class E>
-  result(unexpected<E> failure) : state_(std::in_place_index<1>, std::move(failure).error()) {}  // NOLINT
+  result(unexpected<E> failure) : storage(std::move(failure).error()) {}  // NOLINT
 
-  [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
+  [[nodiscard]] bool has_value() const noexcept { return has_value_; }
+  explicit operator bool() const noexcept { return has_value_; }
 
   [[nodiscard]] T& value() & { return checked(*this); }
   [[nodiscard]] const T& value() const& { return checked(*this); }
   [[nodiscard]] T&& value() && { return std::move(checked(*this)); }
 
-  [[nodiscard]] const pyossl::error& error() const& noexcept { return *std::get_if<1>(&state_); }
-  [[nodiscard]] pyossl::error& error() & noexcept { return *std::get_if<1>(&state_); }
-  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(*std::get_if<1>(&state_)); }
+  [[nodiscard]] const pyossl::error& error() const& noexcept { return error_; }
+  [[nodiscard]] pyossl::error& error() & noexcept { return error_; }
+  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(error_); }
 
-  T& operator*() & noexcept { return *std::get_if<0>(&state_); }
-  const T& operator*() const& noexcept { return *std::get_if<0>(&state_); }
-  T&& operator*() && noexcept { return std::move(*std::get_if<0>(&state_)); }
-  T* operator->() noexcept { return std::get_if<0>(&state_); }
-  const T* operator->() const noexcept { return std::get_if<0>(&state_); }
+  T& operator*() & noexcept { return value_; }
+  const T& operator*() const& noexcept { return value_; }
+  T&& operator*() && noexcept { return std::move(value_); }
+  T* operator->() noexcept { return __builtin_addressof(value_); }
+  const T* operator->() const noexcept { return __builtin_addressof(value_); }
 
   template <class U>
   [[nodiscard]] T value_or(U&& fallback) const& {
-    return has_value() ? **this : static_cast<T>(std::forward<U>(fallback));
+    return has_value_ ? value_ : static_cast<T>(std::forward<U>(fallback));
   }
   template <class U>
   [[nodiscard]] T value_or(U&& fallback) && {
-    return has_value() ? std::move(**this) : static_cast<T>(std::forward<U>(fallback));
+    return has_value_ ? std::move(value_) : static_cast<T>(std::forward<U>(fallback));
   }
 
   // f(T) -> result<U>; skipped on error.
@@ -138,13 +231,13 @@ class [[nodiscard]] result {
   // f(error) -> result<T>; skipped on success.
   template <class F>
   result or_else(F&& f) const& {
-    if (has_value()) return *this;
-    return std::forward<F>(f)(error());
+    if (has_value_) return *this;
+    return std::forward<F>(f)(error_);
   }
   template <class F>
   result or_else(F&& f) && {
-    if (has_value()) return std::move(*this);
-    return std::forward<F>(f)(std::move(*this).error());
+    if (has_value_) return std::move(*this);
+    return std::forward<F>(f)(std::move(error_));
   }
 
  private:
@@ -171,48 +264,48 @@ class [[nodiscard]] result {
       return result<U>(std::forward<F>(f)(*std::forward<Self>(self)));
     }
   }
-
-  std::variant<T, pyossl::error> state_;
 };
 
 // result<void>: success carries nothing.
 template <>
-class [[nodiscard]] result<void> {
+class [[nodiscard]] result<void> : private detail::result_storage<detail::result_empty> {
+  using storage = detail::result_storage<detail::result_empty>;
+
  public:
   using value_type = void;
   using error_type = pyossl::error;
 
-  result() noexcept : state_(std::in_place_index<0>) {}
+  result() noexcept : storage(std::in_place) {}
   template <class E>
-  result(unexpected<E> failure) : state_(std::in_place_index<1>, std::move(failure).error()) {}  // NOLINT
+  result(unexpected<E> failure) : storage(std::move(failure).error()) {}  // NOLINT
 
-  [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
+  [[nodiscard]] bool has_value() const noexcept { return has_value_; }
+  explicit operator bool() const noexcept { return has_value_; }
   void value() const {
-    if (!has_value()) throw bad_result_access();
+    if (!has_value_) throw bad_result_access();
   }
   void operator*() const noexcept {}
 
-  [[nodiscard]] const pyossl::error& error() const& noexcept { return *std::get_if<1>(&state_); }
-  [[nodiscard]] pyossl::error& error() & noexcept { return *std::get_if<1>(&state_); }
-  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(*std::get_if<1>(&state_)); }
+  [[nodiscard]] const pyossl::error& error() const& noexcept { return error_; }
+  [[nodiscard]] pyossl::error& error() & noexcept { return error_; }
+  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(error_); }
 
   template <class F>
   auto and_then(F&& f) const& {
     using R = std::remove_cvref_t<std::invoke_result_t<F> >;
-    if (!has_value()) return R(unexpected(error()));
+    if (!has_value_) return R(unexpected(error_));
     return std::forward<F>(f)();
   }
   template <class F>
   auto and_then(F&& f) && {
     using R = std::remove_cvref_t<std::invoke_result_t<F> >;
-    if (!has_value()) return R(unexpected(std::move(*this).error()));
+    if (!has_value_) return R(unexpected(std::move(error_)));
     return std::forward<F>(f)();
   }
   template <class F>
   auto transform(F&& f) const& {
     using U = std::remove_cvref_t<std::invoke_result_t<F> >;
-    if (!has_value()) return result<U>(unexpected(error()));
+    if (!has_value_) return result<U>(unexpected(error_));
     if constexpr (std::is_void_v<U>) {
       std::forward<F>(f)();
       return result<U>();
@@ -222,12 +315,9 @@ class [[nodiscard]] result<void> {
   }
   template <class F>
   result or_else(F&& f) const& {
-    if (has_value()) return *this;
-    return std::forward<F>(f)(error());
+    if (has_value_) return *this;
+    return std::forward<F>(f)(error_);
   }
-
- private:
-  std::variant<std::monostate, pyossl::error> state_;
 };
 
 #endif
