@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 
 #include "catch.hpp"
+#include "certificates.hpp"
 #include "checks.hpp"
+#include "odd_der.hpp"
 #include "process.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/crl.hpp"
@@ -67,6 +71,20 @@ std::vector<std::string> common_names(const std::vector<crypto::X509>& certifica
   for (const auto& certificate : certificates)
     names.push_back(certificate.get_subject().get("CN").value_or("?"));
   return names;
+}
+
+// `bytes` in base64, 64 characters a line, as a PEM body (EVP_EncodeBlock).
+std::string base64(const std::string& bytes) {
+  std::string out;
+  for (std::size_t at = 0; at < bytes.size(); at += 48) {
+    const std::size_t count = std::min<std::size_t>(48, bytes.size() - at);
+    std::string line(4 * ((count + 2) / 3) + 1, '\0');
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()),
+                                        reinterpret_cast<const unsigned char*>(bytes.data() + at), static_cast<int>(count));
+    line.resize(static_cast<std::size_t>(written));
+    out += line + "\n";
+  }
+  return out;
 }
 
 crypto::PKCS7 load(filetype type, const std::string& text) {
@@ -238,6 +256,40 @@ TEST_CASE("PKCS7 copies are independent objects with the same content", "[pkcs7]
   CHECK(certificates->size() == 1);
   crypto::PKCS7 moved = std::move(copy);
   CHECK(moved.type_is_signed());
+}
+
+// Regression (issue 12): PKCS7_dup fails on this loaded bundle ("unexpected eoc", its
+// certificate's encoding does not survive being written back), and the copy threw
+// std::bad_alloc. Copies now re-read the bytes the PKCS7 was loaded from.
+TEST_CASE("a copy of a loaded PKCS#7 OpenSSL cannot re-read is equal and throws no bad_alloc", "[pkcs7]") {
+  using pyossl_test::must;
+  const crypto::X509 ec = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "odd"}}),
+                                                   pyossl_test::generated_key(pyossl_test::ec_p256()));
+  const std::string odd_certificate = pyossl_test::certificate_with_odd_signature_parameters(
+      must(crypto::dump_certificate(FILETYPE_ASN1, ec)));
+  const std::string der = pyossl_test::pkcs7_bundle(odd_certificate);
+  const std::string pem = "-----BEGIN PKCS7-----\n" + base64(der) + "-----END PKCS7-----\n";
+
+  for (const auto& [type, encoded] : {std::pair{FILETYPE_ASN1, der}, std::pair{FILETYPE_PEM, pem}}) {
+    const crypto::PKCS7 original = load(type, encoded);
+    {
+      ::PKCS7* duplicated = PKCS7_dup(original.native_handle());  // the OpenSSL behaviour behind the bug
+      CHECK(duplicated == nullptr);
+      PKCS7_free(duplicated);
+      ERR_clear_error();
+    }
+    crypto::PKCS7 copy = original;
+    CHECK(copy.native_handle() != original.native_handle());
+    CHECK(copy.get_type_name() == "pkcs7-signedData");
+    const auto certificates = must(copy.get_certificates());
+    REQUIRE(certificates.size() == 1);
+    CHECK(must(crypto::dump_certificate(FILETYPE_ASN1, certificates[0])) ==
+          must(crypto::dump_certificate(FILETYPE_ASN1, must(original.get_certificates())[0])));
+    crypto::PKCS7 assigned = load(FILETYPE_PEM, openssl_or_throw("crl2pkcs7 -nocrl -certfile " + files().ca));
+    assigned = original;
+    CHECK(must(assigned.get_certificates()).size() == 1);
+    CHECK(ERR_peek_error() == 0UL);
+  }
 }
 
 TEST_CASE("load_pkcs7_data of garbage, truncated or non-PKCS#7 input fails with crypto error", "[pkcs7]") {

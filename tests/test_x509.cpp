@@ -17,6 +17,7 @@
 #include "certificates.hpp"
 #include "checks.hpp"
 #include "keys.hpp"
+#include "odd_der.hpp"
 #include "process.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/x509.hpp"
@@ -82,6 +83,37 @@ TEST_CASE("a copy of an unsigned X509 keeps every field", "[x509]") {
   REQUIRE(copy.get_extension_count() == 1);
   CHECK(must(copy.get_extension(0)).get_short_name() == "basicConstraints");
   CHECK(X509().get_extension_count() == X509(X509()).get_extension_count());
+}
+
+// Regression (issue 12): X509_dup fails on this loaded certificate, and the field-by-field
+// fallback used to drop the signature, so the copy could not be dumped or digested.
+TEST_CASE("a copy of a loaded certificate OpenSSL cannot re-read keeps its signature and encoding", "[x509]") {
+  using pyossl::crypto::dump_certificate;
+  using pyossl::crypto::FILETYPE_ASN1;
+  const X509 ec = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "odd"}}),
+                                           pyossl_test::generated_key(pyossl_test::ec_p256()));
+  const std::string odd = pyossl_test::certificate_with_odd_signature_parameters(
+      must(dump_certificate(FILETYPE_ASN1, ec)));
+  const X509 original = must(pyossl::crypto::load_certificate(FILETYPE_ASN1, odd));
+  REQUIRE(ERR_peek_error() == 0UL);
+  {
+    ::X509* duplicated = X509_dup(original.native_handle());  // the OpenSSL behaviour behind the bug
+    CHECK(duplicated == nullptr);
+    X509_free(duplicated);
+    ERR_clear_error();
+  }
+
+  const X509 copy(original);
+  CHECK(ERR_peek_error() == 0UL);
+  CHECK(copy.native_handle() != original.native_handle());
+  CHECK(must(dump_certificate(FILETYPE_ASN1, copy)) == must(dump_certificate(FILETYPE_ASN1, original)));
+  CHECK(must(copy.digest("sha256")) == must(original.digest("sha256")));
+  CHECK(must(copy.get_signature_algorithm()) == must(original.get_signature_algorithm()));
+  CHECK(copy.get_subject().get("CN") == "odd");
+  X509 assigned;
+  assigned = original;
+  CHECK(must(assigned.digest("sha1")) == must(original.digest("sha1")));
+  CHECK(ERR_peek_error() == 0UL);
 }
 
 TEST_CASE("a new X509 is empty: version 1, serial 0, no validity, no key, unsigned", "[x509]") {

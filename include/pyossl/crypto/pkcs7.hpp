@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,35 +28,58 @@
 
 namespace pyossl::detail {
 
-// d2i_PKCS7 with the signature PEM_ASN1_read_bio calls, so no function-pointer cast is needed.
-inline void* d2i_pkcs7_untyped(void** out, const unsigned char** in, long length) {
-  return d2i_PKCS7(reinterpret_cast<::PKCS7**>(out), in, length);
+// A PKCS#7 structure and the DER it was read from: copies are made from those bytes,
+// since OpenSSL cannot always re-read what it writes back (see PKCS7's copy constructor).
+struct pkcs7_read {
+  handle<::PKCS7> p7;
+  std::string der;
+};
+
+// d2i_PKCS7 of all of `der`: a null handle if it is no PKCS#7 structure.
+[[nodiscard]] inline handle<::PKCS7> pkcs7_from_der(std::string_view der) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
+  return adopt(d2i_PKCS7(nullptr, &bytes, static_cast<long>(der.size())));
 }
 
-// PEM: "PKCS7" and "PKCS #7 SIGNED DATA" (PEM_read_bio_PKCS7), and, since a CMS
+// The body of the first PEM block labelled `label` (PEM_bytes_read_bio, which also takes
+// "PKCS #7 SIGNED DATA" for "PKCS7"), or std::nullopt with the queue left as OpenSSL set
+// it. Encrypted blocks are refused rather than prompting on a terminal.
+[[nodiscard]] inline std::optional<std::string> pem_block(BIO* bio, const char* label) {
+  unsigned char* data = nullptr;
+  long length = 0;
+  char* name = nullptr;
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return -1; };
+  if (PEM_bytes_read_bio(&data, &length, &name, label, bio, no_passphrase, nullptr) != 1) return std::nullopt;
+  std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+  OPENSSL_free(data);
+  OPENSSL_free(name);
+  return der;
+}
+
+// PEM: "PKCS7" and "PKCS #7 SIGNED DATA" (as PEM_read_bio_PKCS7 reads), and, since a CMS
 // ContentInfo of the PKCS#7 types is the same structure, "CMS" (`openssl cms -outform PEM`).
-[[nodiscard]] inline result<handle<::PKCS7>> read_pkcs7_pem(std::string_view operation,
-                                                            std::string_view buffer) {
+[[nodiscard]] inline result<pkcs7_read> read_pkcs7_pem(std::string_view operation, std::string_view buffer) {
   auto bio = input_bio(operation, buffer);
   if (!bio) return unexpected(std::move(bio).error());
   ERR_set_mark();
-  auto p7 = adopt(PEM_read_bio_PKCS7(bio->get(), nullptr, nullptr, nullptr));
-  if (p7) {
+  auto der = pem_block(bio->get(), PEM_STRING_PKCS7);
+  if (!der) {
+    const unsigned long last = ERR_peek_last_error();
+    if (ERR_GET_LIB(last) != ERR_LIB_PEM || ERR_GET_REASON(last) != PEM_R_NO_START_LINE) {
+      ERR_clear_last_mark();
+      return fail(errc::crypto, operation);
+    }
+    ERR_pop_to_mark();  // no PKCS7 label: try the CMS one
+    auto again = input_bio(operation, buffer);
+    if (!again) return unexpected(std::move(again).error());
+    der = pem_block(again->get(), PEM_STRING_CMS);
+    if (!der) return fail(errc::crypto, operation, "no PEM block labelled PKCS7, PKCS #7 SIGNED DATA or CMS");
+  } else {
     ERR_clear_last_mark();
-    return p7;
   }
-  const unsigned long last = ERR_peek_last_error();
-  if (ERR_GET_LIB(last) != ERR_LIB_PEM || ERR_GET_REASON(last) != PEM_R_NO_START_LINE) {
-    ERR_clear_last_mark();
-    return fail(errc::crypto, operation);
-  }
-  ERR_pop_to_mark();  // no PKCS7 label: try the CMS one
-  auto again = input_bio(operation, buffer);
-  if (!again) return unexpected(std::move(again).error());
-  p7 = adopt(static_cast<::PKCS7*>(
-      PEM_ASN1_read_bio(&d2i_pkcs7_untyped, PEM_STRING_CMS, again->get(), nullptr, nullptr, nullptr)));
-  if (!p7) return fail(errc::crypto, operation, "no PEM block labelled PKCS7, PKCS #7 SIGNED DATA or CMS");
-  return p7;
+  auto p7 = pkcs7_from_der(*der);
+  if (!p7) return fail(errc::crypto, operation, "the PEM block holds no PKCS#7 structure");
+  return pkcs7_read{std::move(p7), std::move(*der)};
 }
 
 }  // namespace pyossl::detail
@@ -67,10 +91,16 @@ class PKCS7 {
   // Adopts a PKCS#7 structure the caller owns. load_pkcs7_data makes them.
   explicit PKCS7(detail::handle<::PKCS7> p7) noexcept : p7_(std::move(p7)) {}
 
-  // Copies are independent (PKCS7_dup).
-  PKCS7(const PKCS7& other) : p7_(duplicate(other.p7_.get())) {}
+  // Copies are independent and equal: a loaded PKCS7 is re-read from the bytes it was
+  // loaded from (d2i_PKCS7), an adopted one copied with PKCS7_dup. OpenSSL cannot always
+  // re-read what it writes back; an adopted PKCS7 it cannot copy throws crypto::Error
+  // (the copy cannot return a result), never a different object (docs/porting.md).
+  PKCS7(const PKCS7& other) : p7_(duplicate(other)), der_(other.der_) {}
   PKCS7& operator=(const PKCS7& other) {
-    if (this != &other) p7_ = duplicate(other.p7_.get());
+    if (this != &other) {
+      p7_ = duplicate(other);
+      der_ = other.der_;
+    }
     return *this;
   }
   PKCS7(PKCS7&&) noexcept = default;
@@ -130,11 +160,18 @@ class PKCS7 {
   [[nodiscard]] ::PKCS7* native_handle() const noexcept { return p7_.get(); }
 
  private:
-  [[nodiscard]] static detail::handle<::PKCS7> duplicate(::PKCS7* p7) {
-    if (p7 == nullptr) return {};
-    auto copy = detail::adopt(PKCS7_dup(p7));
-    if (!copy) throw std::bad_alloc();
-    return copy;
+  friend result<PKCS7> load_pkcs7_data(filetype type, std::string_view buffer);
+
+  PKCS7(detail::handle<::PKCS7> p7, std::string der) noexcept : p7_(std::move(p7)), der_(std::move(der)) {}
+
+  [[nodiscard]] static detail::handle<::PKCS7> duplicate(const PKCS7& other) {
+    if (!other.p7_) return {};
+    auto copy = other.der_.empty() ? detail::adopt(PKCS7_dup(other.p7_.get())) : detail::pkcs7_from_der(other.der_);
+    if (copy) return copy;
+    const bool exhausted = ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
+    auto failure = detail::openssl_error(errc::crypto, "PKCS7 copy", "OpenSSL cannot re-read this PKCS#7 structure");
+    if (exhausted) throw std::bad_alloc();
+    throw_error(std::move(failure));
   }
 
   [[nodiscard]] int nid() const noexcept { return p7_ ? OBJ_obj2nid(p7_->type) : NID_undef; }
@@ -164,27 +201,28 @@ class PKCS7 {
   }
 
   detail::handle<::PKCS7> p7_;
+  std::string der_;  // the DER it was loaded from; empty if adopted
 };
 
 // Reads a PKCS#7 structure from `buffer`: PEM (labelled "PKCS7", "PKCS #7 SIGNED DATA"
 // or, beyond pyOpenSSL, "CMS" as `openssl cms -outform PEM` writes) or DER (BER).
-// Calls PEM_read_bio_PKCS7 / d2i_PKCS7_bio. Garbage, truncated or non-PKCS#7 input:
+// Calls PEM_bytes_read_bio / d2i_PKCS7; trailing bytes after a DER structure are ignored. Garbage, truncated or non-PKCS#7 input:
 // errc::crypto; a type other than FILETYPE_PEM or FILETYPE_ASN1: errc::invalid_argument.
 [[nodiscard]] inline result<PKCS7> load_pkcs7_data(filetype type, std::string_view buffer) {
   constexpr std::string_view operation = "load_pkcs7_data";
   if (type == filetype::pem) {
-    auto p7 = detail::read_pkcs7_pem(operation, buffer);
-    if (!p7) return unexpected(std::move(p7).error());
-    return PKCS7(std::move(*p7));
+    auto read = detail::read_pkcs7_pem(operation, buffer);
+    if (!read) return unexpected(std::move(read).error());
+    return PKCS7(std::move(read->p7), std::move(read->der));
   }
   if (type != filetype::asn1) {
     return detail::fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
   }
-  auto bio = detail::input_bio(operation, buffer);
-  if (!bio) return unexpected(std::move(bio).error());
-  auto p7 = detail::adopt(d2i_PKCS7_bio(bio->get(), nullptr));
+  const auto* start = reinterpret_cast<const unsigned char*>(buffer.data());
+  const unsigned char* end = start;
+  auto p7 = detail::adopt(d2i_PKCS7(nullptr, &end, static_cast<long>(buffer.size())));
   if (!p7) return detail::fail(errc::crypto, operation, "not a DER PKCS#7 structure, or a truncated one");
-  return PKCS7(std::move(p7));
+  return PKCS7(std::move(p7), std::string(buffer.substr(0, static_cast<std::size_t>(end - start))));
 }
 
 }  // namespace pyossl::crypto

@@ -30,13 +30,49 @@
 
 namespace pyossl::detail {
 
-// A copy of `certificate`. X509_dup copies by encoding, which a certificate that was never
-// signed cannot survive; such a one is rebuilt field by field (everything it can hold
-// before signing: version, serial, names, validity, key, extensions).
-[[nodiscard]] inline handle<::X509> duplicate_certificate(const ::X509* certificate) {
-  if (certificate == nullptr) return {};
-  const error_queue_mark mark;  // the failed encoding is expected, not an error to report
-  if (::X509* copy = X509_dup(certificate)) return adopt(copy);
+// The DER encoding of `certificate` (i2d_X509), or empty if it cannot be encoded (one
+// never signed). Queues nothing that outlives the call.
+[[nodiscard]] inline std::string certificate_der(const ::X509* certificate) {
+  const error_queue_mark mark;
+  unsigned char* bytes = nullptr;
+  const int length = i2d_X509(certificate, &bytes);
+  if (length <= 0) return {};
+  std::string der(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(length));
+  OPENSSL_free(bytes);
+  return der;
+}
+
+// Makes `copy` carry the signature algorithm and value of `certificate` (the outer ones;
+// the signed part's algorithm is one of its fields). False if OpenSSL refused.
+[[nodiscard]] inline bool copy_signature(::X509* copy, const ::X509* certificate) {
+  const ASN1_BIT_STRING* signature = nullptr;
+  const X509_ALGOR* algorithm = nullptr;
+  X509_get0_signature(&signature, &algorithm, certificate);
+  const ASN1_BIT_STRING* copy_signature = nullptr;
+  const X509_ALGOR* copy_algorithm = nullptr;
+  X509_get0_signature(&copy_signature, &copy_algorithm, copy);
+  // The copy's own fields, reachable only through OpenSSL's const getters.
+  auto* out_signature = const_cast<ASN1_BIT_STRING*>(copy_signature);
+  auto* out_algorithm = const_cast<X509_ALGOR*>(copy_algorithm);
+  auto* out_tbs_algorithm = const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(copy));
+  if (algorithm == nullptr || signature == nullptr || ASN1_STRING_length(signature) == 0) return true;
+  return X509_ALGOR_copy(out_algorithm, algorithm) == 1 &&
+         X509_ALGOR_copy(out_tbs_algorithm, X509_get0_tbs_sigalg(certificate)) == 1 &&
+         ASN1_STRING_copy(out_signature, signature) == 1;
+}
+
+// A copy of `certificate`, equal to it. X509_dup copies by writing and re-reading the
+// encoding, which fails for a certificate never signed and for one whose encoding OpenSSL
+// writes back in a form it cannot re-read (tests/support/odd_der.hpp); such a one is
+// rebuilt field by field: version, serial, names, validity, key, extensions and, if
+// signed, the signature. A signed rebuild must encode exactly like the original, else
+// errc::crypto; std::bad_alloc when memory ran out.
+[[nodiscard]] inline result<handle<::X509>> copy_certificate(const ::X509* certificate) {
+  if (certificate == nullptr) return handle<::X509>();
+  {
+    const error_queue_mark mark;  // a failed re-reading is expected, not an error to report
+    if (::X509* copy = X509_dup(certificate)) return adopt(copy);
+  }
   handle<::X509> fresh = adopt(X509_new());
   if (!fresh) throw std::bad_alloc();
   ::X509* out = fresh.get();
@@ -53,8 +89,22 @@ namespace pyossl::detail {
   for (int index = 0; copied && index < X509_get_ext_count(certificate); ++index) {
     copied = X509_add_ext(out, X509_get_ext(certificate, index), -1) == 1;
   }
-  if (!copied) throw std::bad_alloc();
-  return fresh;
+  copied = copied && copy_signature(out, certificate);
+  if (!copied) {
+    ERR_clear_error();
+    throw std::bad_alloc();
+  }
+  const std::string original = certificate_der(certificate);
+  if (original.empty() || certificate_der(out) == original) return fresh;
+  return fail(errc::crypto, "X509 copy", "the certificate cannot be copied without changing its encoding");
+}
+
+// copy_certificate for a copy constructor, which cannot return a result: a certificate
+// that cannot be copied equal throws crypto::Error, never a different one (porting.md).
+[[nodiscard]] inline handle<::X509> duplicate_certificate(const ::X509* certificate) {
+  auto copy = copy_certificate(certificate);
+  if (!copy) throw_error(std::move(copy).error());
+  return std::move(*copy);
 }
 
 // An ASN.1 time as GENERALIZEDTIME "YYYYMMDDhhmmssZ" (ASN1_TIME_to_generalizedtime, which
@@ -153,7 +203,8 @@ class X509 {
   // Adopts a certificate the caller owns.
   explicit X509(detail::handle<::X509> cert) noexcept : cert_(std::move(cert)) {}
 
-  // Copies are independent certificates (X509_dup; an unsigned one is copied field by field).
+  // Copies are independent certificates equal to the original (X509_dup; one OpenSSL cannot
+  // re-read, or an unsigned one, is copied field by field and checked; see porting.md).
   X509(const X509& other) : cert_(detail::duplicate_certificate(other.cert_.get())) {}
   X509& operator=(const X509& other) {
     if (this != &other) cert_ = detail::duplicate_certificate(other.cert_.get());
@@ -489,16 +540,17 @@ class X509 {
 }  // namespace pyossl::crypto
 
 namespace pyossl::detail {
-// Independent copies (X509_dup) of the certificates in `stack`, in order; none for a null
-// stack. Here in detail because sk_X509_value casts to `X509*`, which inside
+// Independent copies (copy_certificate: X509_dup, or field by field where OpenSSL cannot
+// re-read a certificate's encoding) of the certificates in `stack`, in order; none for a
+// null stack. Here in detail because sk_X509_value casts to `X509*`, which inside
 // pyossl::crypto would name crypto::X509.
 [[nodiscard]] inline result<std::vector<handle<::X509>>> copy_certificates(const STACK_OF(X509) * stack) {
   std::vector<handle<::X509>> copies;
   const int count = stack != nullptr ? sk_X509_num(stack) : 0;
   for (int i = 0; i < count; ++i) {
-    auto copy = adopt(X509_dup(sk_X509_value(stack, i)));
-    if (!copy) return fail(errc::crypto, "X509_dup");
-    copies.push_back(std::move(copy));
+    auto copy = copy_certificate(sk_X509_value(stack, i));
+    if (!copy) return unexpected(std::move(copy).error());
+    copies.push_back(std::move(*copy));
   }
   return copies;
 }
