@@ -95,6 +95,24 @@ TEST_CASE("Context with TLSv1_METHOD handshakes only once the security level all
   }
 }
 
+// Regression (issue 12): echo_server, TLS 1.3 only, told a TLS 1.0 client's operator to
+// lower the security level, which cannot make that handshake work.
+TEST_CASE("a server whose minimum is TLS 1.2 or 1.3 never suggests lowering the security level", "[context]") {
+  const tls_files& files = tls_files::get();
+  const int minimum = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+  auto server_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_SERVER_METHOD));
+  REQUIRE_OK(server_ctx.set_min_proto_version(minimum));
+  REQUIRE_OK(server_ctx.use_certificate_file(files.server_cert()));
+  REQUIRE_OK(server_ctx.use_privatekey_file(files.server_key()));
+  auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLSv1_METHOD));
+  REQUIRE_OK(client_ctx.set_cipher_list("DEFAULT:@SECLEVEL=0"));
+  pyossl_test::connection_pair pair(client_ctx, server_ctx);
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
+  INFO(outcome.server.error().message());
+  CHECK(outcome.server.error().message().find("SECLEVEL") == std::string::npos);
+}
+
 TEST_CASE("Context loads certificates and keys from files, PEM and DER, and checks they match", "[context]") {
   const tls_files& files = tls_files::get();
   auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
