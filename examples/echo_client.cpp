@@ -19,6 +19,9 @@
 #include <string_view>
 #include <thread>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <pyossl/crypto/x509.hpp>
 #include <pyossl/net.hpp>
 #include <pyossl/ssl.hpp>
@@ -116,6 +119,8 @@ int main(int argc, char* argv[]) try {
   // subjectAltNames (DNS names, or IP addresses for an address, which is never sent).
   unwrap(connection.set_tlsext_host_name(settings.host));
 
+  // Send each small write at once, not after the server's delayed ACK (Nagle's algorithm).
+  unwrap(connection.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1));
   unwrap(connection.connect(server));
   unwrap(connection.do_handshake());
   const auto peer = connection.get_peer_certificate();

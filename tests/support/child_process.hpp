@@ -65,6 +65,8 @@ class child_process {
   }
 
   [[nodiscard]] bool valid() const noexcept { return pid_ > 0; }
+  // The child's process ID, for /proc (-1 if it did not start).
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
   // Everything the child has printed so far (stdout and stderr together).
   [[nodiscard]] const std::string& output() const noexcept { return output_; }
