@@ -87,6 +87,19 @@ TEST_CASE("X509Extension::create takes any OID with a DER or ASN1 value", "[x509
   CHECK_FALSE(printed->empty());
 }
 
+// Regression (issue 12, found by fuzz_load_certificate): a known extension whose value
+// OpenSSL cannot decode printed as a hex dump but left the decoder's complaints queued.
+TEST_CASE("X509Extension::to_string of an undecodable known extension is a hex dump and leaves no error queued",
+          "[x509extension]") {
+  const auto extension = X509Extension::create("basicConstraints", false, "DER:30:80:01");
+  REQUIRE_OK(extension);
+  CHECK(extension->get_short_name() == "basicConstraints");
+  const auto printed = extension->to_string();
+  REQUIRE_OK(printed);
+  CHECK_FALSE(printed->empty());
+  CHECK(ERR_peek_error() == 0UL);
+}
+
 TEST_CASE("X509Extension::create subjectKeyIdentifier=hash reads the subject's key", "[x509extension]") {
   const X509 subject = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "ski"}}), rsa_key());
   REQUIRE_FAILS_WITH(X509Extension::create("subjectKeyIdentifier", false, "hash"), errc::crypto);

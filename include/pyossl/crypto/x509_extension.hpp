@@ -119,9 +119,12 @@ class X509Extension {
     if (!extension_)
       return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
     const detail::handle<BIO> out = detail::output_bio();
+    ERR_set_mark();
     if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) <= 0) {
+      ERR_clear_last_mark();
       return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");
     }
+    ERR_pop_to_mark();  // a value it could not decode, shown as a hex dump, queues why: not a failure
     return detail::bio_contents(out.get());
   }
 
