@@ -216,7 +216,8 @@ void serve(ssl::Connection connection, const net::Address& peer, const options& 
   const std::string who = net::to_string(peer);
   const std::chrono::seconds handshake_limit(settings.handshake_timeout_seconds);
   const std::chrono::seconds idle_limit(settings.timeout_seconds);
-  deadline entry{connection.fileno().value_or(-1), clock::now() + handshake_limit, "handshake not done in time"};
+  deadline entry{connection.fileno().value_or(-1), clock::now() + handshake_limit,
+                 "handshake not done in time"};
   dog.watch(entry);
   struct unwatch {
     watchdog& dog;
@@ -224,8 +225,10 @@ void serve(ssl::Connection connection, const net::Address& peer, const options& 
     ~unwatch() { dog.forget(entry); }
   } const unwatch_before_close{dog, entry};
 
-  if (auto handshake = connection.do_handshake(); !handshake) return log_drop(dog, entry, who, handshake.error());
-  std::fprintf(stderr, "echo_server: %s: %s, %s\n", who.c_str(), connection.get_protocol_version_name().c_str(),
+  if (auto handshake = connection.do_handshake(); !handshake)
+    return log_drop(dog, entry, who, handshake.error());
+  std::fprintf(stderr, "echo_server: %s: %s, %s\n", who.c_str(),
+               connection.get_protocol_version_name().c_str(),
                connection.get_cipher_name().value_or("?").c_str());
 
   std::size_t echoed = 0;
@@ -296,11 +299,13 @@ int main(int argc, char* argv[]) try {
       return session.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
     });
     ++active;
-    sessions.push_back(std::async(std::launch::async, [&active, &settings, &dog](ssl::Connection client,
-                                                                                   net::Address address) {
-      serve(std::move(client), address, settings, dog);
-      --active;
-    }, std::move(connection), peer));
+    sessions.push_back(std::async(
+        std::launch::async,
+        [&active, &settings, &dog](ssl::Connection client, net::Address address) {
+          serve(std::move(client), address, settings, dog);
+          --active;
+        },
+        std::move(connection), peer));
   }
   sessions.clear();  // wait for the last clients before the watchdog goes
   return 0;

@@ -18,13 +18,13 @@ namespace pyossl_fuzz {
 namespace crypto = pyossl::crypto;
 
 // A broken promise: print it and abort, which libFuzzer reports as a crash with this input.
-#define PYOSSL_FUZZ_CHECK(condition)                                                          \
-  do {                                                                                        \
-    if (!(condition)) {                                                                       \
+#define PYOSSL_FUZZ_CHECK(condition)                                                                  \
+  do {                                                                                                \
+    if (!(condition)) {                                                                               \
       std::fprintf(stderr, "pyossl fuzz: %s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-      ERR_print_errors_fp(stderr);                                                            \
-      std::abort();                                                                           \
-    }                                                                                         \
+      ERR_print_errors_fp(stderr);                                                                    \
+      std::abort();                                                                                   \
+    }                                                                                                 \
   } while (false)
 
 // SPEC: no call leaves entries in OpenSSL's error queue, whether it succeeded or failed.

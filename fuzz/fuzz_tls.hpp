@@ -32,7 +32,8 @@ inline std::vector<std::string_view> flights(std::string_view input) {
     return pieces;
   }
   while (input.size() >= 5) {
-    const std::size_t length = (static_cast<unsigned char>(input[3]) << 8) | static_cast<unsigned char>(input[4]);
+    const std::size_t length =
+        (static_cast<unsigned char>(input[3]) << 8) | static_cast<unsigned char>(input[4]);
     const std::size_t record = std::min(input.size(), 5 + length);
     pieces.push_back(input.substr(0, record));
     input.remove_prefix(record);

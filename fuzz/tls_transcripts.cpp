@@ -25,7 +25,9 @@ struct setup {
   bool client_certificate;
 };
 
-void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
 
 // Moves everything `from` wrote to `to`, appending it to `record`.
 void pump(ssl::Connection& from, ssl::Connection& to, std::string& record) {
@@ -59,7 +61,8 @@ int main(int argc, char* argv[]) try {
       {"tls10", TLS1_VERSION, "ALL:@SECLEVEL=0", false},
   };
   for (const setup& each : setups) {
-    const bool rsa_server = std::string(each.ciphers).find("ECDSA") == std::string::npos && each.version != TLS1_3_VERSION;
+    const bool rsa_server =
+        std::string(each.ciphers).find("ECDSA") == std::string::npos && each.version != TLS1_3_VERSION;
     auto server_context = unwrap(ssl::Context::create(ssl::TLS_SERVER_METHOD));
     auto client_context = unwrap(ssl::Context::create(ssl::TLS_CLIENT_METHOD));
     for (auto* context : {&server_context, &client_context}) {

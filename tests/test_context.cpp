@@ -97,7 +97,8 @@ TEST_CASE("Context with TLSv1_METHOD handshakes only once the security level all
 
 // Regression (issue 12): echo_server, TLS 1.3 only, told a TLS 1.0 client's operator to
 // lower the security level, which cannot make that handshake work.
-TEST_CASE("a server whose minimum is TLS 1.2 or 1.3 never suggests lowering the security level", "[context]") {
+TEST_CASE("a server whose minimum is TLS 1.2 or 1.3 never suggests lowering the security level",
+          "[context]") {
   const tls_files& files = tls_files::get();
   const int minimum = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
   auto server_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_SERVER_METHOD));

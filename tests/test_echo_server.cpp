@@ -37,8 +37,8 @@ using clock_type = std::chrono::steady_clock;
 std::size_t count_entries(const std::string& directory) {
   std::error_code ignored;
   std::size_t count = 0;
-  for (auto it = std::filesystem::directory_iterator(directory, ignored); !ignored && it != std::filesystem::directory_iterator();
-       it.increment(ignored)) {
+  for (auto it = std::filesystem::directory_iterator(directory, ignored);
+       !ignored && it != std::filesystem::directory_iterator(); it.increment(ignored)) {
     ++count;
   }
   return count;
@@ -65,11 +65,12 @@ struct server {
   explicit server(const std::string& max_clients = "300", const std::string& handshake_timeout = "1")
       : process({"/bin/sh", "-c",
                  "exec '" PYOSSL_ECHO_SERVER "' --port-file '" + port_file + "' --cert-out '" + cert_file +
-                     "' --handshake-timeout " + handshake_timeout + " --timeout 2 --max-clients " + max_clients +
-                     " 2>'" + log_file + "'"}) {
+                     "' --handshake-timeout " + handshake_timeout + " --timeout 2 --max-clients " +
+                     max_clients + " 2>'" + log_file + "'"}) {
     REQUIRE(process.valid());
     const auto deadline = clock_type::now() + 20s;
-    while (!std::filesystem::exists(port_file) && clock_type::now() < deadline) std::this_thread::sleep_for(20ms);
+    while (!std::filesystem::exists(port_file) && clock_type::now() < deadline)
+      std::this_thread::sleep_for(20ms);
     REQUIRE(std::filesystem::exists(port_file));
     port = static_cast<std::uint16_t>(std::stoi(pyossl_test::read_file(port_file)));
     REQUIRE(client_context.load_verify_locations(cert_file).has_value());
@@ -105,7 +106,8 @@ struct server {
   [[nodiscard]] std::string good_client(int echoes, int seed = 0) const {
     ssl::Connection connection(client_context, pyossl::unwrap(net::Socket::tcp(AF_INET)));
     if (!connection.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)) return "TCP_NODELAY";
-    if (auto connected = connection.connect({"127.0.0.1", port}); !connected) return connected.error().message();
+    if (auto connected = connection.connect({"127.0.0.1", port}); !connected)
+      return connected.error().message();
     if (auto handshake = connection.do_handshake(); !handshake) return handshake.error().message();
     for (int i = 0; i < echoes; ++i) {
       const std::size_t size = 1 + static_cast<std::size_t>((seed * 131 + i * 977) % 3000);
@@ -181,7 +183,8 @@ std::string client_hello() {
 
 }  // namespace
 
-TEST_CASE("echo_server echoes byte for byte to 200 concurrent clients, 20 echoes each", "[echo_server][load]") {
+TEST_CASE("echo_server echoes byte for byte to 200 concurrent clients, 20 echoes each",
+          "[echo_server][load]") {
   const server echo;
   const std::size_t threads_before = echo.threads();
   const std::size_t descriptors_before = echo.descriptors();
@@ -193,7 +196,8 @@ TEST_CASE("echo_server echoes byte for byte to 200 concurrent clients, 20 echoes
   const auto start = clock_type::now();
   {
     std::vector<std::jthread> workers;
-    for (int i = 0; i < clients; ++i) workers.emplace_back([&, i] { failures[i] = echo.good_client(echoes, i); });
+    for (int i = 0; i < clients; ++i)
+      workers.emplace_back([&, i] { failures[i] = echo.good_client(echoes, i); });
     std::jthread sampler([&] {
       while (running) {
         peak_threads = std::max(peak_threads, echo.threads());
@@ -209,8 +213,10 @@ TEST_CASE("echo_server echoes byte for byte to 200 concurrent clients, 20 echoes
     CHECK(failures[i].empty());
     if (!failures[i].empty()) FAIL_CHECK(failures[i]);
   }
-  std::printf("echo_server load: %d clients x %d echoes in %.2f s: %.0f echoes/s, peak %zu threads, peak RSS %ld kB\n",
-              clients, echoes, seconds, clients * echoes / seconds, peak_threads, peak_rss_kb(echo.process.pid()));
+  std::printf(
+      "echo_server load: %d clients x %d echoes in %.2f s: %.0f echoes/s, peak %zu threads, peak RSS %ld "
+      "kB\n",
+      clients, echoes, seconds, clients * echoes / seconds, peak_threads, peak_rss_kb(echo.process.pid()));
   CHECK(echo.settles_at(threads_before, descriptors_before));
 }
 
@@ -227,8 +233,8 @@ TEST_CASE("echo_server takes 1000 short connections one after another", "[echo_s
     ++served;
   }
   const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  std::printf("echo_server load: %d sequential connections in %.2f s: %.0f connections/s, peak RSS %ld kB\n", served,
-              seconds, served / seconds, peak_rss_kb(echo.process.pid()));
+  std::printf("echo_server load: %d sequential connections in %.2f s: %.0f connections/s, peak RSS %ld kB\n",
+              served, seconds, served / seconds, peak_rss_kb(echo.process.pid()));
   CHECK(echo.settles_at(threads_before, descriptors_before));
 }
 
@@ -306,7 +312,8 @@ TEST_CASE("echo_server refuses clients beyond --max-clients, logs it, and serves
     const raw_client first(echo.port);
     const raw_client second(echo.port);
     const auto deadline = clock_type::now() + 10s;
-    while (echo.threads() < 4 && clock_type::now() < deadline) std::this_thread::sleep_for(20ms);  // main, watchdog, 2 clients
+    while (echo.threads() < 4 && clock_type::now() < deadline)
+      std::this_thread::sleep_for(20ms);  // main, watchdog, 2 clients
     const raw_client third(echo.port);
     CHECK(third.closed_by_server(10s));
     CHECK(echo.logs("refused: already serving 2 clients"));

@@ -79,8 +79,9 @@ std::string base64(const std::string& bytes) {
   for (std::size_t at = 0; at < bytes.size(); at += 48) {
     const std::size_t count = std::min<std::size_t>(48, bytes.size() - at);
     std::string line(4 * ((count + 2) / 3) + 1, '\0');
-    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()),
-                                        reinterpret_cast<const unsigned char*>(bytes.data() + at), static_cast<int>(count));
+    const int written =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()),
+                        reinterpret_cast<const unsigned char*>(bytes.data() + at), static_cast<int>(count));
     line.resize(static_cast<std::size_t>(written));
     out += line + "\n";
   }

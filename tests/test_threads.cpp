@@ -29,7 +29,8 @@ std::string echo_once(const ssl::Context& client_ctx, const ssl::Context& server
   if (!host.empty() && !pair.client.set_tlsext_host_name(host)) return "set_tlsext_host_name";
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   if (!outcome.ok()) {
-    return "handshake: " + (outcome.client ? outcome.server.error().message() : outcome.client.error().message());
+    return "handshake: " +
+           (outcome.client ? outcome.server.error().message() : outcome.client.error().message());
   }
   const std::string message = "echo " + std::to_string(id);
   if (!pair.client.sendall(message)) return "client send";
@@ -64,31 +65,32 @@ std::vector<std::string> on_threads(Work work) {
 
 }  // namespace
 
-TEST_CASE("Contexts shared by 8 threads run their verify and info callbacks on all of them at once", "[threads]") {
+TEST_CASE("Contexts shared by 8 threads run their verify and info callbacks on all of them at once",
+          "[threads]") {
   std::atomic<int> verified{0};
   std::atomic<int> handshakes_done{0};
   auto client_ctx = pyossl_test::client_context();
-  REQUIRE_OK(client_ctx.set_verify(ssl::VERIFY_PEER, [&](ssl::Connection&, pyossl::crypto::X509& certificate,
-                                                          int, int, int ok) {
-    (void)certificate.get_subject().get("CN");
-    ++verified;
-    return ok != 0;
-  }));
+  REQUIRE_OK(client_ctx.set_verify(
+      ssl::VERIFY_PEER, [&](ssl::Connection&, pyossl::crypto::X509& certificate, int, int, int ok) {
+        (void)certificate.get_subject().get("CN");
+        ++verified;
+        return ok != 0;
+      }));
   auto server_ctx = pyossl_test::server_context();
   REQUIRE_OK(server_ctx.set_info_callback([&](ssl::Connection&, int where, int) {
     if ((where & SSL_CB_HANDSHAKE_DONE) != 0) ++handshakes_done;
   }));
 
-  const auto failures = on_threads([&](int t, int round) {
-    return echo_once(client_ctx, server_ctx, "", t * 100 + round);
-  });
+  const auto failures =
+      on_threads([&](int t, int round) { return echo_once(client_ctx, server_ctx, "", t * 100 + round); });
   for (const auto& failure : failures) CHECK(failure.empty());
   CHECK(verified.load() >= thread_count * connections_per_thread);
   CHECK(handshakes_done.load() >= thread_count * connections_per_thread);
 }
 
-TEST_CASE("A servername callback on a shared Context moves Connections to another shared Context from 8 threads",
-          "[threads]") {
+TEST_CASE(
+    "A servername callback on a shared Context moves Connections to another shared Context from 8 threads",
+    "[threads]") {
   auto other_ctx = pyossl_test::server_context();
   std::atomic<int> switched{0};
   auto server_ctx = pyossl_test::server_context();
@@ -98,14 +100,16 @@ TEST_CASE("A servername callback on a shared Context moves Connections to anothe
   auto client_ctx = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));  // no verification: any name
 
   const auto failures = on_threads([&](int t, int round) {
-    return echo_once(client_ctx, server_ctx, round % 2 == 0 ? "other.example" : "main.example", t * 100 + round);
+    return echo_once(client_ctx, server_ctx, round % 2 == 0 ? "other.example" : "main.example",
+                     t * 100 + round);
   });
   for (const auto& failure : failures) CHECK(failure.empty());
   CHECK(switched.load() == thread_count * connections_per_thread / 2);
 }
 
-TEST_CASE("Replacing a used Context's callbacks from another thread is refused while its Connections run them",
-          "[threads]") {
+TEST_CASE(
+    "Replacing a used Context's callbacks from another thread is refused while its Connections run them",
+    "[threads]") {
   std::atomic<int> calls{0};
   auto server_ctx = pyossl_test::server_context();
   REQUIRE_OK(server_ctx.set_info_callback([&](ssl::Connection&, int, int) { ++calls; }));
@@ -118,15 +122,14 @@ TEST_CASE("Replacing a used Context's callbacks from another thread is refused w
   std::thread replacer([&] {
     while (running) {
       auto info = server_ctx.set_info_callback([](ssl::Connection&, int, int) {});
-      auto verify = client_ctx.set_verify(ssl::VERIFY_NONE, [](ssl::Connection&, pyossl::crypto::X509&, int, int,
-                                                               int) { return true; });
+      auto verify = client_ctx.set_verify(
+          ssl::VERIFY_NONE, [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) { return true; });
       ((info || verify) ? accepted : refused) += 1;
     }
   });
   const int calls_before = calls.load();
-  const auto failures = on_threads([&](int t, int round) {
-    return echo_once(client_ctx, server_ctx, "", t * 100 + round);
-  });
+  const auto failures =
+      on_threads([&](int t, int round) { return echo_once(client_ctx, server_ctx, "", t * 100 + round); });
   running = false;
   replacer.join();
   for (const auto& failure : failures) CHECK(failure.empty());

@@ -87,13 +87,14 @@ TEST_CASE("a copy of an unsigned X509 keeps every field", "[x509]") {
 
 // Regression (issue 12): X509_dup fails on this loaded certificate, and the field-by-field
 // fallback used to drop the signature, so the copy could not be dumped or digested.
-TEST_CASE("a copy of a loaded certificate OpenSSL cannot re-read keeps its signature and encoding", "[x509]") {
+TEST_CASE("a copy of a loaded certificate OpenSSL cannot re-read keeps its signature and encoding",
+          "[x509]") {
   using pyossl::crypto::dump_certificate;
   using pyossl::crypto::FILETYPE_ASN1;
   const X509 ec = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "odd"}}),
                                            pyossl_test::generated_key(pyossl_test::ec_p256()));
-  const std::string odd = pyossl_test::certificate_with_odd_signature_parameters(
-      must(dump_certificate(FILETYPE_ASN1, ec)));
+  const std::string odd =
+      pyossl_test::certificate_with_odd_signature_parameters(must(dump_certificate(FILETYPE_ASN1, ec)));
   const X509 original = must(pyossl::crypto::load_certificate(FILETYPE_ASN1, odd));
   REQUIRE(ERR_peek_error() == 0UL);
   {

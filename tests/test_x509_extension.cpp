@@ -11,9 +11,9 @@
 #include "certificates.hpp"
 #include "checks.hpp"
 #include "keys.hpp"
+#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
-#include "pyossl/crypto/detail/digest.hpp"
 
 // Inside a namespace, so that X509 names pyossl's class rather than OpenSSL's struct.
 namespace {
@@ -89,8 +89,9 @@ TEST_CASE("X509Extension::create takes any OID with a DER or ASN1 value", "[x509
 
 // Regression (issue 12, found by fuzz_load_certificate): a known extension whose value
 // OpenSSL cannot decode printed as a hex dump but left the decoder's complaints queued.
-TEST_CASE("X509Extension::to_string of an undecodable known extension is a hex dump and leaves no error queued",
-          "[x509extension]") {
+TEST_CASE(
+    "X509Extension::to_string of an undecodable known extension is a hex dump and leaves no error queued",
+    "[x509extension]") {
   const auto extension = X509Extension::create("basicConstraints", false, "DER:30:80:01");
   REQUIRE_OK(extension);
   CHECK(extension->get_short_name() == "basicConstraints");

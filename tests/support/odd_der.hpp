@@ -45,7 +45,8 @@ inline std::string der_wrap(unsigned char tag, std::string_view content) {
     out += static_cast<char>(length);
   } else {
     std::string digits;
-    for (std::size_t rest = length; rest != 0; rest >>= 8) digits.insert(0, 1, static_cast<char>(rest & 0xFF));
+    for (std::size_t rest = length; rest != 0; rest >>= 8)
+      digits.insert(0, 1, static_cast<char>(rest & 0xFF));
     out += static_cast<char>(0x80 | digits.size());
     out += digits;
   }
@@ -61,7 +62,8 @@ inline std::string certificate_with_odd_signature_parameters(std::string_view de
   const std::size_t algorithm_at = tbs.header + tbs.length;
   const der_element algorithm = der_read(body, algorithm_at);
   const std::string_view algorithm_content = body.substr(algorithm_at + algorithm.header, algorithm.length);
-  const std::string odd_algorithm = der_wrap(0x30, std::string(algorithm_content) + std::string("\x20\x80\x00\x00", 4));
+  const std::string odd_algorithm =
+      der_wrap(0x30, std::string(algorithm_content) + std::string("\x20\x80\x00\x00", 4));
   const std::size_t signature_at = algorithm_at + algorithm.header + algorithm.length;
   return der_wrap(0x30, std::string(body.substr(0, algorithm_at)) + odd_algorithm +
                             std::string(body.substr(signature_at)));
@@ -72,9 +74,9 @@ inline std::string certificate_with_odd_signature_parameters(std::string_view de
 inline std::string pkcs7_bundle(std::string_view der_certificate) {
   const std::string signed_data_oid = "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02";
   const std::string data_oid = "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01";
-  const std::string signed_data = der_wrap(0x30, std::string("\x02\x01\x01", 3) + der_wrap(0x31, "") +
-                                                     der_wrap(0x30, data_oid) + der_wrap(0xA0, der_certificate) +
-                                                     der_wrap(0x31, ""));
+  const std::string signed_data =
+      der_wrap(0x30, std::string("\x02\x01\x01", 3) + der_wrap(0x31, "") + der_wrap(0x30, data_oid) +
+                         der_wrap(0xA0, der_certificate) + der_wrap(0x31, ""));
   return der_wrap(0x30, signed_data_oid + der_wrap(0xA0, signed_data));
 }
 

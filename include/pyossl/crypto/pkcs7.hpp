@@ -166,10 +166,12 @@ class PKCS7 {
 
   [[nodiscard]] static detail::handle<::PKCS7> duplicate(const PKCS7& other) {
     if (!other.p7_) return {};
-    auto copy = other.der_.empty() ? detail::adopt(PKCS7_dup(other.p7_.get())) : detail::pkcs7_from_der(other.der_);
+    auto copy =
+        other.der_.empty() ? detail::adopt(PKCS7_dup(other.p7_.get())) : detail::pkcs7_from_der(other.der_);
     if (copy) return copy;
     const bool exhausted = ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
-    auto failure = detail::openssl_error(errc::crypto, "PKCS7 copy", "OpenSSL cannot re-read this PKCS#7 structure");
+    auto failure =
+        detail::openssl_error(errc::crypto, "PKCS7 copy", "OpenSSL cannot re-read this PKCS#7 structure");
     if (exhausted) throw std::bad_alloc();
     throw_error(std::move(failure));
   }
@@ -206,8 +208,9 @@ class PKCS7 {
 
 // Reads a PKCS#7 structure from `buffer`: PEM (labelled "PKCS7", "PKCS #7 SIGNED DATA"
 // or, beyond pyOpenSSL, "CMS" as `openssl cms -outform PEM` writes) or DER (BER).
-// Calls PEM_bytes_read_bio / d2i_PKCS7; trailing bytes after a DER structure are ignored. Garbage, truncated or non-PKCS#7 input:
-// errc::crypto; a type other than FILETYPE_PEM or FILETYPE_ASN1: errc::invalid_argument.
+// Calls PEM_bytes_read_bio / d2i_PKCS7; bytes after a DER structure are ignored. Garbage,
+// truncated or non-PKCS#7 input: errc::crypto; a type other than FILETYPE_PEM or
+// FILETYPE_ASN1: errc::invalid_argument.
 [[nodiscard]] inline result<PKCS7> load_pkcs7_data(filetype type, std::string_view buffer) {
   constexpr std::string_view operation = "load_pkcs7_data";
   if (type == filetype::pem) {
