@@ -3,6 +3,7 @@
 // exceptions, unwrap() and the exception classes named like pyOpenSSL's.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,68 +95,126 @@ struct verify_failure {
   std::string subject;  // the failing certificate's subject, one line
 };
 
+namespace detail {
+// What an error carries beyond its kind: kept on the heap, and made only when there is
+// something to carry, so a want_read / want_write error costs no allocation.
+struct error_details {
+  std::string operation;
+  std::vector<error_queue_entry> queue;
+  std::string reason;
+  int sys_errno = 0;
+  std::string sys_errstr;
+  std::optional<verify_failure> verification;
+};
+
+// An operation name (or a fixed reason) with static storage duration, e.g. a function-local
+// static std::string: an error that refers to one allocates nothing (the hot paths' errors).
+struct static_text {
+  const std::string* text = nullptr;
+};
+}  // namespace detail
+
 // One failure, complete: what kind, which operation, everything OpenSSL queued for it,
-// and for transport failures the errno; never an empty message.
+// and for transport failures the errno; never an empty message. Small (its kind and two
+// pointers) until it carries something: queue entries, a reason, errno, a verification.
 class error {
  public:
   error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {})
-      : kind_(kind), operation_(std::move(operation)), queue_(std::move(queue)), reason_(std::move(reason)) {}
+      : kind_(kind),
+        details_(std::make_unique<detail::error_details>(
+            detail::error_details{std::move(operation), std::move(queue), std::move(reason), 0, {}, {}})) {}
+  // An error naming a static operation (and reason): allocates nothing (pyossl's hot paths).
+  error(errc kind, detail::static_text operation, detail::static_text reason = {}) noexcept
+      : kind_(kind), static_operation_(operation.text), static_reason_(reason.text) {}
+
+  error(const error& other)
+      : kind_(other.kind_),
+        static_operation_(other.static_operation_),
+        static_reason_(other.static_reason_),
+        details_(other.details_ ? std::make_unique<detail::error_details>(*other.details_) : nullptr) {}
+  error& operator=(const error& other) {
+    if (this != &other) *this = error(other);
+    return *this;
+  }
+  error(error&&) noexcept = default;
+  error& operator=(error&&) noexcept = default;
+  ~error() = default;
 
   [[nodiscard]] errc kind() const noexcept { return kind_; }
   [[nodiscard]] std::error_code code() const noexcept { return make_error_code(kind_); }
   // The operation that failed, in OpenSSL's or pyossl's terms ("SSL_do_handshake", "rand::egd").
-  [[nodiscard]] const std::string& operation() const noexcept { return operation_; }
+  [[nodiscard]] const std::string& operation() const noexcept {
+    if (static_operation_ != nullptr) return *static_operation_;
+    return details_ ? details_->operation : empty_text();
+  }
   // OpenSSL's error queue as drained at the failure, oldest entry first.
-  [[nodiscard]] const std::vector<error_queue_entry>& queue() const noexcept { return queue_; }
+  [[nodiscard]] const std::vector<error_queue_entry>& queue() const noexcept {
+    static const std::vector<error_queue_entry> none;
+    return details_ ? details_->queue : none;
+  }
   // pyossl's own explanation where OpenSSL queued none (or to add to it).
-  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+  [[nodiscard]] const std::string& reason() const noexcept {
+    if (static_reason_ != nullptr) return *static_reason_;
+    return details_ ? details_->reason : empty_text();
+  }
 
   // For errc::syscall: pyOpenSSL's (errnum, errstr). An EOF that broke the protocol is
   // (-1, "Unexpected EOF"); 0 when no errno applies.
-  [[nodiscard]] int sys_errno() const noexcept { return sys_errno_; }
-  [[nodiscard]] const std::string& sys_errstr() const noexcept { return sys_errstr_; }
+  [[nodiscard]] int sys_errno() const noexcept { return details_ ? details_->sys_errno : 0; }
+  [[nodiscard]] const std::string& sys_errstr() const noexcept {
+    return details_ ? details_->sys_errstr : empty_text();
+  }
   error& set_syscall(int errnum, std::string errstr) & {
-    sys_errno_ = errnum;
-    sys_errstr_ = std::move(errstr);
+    details().sys_errno = errnum;
+    details().sys_errstr = std::move(errstr);
     return *this;
   }
 
   // For a failed certificate verification: which certificate, at what depth, and why.
-  [[nodiscard]] const std::optional<verify_failure>& verification() const noexcept { return verification_; }
+  [[nodiscard]] const std::optional<verify_failure>& verification() const noexcept {
+    static const std::optional<verify_failure> none;
+    return details_ ? details_->verification : none;
+  }
   error& set_verification(verify_failure failure) & {
-    verification_ = std::move(failure);
+    details().verification = std::move(failure);
     return *this;
   }
 
   // One readable line: the operation and the first reason ("SSL_do_handshake: certificate
   // verify failed (unable to get local issuer certificate)").
   [[nodiscard]] std::string message() const {
-    std::string line = operation_.empty() ? std::string("pyossl") : operation_;
+    std::string line = operation().empty() ? std::string("pyossl") : operation();
     line += ": ";
-    if (!reason_.empty()) {
-      line += reason_;
-    } else if (!queue_.empty()) {
-      line += queue_.front().reason;
-      if (!queue_.front().data.empty()) line += " (" + queue_.front().data + ")";
-    } else if (!sys_errstr_.empty()) {
-      line += sys_errstr_;
+    if (!reason().empty()) {
+      line += reason();
+    } else if (!queue().empty()) {
+      line += queue().front().reason;
+      if (!queue().front().data.empty()) line += " (" + queue().front().data + ")";
+    } else if (!sys_errstr().empty()) {
+      line += sys_errstr();
     } else {
       line += error_category().message(static_cast<int>(kind_));
     }
-    if (verification_) line += " (" + verification_->text + ")";
+    if (verification()) line += " (" + verification()->text + ")";
     return line;
   }
 
   friend bool operator==(const error& e, errc kind) noexcept { return e.kind_ == kind; }
 
  private:
+  [[nodiscard]] static const std::string& empty_text() noexcept {
+    static const std::string none;
+    return none;
+  }
+  [[nodiscard]] detail::error_details& details() {
+    if (!details_) details_ = std::make_unique<detail::error_details>();
+    return *details_;
+  }
+
   errc kind_;
-  std::string operation_;
-  std::vector<error_queue_entry> queue_;
-  std::string reason_;
-  int sys_errno_ = 0;
-  std::string sys_errstr_;
-  std::optional<verify_failure> verification_;
+  const std::string* static_operation_ = nullptr;  // else details_->operation
+  const std::string* static_reason_ = nullptr;     // else details_->reason
+  std::unique_ptr<detail::error_details> details_;
 };
 
 }  // namespace pyossl

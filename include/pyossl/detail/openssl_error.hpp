@@ -48,6 +48,13 @@ namespace pyossl::detail {
   return unexpected<error>(openssl_error(kind, operation, reason));
 }
 
+// The error for a failure that names static text (see static_text): allocates nothing when
+// OpenSSL queued nothing, as for want_read; drains the queue into it otherwise.
+[[nodiscard]] inline error static_error(errc kind, static_text operation, static_text reason = {}) {
+  if (ERR_peek_error() == 0) return error(kind, operation, reason);
+  return openssl_error(kind, *operation.text, reason.text != nullptr ? std::string_view(*reason.text) : "");
+}
+
 // Empties this thread's error queue before a call whose failure is classified by it
 // (SSL_get_error reads the queue). ERR_clear_error costs hundreds of nanoseconds even on
 // an empty queue in OpenSSL 3.0 (bench/README.md), so hot paths peek first: the queue is

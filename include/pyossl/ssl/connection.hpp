@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <any>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -204,7 +205,7 @@ class Connection {
   // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
   // when the peer's certificate was rejected).
   [[nodiscard]] result<void> do_handshake() {
-    auto done = perform("SSL_do_handshake", [](SSL* s, std::size_t&) { return SSL_do_handshake(s); });
+    auto done = perform(detail::io_call::handshake, [](SSL* s, std::size_t&) { return SSL_do_handshake(s); });
     if (!done) return unexpected(std::move(done).error());
     return {};
   }
@@ -237,7 +238,7 @@ class Connection {
   // returns 0. Calls SSL_write_ex.
   [[nodiscard]] result<std::size_t> send(std::span<const std::byte> data) {
     if (data.empty()) return std::size_t{0};
-    return perform("SSL_write_ex", [data](SSL* s, std::size_t& written) {
+    return perform(detail::io_call::write, [data](SSL* s, std::size_t& written) {
       return SSL_write_ex(s, data.data(), data.size(), &written);
     });
   }
@@ -265,19 +266,18 @@ class Connection {
   // Receives at most `bufsize` bytes of application data. Calls SSL_read_ex; the peer's
   // close_notify is errc::zero_return, an EOF without it errc::syscall (-1,
   // "Unexpected EOF"), no data yet want_read.
+  // The string holds only what was read, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> recv(std::size_t bufsize) {
-    std::string data(bufsize, '\0');
-    auto received = recv_into(std::as_writable_bytes(std::span(data)));
-    if (!received) return unexpected(std::move(received).error());
-    data.resize(*received);
-    return data;
+    return read_string(
+        bufsize, [this](std::span<std::byte> buffer) { return recv_into(buffer); },
+        [this] { return static_cast<std::size_t>(std::max(pending(), 0)); });
   }
 
   // Receives into the caller's buffer, never past its end; returns the count. Allocates
   // nothing. An empty buffer receives nothing and returns 0. Calls SSL_read_ex.
   [[nodiscard]] result<std::size_t> recv_into(std::span<std::byte> buffer) {
     if (buffer.empty()) return std::size_t{0};
-    return perform("SSL_read_ex", [buffer](SSL* s, std::size_t& read) {
+    return perform(detail::io_call::read, [buffer](SSL* s, std::size_t& read) {
       return SSL_read_ex(s, buffer.data(), buffer.size(), &read);
     });
   }
@@ -301,7 +301,7 @@ class Connection {
     state_->link.stash.rethrow_pending();
     if (ret == 1) return true;
     if (ret == 0) return false;
-    return detail::ssl_io_failure(ssl(), ret, saved_errno, "SSL_shutdown", state_->link);
+    return detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link);
   }
 
   // Which close_notify messages have gone and come: SENT_SHUTDOWN and/or RECEIVED_SHUTDOWN.
@@ -317,32 +317,21 @@ class Connection {
   // Takes up to `bufsize` bytes that TLS wrote for the peer. Nothing waiting is
   // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` is
   // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
+  // The string holds only what was taken, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> bio_read(std::size_t bufsize) {
-    std::string data(bufsize, '\0');
-    auto taken = bio_read_into(std::as_writable_bytes(std::span(data)));
-    if (!taken) return unexpected(std::move(taken).error());
-    data.resize(*taken);
-    return data;
+    return read_string(
+        bufsize, [this](std::span<std::byte> buffer) { return bio_read_into(buffer); },
+        [this] { return state_->from_ssl != nullptr ? BIO_ctrl_pending(state_->from_ssl) : std::size_t{0}; });
   }
 
-  // The same into the caller's buffer; returns the count. Allocates nothing. Calls BIO_read_ex.
+  // The same into the caller's buffer; returns the count. Allocates nothing, want_read
+  // included. Calls BIO_read_ex.
   [[nodiscard]] result<std::size_t> bio_read_into(std::span<std::byte> buffer) {
-    constexpr std::string_view operation = "BIO_read_ex";
-    if (state_->from_ssl == nullptr) return not_memory(operation);
-    detail::clear_error_queue();
+    if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
     if (buffer.empty()) return std::size_t{0};
     std::size_t read = 0;
     if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
-    if (BIO_should_retry(state_->from_ssl)) {
-      return detail::fail(errc::want_read, operation,
-                          "TLS has written nothing for the peer since the last bio_read");
-    }
-    if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer.size()) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
-                              std::to_string(buffer.size()) + ": nothing was taken, read it with a larger buffer");
-    }
-    return detail::fail(errc::ssl, operation);
+    return bio_read_failure(buffer.size());
   }
   [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer) {
     return bio_read_into(std::as_writable_bytes(buffer));
@@ -353,7 +342,6 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data) {
     constexpr std::string_view operation = "BIO_write_ex";
     if (state_->into_ssl == nullptr) return not_memory(operation);
-    detail::clear_error_queue();
     if (data.empty()) return std::size_t{0};
     std::size_t written = 0;
     if (BIO_write_ex(state_->into_ssl, data.data(), data.size(), &written) != 1) {
@@ -958,10 +946,10 @@ class Connection {
   // send or recv that still moved bytes, the count is returned (those bytes are sent, or
   // read and gone from OpenSSL) and the exception comes out of this connection's next call.
   template <class Call>
-  [[nodiscard]] result<std::size_t> perform(std::string_view operation, Call&& call) {
+  [[nodiscard]] result<std::size_t> perform(detail::io_call operation, Call&& call) {
     state_->link.stash.rethrow_pending();  // left by an earlier call that moved bytes
     if (state_->link.hostname_missing) [[unlikely]] {
-      if (auto named = require_hostname(operation); !named) return unexpected(std::move(named).error());
+      if (auto named = require_hostname(*detail::io_call_text(operation).text); !named) return unexpected(std::move(named).error());
     }
     SSL* s = ssl();
     detail::clear_error_queue();
@@ -1013,6 +1001,54 @@ class Connection {
     const std::size_t length = get(ssl(), buffer, sizeof(buffer));
     if (length == 0) return std::nullopt;
     return std::string(reinterpret_cast<const char*>(buffer), std::min(length, sizeof(buffer)));
+  }
+
+  // recv and bio_read: reads up to `bufsize` bytes with `read_into` into a string of exactly
+  // the bytes read. Up to one TLS record's worth goes through an uninitialised stack buffer
+  // (no fill, one exact allocation, none for 15 bytes or fewer); only when that fills and
+  // `waiting()` says more is there does the string grow to take the rest.
+  template <class ReadInto, class Waiting>
+  [[nodiscard]] static result<std::string> read_string(std::size_t bufsize, ReadInto read_into, Waiting waiting) {
+    constexpr std::size_t stack_size = 16 * 1024;  // TLS's largest record plaintext
+    std::array<std::byte, stack_size> stack;       // NOLINT: deliberately left uninitialised
+    const std::size_t first_size = std::min(bufsize, stack_size);
+    auto first = read_into(std::span<std::byte>(stack.data(), first_size));
+    if (!first) return unexpected(std::move(first).error());
+    std::string data(reinterpret_cast<const char*>(stack.data()), *first);
+    if (*first < first_size || bufsize == *first) return data;
+    const std::size_t more = std::min(bufsize - *first, waiting());
+    if (more == 0) return data;
+#if defined(__cpp_lib_string_resize_and_overwrite)
+    result<std::size_t> rest = std::size_t{0};
+    data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t size) {
+      rest = read_into(std::as_writable_bytes(std::span(bytes + *first, size - *first)));
+      return *first + (rest ? *rest : 0);
+    });
+#else
+    data.resize(*first + more);
+    auto rest = read_into(std::as_writable_bytes(std::span(data)).subspan(*first));
+    data.resize(*first + (rest ? *rest : 0));
+#endif
+    // The first part was read and is gone from OpenSSL: return it, and leave a failure
+    // (want_read, say) for the next call to report.
+    return data;
+  }
+
+  // Why BIO_read_ex on the outgoing memory BIO returned nothing: want_read when TLS has
+  // written nothing (allocating nothing); a DTLS datagram larger than the buffer
+  // errc::invalid_argument; else errc::ssl.
+  [[nodiscard]] unexpected<error> bio_read_failure(std::size_t buffer_size) const {
+    constexpr std::string_view operation = "BIO_read_ex";
+    if (BIO_should_retry(state_->from_ssl)) {
+      return unexpected<error>(detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
+                                                    detail::io_call_text(detail::io_call::nothing_to_bio_read)));
+    }
+    if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
+                              std::to_string(buffer_size) + ": nothing was taken, read it with a larger buffer");
+    }
+    return detail::fail(errc::ssl, operation);
   }
 
   [[nodiscard]] static unexpected<error> not_memory(std::string_view operation) {

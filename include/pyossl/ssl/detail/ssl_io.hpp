@@ -78,6 +78,17 @@ inline void add_legacy_version_hint(error& e, SSL* ssl) {
                 "set_cipher_list(\"DEFAULT:@SECLEVEL=0\") on both ends)");
 }
 
+// The calls on ssl::Connection's hot paths, whose want_read / want_write errors must not
+// allocate: their names (and bio_read's "nothing waiting" reason) live in static strings.
+enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_read };
+
+[[nodiscard]] inline static_text io_call_text(io_call call) {
+  static const std::string texts[] = {
+      "SSL_read_ex", "SSL_write_ex", "SSL_do_handshake", "SSL_shutdown", "BIO_read_ex",
+      "TLS has written nothing for the peer since the last bio_read"};
+  return {&texts[static_cast<int>(call)]};
+}
+
 // The error for an SSL call (SSL_read_ex, SSL_do_handshake, ...) that returned `ret`,
 // with `saved_errno` read right after it. The caller cleared the queue before the call.
 //   SSL_ERROR_ZERO_RETURN -> zero_return, WANT_READ -> want_read, WANT_WRITE -> want_write,
@@ -85,18 +96,25 @@ inline void add_legacy_version_hint(error& e, SSL* ssl) {
 // An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
 // whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
 // with no errno.
-[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
-                                                      std::string_view operation,
+[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
                                                       const connection_link& link) {
-  switch (SSL_get_error(ssl, ret)) {
+  const int outcome = SSL_get_error(ssl, ret);
+  // SSL_get_error answers want_* and zero_return only when the queue is empty: these
+  // errors have nothing to drain, and name their operation without allocating.
+  switch (outcome) {
+    case SSL_ERROR_WANT_READ:
+      return unexpected<error>(error(errc::want_read, io_call_text(call)));
+    case SSL_ERROR_WANT_WRITE:
+      return unexpected<error>(error(errc::want_write, io_call_text(call)));
+    case SSL_ERROR_WANT_X509_LOOKUP:
+      return unexpected<error>(error(errc::want_x509_lookup, io_call_text(call)));
+    default:
+      break;
+  }
+  const std::string_view operation = *io_call_text(call).text;
+  switch (outcome) {
     case SSL_ERROR_ZERO_RETURN:
       return fail(errc::zero_return, operation, "the peer closed the TLS connection (close_notify)");
-    case SSL_ERROR_WANT_READ:
-      return fail(errc::want_read, operation);
-    case SSL_ERROR_WANT_WRITE:
-      return fail(errc::want_write, operation);
-    case SSL_ERROR_WANT_X509_LOOKUP:
-      return fail(errc::want_x509_lookup, operation);
     case SSL_ERROR_SYSCALL: {
       error e = openssl_error(errc::syscall, operation);
       if (saved_errno != 0) {
