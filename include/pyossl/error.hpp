@@ -29,34 +29,37 @@ enum class errc {
 };
 
 namespace detail {
+// What each kind of failure means, in words.
+[[nodiscard]] inline const char* errc_text(errc kind) noexcept {
+  switch (kind) {
+    case errc::ssl:
+      return "SSL error";
+    case errc::zero_return:
+      return "TLS connection closed by peer";
+    case errc::want_read:
+      return "operation wants to read from the transport";
+    case errc::want_write:
+      return "operation wants to write to the transport";
+    case errc::want_x509_lookup:
+      return "operation wants an X509 lookup callback";
+    case errc::syscall:
+      return "transport error";
+    case errc::crypto:
+      return "crypto error";
+    case errc::rand:
+      return "random number generator error";
+    case errc::invalid_argument:
+      return "invalid argument";
+    case errc::unsupported:
+      return "not supported by this OpenSSL";
+  }
+  return "unknown pyossl error";
+}
+
 class error_category_impl final : public std::error_category {
  public:
   [[nodiscard]] const char* name() const noexcept override { return "pyossl"; }
-  [[nodiscard]] std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::ssl:
-        return "SSL error";
-      case errc::zero_return:
-        return "TLS connection closed by peer";
-      case errc::want_read:
-        return "operation wants to read from the transport";
-      case errc::want_write:
-        return "operation wants to write to the transport";
-      case errc::want_x509_lookup:
-        return "operation wants an X509 lookup callback";
-      case errc::syscall:
-        return "transport error";
-      case errc::crypto:
-        return "crypto error";
-      case errc::rand:
-        return "random number generator error";
-      case errc::invalid_argument:
-        return "invalid argument";
-      case errc::unsupported:
-        return "not supported by this OpenSSL";
-    }
-    return "unknown pyossl error";
-  }
+  [[nodiscard]] std::string message(int value) const override { return errc_text(static_cast<errc>(value)); }
 };
 }  // namespace detail
 
@@ -107,6 +110,14 @@ struct error_details {
   std::optional<verify_failure> verification;
 };
 
+// Frees an error's details out of line: every result<T>'s destructor runs ~error, and
+// inlining the details' destruction there would copy it into each of them.
+struct error_details_deleter {
+  [[gnu::noinline]] void operator()(error_details* details) const noexcept {
+    std::default_delete<error_details>()(details);
+  }
+};
+
 // An operation name (or a fixed reason) with static storage duration, e.g. a function-local
 // static std::string: an error that refers to one allocates nothing (the hot paths' errors).
 struct static_text {
@@ -121,8 +132,7 @@ class error {
  public:
   error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {})
       : kind_(kind),
-        details_(std::make_unique<detail::error_details>(
-            detail::error_details{std::move(operation), std::move(queue), std::move(reason), 0, {}, {}})) {}
+        details_(make_details(detail::error_details{std::move(operation), std::move(queue), std::move(reason), 0, {}, {}})) {}
   // An error naming a static operation (and reason): allocates nothing (pyossl's hot paths).
   error(errc kind, detail::static_text operation, detail::static_text reason = {}) noexcept
       : kind_(kind), static_operation_(operation.text), static_reason_(reason.text) {}
@@ -131,7 +141,7 @@ class error {
       : kind_(other.kind_),
         static_operation_(other.static_operation_),
         static_reason_(other.static_reason_),
-        details_(other.details_ ? std::make_unique<detail::error_details>(*other.details_) : nullptr) {}
+        details_(other.details_ ? make_details(*other.details_) : nullptr) {}
   error& operator=(const error& other) {
     if (this != &other) *this = error(other);
     return *this;
@@ -188,33 +198,44 @@ class error {
     if (!reason().empty()) {
       line += reason();
     } else if (!queue().empty()) {
-      line += queue().front().reason;
-      if (!queue().front().data.empty()) line += " (" + queue().front().data + ")";
+      const error_queue_entry& first = queue().front();
+      line += first.reason;
+      if (!first.data.empty()) append_parenthesised(line, first.data);
     } else if (!sys_errstr().empty()) {
       line += sys_errstr();
     } else {
-      line += error_category().message(static_cast<int>(kind_));
+      line += detail::errc_text(kind_);
     }
-    if (verification()) line += " (" + verification()->text + ")";
+    if (verification()) append_parenthesised(line, verification()->text);
     return line;
   }
 
   friend bool operator==(const error& e, errc kind) noexcept { return e.kind_ == kind; }
 
  private:
+  static void append_parenthesised(std::string& line, const std::string& text) {
+    line += " (";
+    line += text;
+    line += ')';
+  }
   [[nodiscard]] static const std::string& empty_text() noexcept {
     static const std::string none;
     return none;
   }
   [[nodiscard]] detail::error_details& details() {
-    if (!details_) details_ = std::make_unique<detail::error_details>();
+    if (!details_) details_ = make_details({});
     return *details_;
   }
 
   errc kind_;
   const std::string* static_operation_ = nullptr;  // else details_->operation
   const std::string* static_reason_ = nullptr;     // else details_->reason
-  std::unique_ptr<detail::error_details> details_;
+  using details_pointer = std::unique_ptr<detail::error_details, detail::error_details_deleter>;
+  [[nodiscard]] static details_pointer make_details(detail::error_details details) {
+    return details_pointer(std::make_unique<detail::error_details>(std::move(details)).release());
+  }
+
+  details_pointer details_;
 };
 
 }  // namespace pyossl

@@ -5,6 +5,7 @@
 // stale entry survives to be misread by a later call.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,14 @@
 
 namespace pyossl::detail {
 
+// OpenSSL's name for part of an error code, or "lib(N)" / "reason(N)" where it has none.
+[[nodiscard]] inline std::string error_code_text(const char* text, const char* part, int number) {
+  if (text != nullptr) return text;
+  char fallback[48];
+  std::snprintf(fallback, sizeof(fallback), "%s(%d)", part, number);
+  return fallback;
+}
+
 // Pops every entry off this thread's OpenSSL error queue, oldest first.
 [[nodiscard]] inline std::vector<error_queue_entry> drain_error_queue() {
   std::vector<error_queue_entry> entries;
@@ -22,15 +31,12 @@ namespace pyossl::detail {
   const char* data = nullptr;
   int flags = 0;
   while (unsigned long code = ERR_get_error_all(nullptr, nullptr, &func, &data, &flags)) {
-    error_queue_entry entry;
+    error_queue_entry& entry = entries.emplace_back();
     entry.code = code;
-    const char* lib = ERR_lib_error_string(code);
-    const char* reason = ERR_reason_error_string(code);
-    entry.lib = lib != nullptr ? lib : "lib(" + std::to_string(ERR_GET_LIB(code)) + ")";
-    entry.func = func != nullptr ? func : "";
-    entry.reason = reason != nullptr ? reason : "reason(" + std::to_string(ERR_GET_REASON(code)) + ")";
+    entry.lib = error_code_text(ERR_lib_error_string(code), "lib", ERR_GET_LIB(code));
+    if (func != nullptr) entry.func = func;
+    entry.reason = error_code_text(ERR_reason_error_string(code), "reason", ERR_GET_REASON(code));
     if (data != nullptr && (flags & ERR_TXT_STRING) != 0) entry.data = data;
-    entries.push_back(std::move(entry));
   }
   return entries;
 }

@@ -268,9 +268,7 @@ class Connection {
   // "Unexpected EOF"), no data yet want_read.
   // The string holds only what was read, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> recv(std::size_t bufsize) {
-    return read_string(
-        bufsize, [this](std::span<std::byte> buffer) { return recv_into(buffer); },
-        [this] { return static_cast<std::size_t>(std::max(pending(), 0)); });
+    return read_string(bufsize, source::tls);
   }
 
   // Receives into the caller's buffer, never past its end; returns the count. Allocates
@@ -319,9 +317,7 @@ class Connection {
   // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
   // The string holds only what was taken, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> bio_read(std::size_t bufsize) {
-    return read_string(
-        bufsize, [this](std::span<std::byte> buffer) { return bio_read_into(buffer); },
-        [this] { return state_->from_ssl != nullptr ? BIO_ctrl_pending(state_->from_ssl) : std::size_t{0}; });
+    return read_string(bufsize, source::outgoing_bio);
   }
 
   // The same into the caller's buffer; returns the count. Allocates nothing, want_read
@@ -1003,30 +999,37 @@ class Connection {
     return std::string(reinterpret_cast<const char*>(buffer), std::min(length, sizeof(buffer)));
   }
 
-  // recv and bio_read: reads up to `bufsize` bytes with `read_into` into a string of exactly
-  // the bytes read. Up to one TLS record's worth goes through an uninitialised stack buffer
-  // (no fill, one exact allocation, none for 15 bytes or fewer); only when that fills and
-  // `waiting()` says more is there does the string grow to take the rest.
-  template <class ReadInto, class Waiting>
-  [[nodiscard]] static result<std::string> read_string(std::size_t bufsize, ReadInto read_into, Waiting waiting) {
+  // recv and bio_read: reads up to `bufsize` bytes (recv_into or bio_read_into) into a
+  // string of exactly the bytes read. Up to one TLS record's worth goes through an
+  // uninitialised stack buffer (no fill, one exact allocation, none for 15 bytes or fewer);
+  // only when that fills and more is waiting does the string grow to take the rest.
+  enum class source { tls, outgoing_bio };
+  [[nodiscard]] result<std::size_t> read_into(source from, std::span<std::byte> buffer) {
+    return from == source::tls ? recv_into(buffer) : bio_read_into(buffer);
+  }
+  [[nodiscard]] std::size_t waiting(source from) const noexcept {
+    if (from == source::tls) return static_cast<std::size_t>(std::max(pending(), 0));
+    return state_->from_ssl != nullptr ? BIO_ctrl_pending(state_->from_ssl) : 0;
+  }
+  [[nodiscard]] result<std::string> read_string(std::size_t bufsize, source from) {
     constexpr std::size_t stack_size = 16 * 1024;  // TLS's largest record plaintext
     std::array<std::byte, stack_size> stack;       // NOLINT: deliberately left uninitialised
     const std::size_t first_size = std::min(bufsize, stack_size);
-    auto first = read_into(std::span<std::byte>(stack.data(), first_size));
+    auto first = read_into(from, std::span<std::byte>(stack.data(), first_size));
     if (!first) return unexpected(std::move(first).error());
     std::string data(reinterpret_cast<const char*>(stack.data()), *first);
     if (*first < first_size || bufsize == *first) return data;
-    const std::size_t more = std::min(bufsize - *first, waiting());
+    const std::size_t more = std::min(bufsize - *first, waiting(from));
     if (more == 0) return data;
 #if defined(__cpp_lib_string_resize_and_overwrite)
     result<std::size_t> rest = std::size_t{0};
     data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t size) {
-      rest = read_into(std::as_writable_bytes(std::span(bytes + *first, size - *first)));
+      rest = read_into(from, std::as_writable_bytes(std::span(bytes + *first, size - *first)));
       return *first + (rest ? *rest : 0);
     });
 #else
     data.resize(*first + more);
-    auto rest = read_into(std::as_writable_bytes(std::span(data)).subspan(*first));
+    auto rest = read_into(from, std::as_writable_bytes(std::span(data)).subspan(*first));
     data.resize(*first + (rest ? *rest : 0));
 #endif
     // The first part was read and is gone from OpenSSL: return it, and leave a failure
