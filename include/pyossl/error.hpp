@@ -132,7 +132,11 @@ class error {
  public:
   error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {})
       : kind_(kind),
-        details_(make_details(detail::error_details{std::move(operation), std::move(queue), std::move(reason), 0, {}, {}})) {}
+        details_(make_details()) {
+    details_->operation = std::move(operation);
+    details_->queue = std::move(queue);
+    details_->reason = std::move(reason);
+  }
   // An error naming a static operation (and reason): allocates nothing (pyossl's hot paths).
   error(errc kind, detail::static_text operation, detail::static_text reason = {}) noexcept
       : kind_(kind), static_operation_(operation.text), static_reason_(reason.text) {}
@@ -141,7 +145,9 @@ class error {
       : kind_(other.kind_),
         static_operation_(other.static_operation_),
         static_reason_(other.static_reason_),
-        details_(other.details_ ? make_details(*other.details_) : nullptr) {}
+        details_(other.details_ ? make_details() : nullptr) {
+    if (details_) *details_ = *other.details_;
+  }
   error& operator=(const error& other) {
     if (this != &other) *this = error(other);
     return *this;
@@ -193,20 +199,21 @@ class error {
   // One readable line: the operation and the first reason ("SSL_do_handshake: certificate
   // verify failed (unable to get local issuer certificate)").
   [[nodiscard]] std::string message() const {
-    std::string line = operation().empty() ? std::string("pyossl") : operation();
+    const std::string& name = operation();
+    std::string line = name.empty() ? std::string("pyossl") : name;
     line += ": ";
     if (!reason().empty()) {
       line += reason();
-    } else if (!queue().empty()) {
-      const error_queue_entry& first = queue().front();
+    } else if (details_ && !details_->queue.empty()) {
+      const error_queue_entry& first = details_->queue.front();
       line += first.reason;
       if (!first.data.empty()) append_parenthesised(line, first.data);
-    } else if (!sys_errstr().empty()) {
-      line += sys_errstr();
+    } else if (details_ && !details_->sys_errstr.empty()) {
+      line += details_->sys_errstr;
     } else {
       line += detail::errc_text(kind_);
     }
-    if (verification()) append_parenthesised(line, verification()->text);
+    if (details_ && details_->verification) append_parenthesised(line, details_->verification->text);
     return line;
   }
 
@@ -223,7 +230,7 @@ class error {
     return none;
   }
   [[nodiscard]] detail::error_details& details() {
-    if (!details_) details_ = make_details({});
+    if (!details_) details_ = make_details();
     return *details_;
   }
 
@@ -231,8 +238,8 @@ class error {
   const std::string* static_operation_ = nullptr;  // else details_->operation
   const std::string* static_reason_ = nullptr;     // else details_->reason
   using details_pointer = std::unique_ptr<detail::error_details, detail::error_details_deleter>;
-  [[nodiscard]] static details_pointer make_details(detail::error_details details) {
-    return details_pointer(std::make_unique<detail::error_details>(std::move(details)).release());
+  [[nodiscard]] static details_pointer make_details() {
+    return details_pointer(std::make_unique<detail::error_details>().release());
   }
 
   details_pointer details_;

@@ -101,15 +101,11 @@ enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_
   const int outcome = SSL_get_error(ssl, ret);
   // SSL_get_error answers want_* and zero_return only when the queue is empty: these
   // errors have nothing to drain, and name their operation without allocating.
-  switch (outcome) {
-    case SSL_ERROR_WANT_READ:
-      return unexpected<error>(error(errc::want_read, io_call_text(call)));
-    case SSL_ERROR_WANT_WRITE:
-      return unexpected<error>(error(errc::want_write, io_call_text(call)));
-    case SSL_ERROR_WANT_X509_LOOKUP:
-      return unexpected<error>(error(errc::want_x509_lookup, io_call_text(call)));
-    default:
-      break;
+  if (outcome == SSL_ERROR_WANT_READ || outcome == SSL_ERROR_WANT_WRITE || outcome == SSL_ERROR_WANT_X509_LOOKUP) {
+    const errc kind = outcome == SSL_ERROR_WANT_READ    ? errc::want_read
+                      : outcome == SSL_ERROR_WANT_WRITE ? errc::want_write
+                                                        : errc::want_x509_lookup;
+    return unexpected<error>(error(kind, io_call_text(call)));
   }
   const std::string_view operation = *io_call_text(call).text;
   switch (outcome) {
