@@ -1013,12 +1013,22 @@ class Connection {
   }
   [[nodiscard]] result<std::string> read_string(std::size_t bufsize, source from) {
     constexpr std::size_t stack_size = 16 * 1024;  // TLS's largest record plaintext
-    std::array<std::byte, stack_size> stack;       // NOLINT: deliberately left uninitialised
+    // DTLS's outgoing BIO hands out one whole datagram per read: one larger than the stack
+    // buffer is read straight into a string of its size, and reads never continue.
+    const bool datagrams = from == source::outgoing_bio && SSL_is_dtls(ssl()) == 1;
+    if (datagrams && bufsize > stack_size && waiting(from) > stack_size) {
+      std::string datagram(std::min(bufsize, waiting(from)), '\0');
+      auto taken = read_into(from, std::as_writable_bytes(std::span(datagram)));
+      if (!taken) return unexpected(std::move(taken).error());
+      datagram.resize(*taken);
+      return datagram;
+    }
+    std::array<std::byte, stack_size> stack;  // NOLINT: deliberately left uninitialised
     const std::size_t first_size = std::min(bufsize, stack_size);
     auto first = read_into(from, std::span<std::byte>(stack.data(), first_size));
     if (!first) return unexpected(std::move(first).error());
     std::string data(reinterpret_cast<const char*>(stack.data()), *first);
-    if (*first < first_size || bufsize == *first) return data;
+    if (datagrams || *first < first_size || bufsize == *first) return data;
     const std::size_t more = std::min(bufsize - *first, waiting(from));
     if (more == 0) return data;
 #if defined(__cpp_lib_string_resize_and_overwrite)
