@@ -11,6 +11,10 @@
 //          (want_read), sends it back; carried to the client, which receives it.
 //   empty  one bio_read_into when TLS has written nothing (want_read).
 //   drain  client sends three 64-byte records; the server receives until want_read.
+//   oneway64, oneway1k  bench_ssl's loop: send, bio_read_into, bio_write, recv_into of
+//          64 B / 1 KiB, one direction (timing proxies: instructions do not vary with load).
+//   string64  the same with recv(16 KiB) returning a std::string (raw: SSL_read_ex).
+//   rand32, rand4096  rand::bytes(n) (raw: RAND_bytes into a buffer).
 #include <atomic>
 #include <cstddef>
 #include <cstdio>
@@ -26,7 +30,10 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
+
+#include <pyossl/rand.hpp>
 
 #include "tls_setup.hpp"
 
@@ -82,7 +89,7 @@ constexpr int drain_records = 3;
 }
 
 struct io_buffers {
-  std::vector<std::byte> payload = std::vector<std::byte>(payload_size, std::byte{'e'});
+  std::vector<std::byte> payload = std::vector<std::byte>(1024, std::byte{'e'});
   std::vector<std::byte> wire = std::vector<std::byte>(pyossl_bench::wire_capacity);
   std::vector<std::byte> inbox = std::vector<std::byte>(pyossl_bench::max_payload);
 };
@@ -114,7 +121,7 @@ void carry_one(ssl::Connection& from, ssl::Connection& to, std::span<std::byte> 
 }
 
 void pyossl_echo(pyossl_pair& pair, io_buffers& io) {
-  auto sent = pair.client.send(std::span<const std::byte>(io.payload));
+  auto sent = pair.client.send(std::span<const std::byte>(io.payload).first(payload_size));
   if (!sent || *sent != payload_size) die("client send");
   carry_one(pair.client, pair.server, io.wire);
   auto received = pair.server.recv_into(io.inbox);
@@ -128,6 +135,26 @@ void pyossl_echo(pyossl_pair& pair, io_buffers& io) {
   if (!back || *back != payload_size) die("client recv_into");
 }
 
+template <std::size_t size, bool as_string = false>
+void pyossl_oneway(pyossl_pair& pair, io_buffers& io) {
+  auto sent = pair.client.send(std::span<const std::byte>(io.payload.data(), size));
+  if (!sent || *sent != size) die("client send");
+  carry_one(pair.client, pair.server, io.wire);
+  if constexpr (as_string) {
+    auto received = pair.server.recv(pyossl_bench::max_payload);
+    if (!received || received->size() != size) die("server recv");
+  } else {
+    auto received = pair.server.recv_into(io.inbox);
+    if (!received || *received != size) die("server recv_into");
+  }
+}
+
+template <long size>
+void pyossl_rand(pyossl_pair& /*pair*/, io_buffers& /*io*/) {
+  auto random = pyossl::rand::bytes(size);
+  if (!random || random->size() != size) die("rand::bytes");
+}
+
 void pyossl_empty(pyossl_pair& pair, io_buffers& io) {
   auto none = pair.client.bio_read_into(io.wire);
   if (none || none.error() != errc::want_read) die("bio_read_into: want_read expected");
@@ -135,7 +162,7 @@ void pyossl_empty(pyossl_pair& pair, io_buffers& io) {
 
 void pyossl_drain(pyossl_pair& pair, io_buffers& io) {
   for (int i = 0; i < drain_records; ++i) {
-    auto sent = pair.client.send(std::span<const std::byte>(io.payload));
+    auto sent = pair.client.send(std::span<const std::byte>(io.payload).first(payload_size));
     if (!sent || *sent != payload_size) die("client send");
     carry_one(pair.client, pair.server, io.wire);
   }
@@ -200,7 +227,7 @@ void raw_echo(raw_pair& pair, io_buffers& io) {
   SSL* server = pair.server.ssl.get();
   std::size_t sent = 0;
   before_ssl_call();
-  if (SSL_write_ex(client, io.payload.data(), io.payload.size(), &sent) != 1 || sent != payload_size) {
+  if (SSL_write_ex(client, io.payload.data(), payload_size, &sent) != 1 || sent != payload_size) {
     die("client SSL_write_ex");
   }
   carry_one(pair.client, pair.server, io.wire);
@@ -226,6 +253,26 @@ void raw_echo(raw_pair& pair, io_buffers& io) {
   }
 }
 
+template <std::size_t size>
+void raw_oneway(raw_pair& pair, io_buffers& io) {
+  std::size_t sent = 0;
+  before_ssl_call();
+  if (SSL_write_ex(pair.client.ssl.get(), io.payload.data(), size, &sent) != 1 || sent != size) {
+    die("client SSL_write_ex");
+  }
+  carry_one(pair.client, pair.server, io.wire);
+  std::size_t received = 0;
+  before_ssl_call();
+  if (SSL_read_ex(pair.server.ssl.get(), io.inbox.data(), io.inbox.size(), &received) != 1 || received != size) {
+    die("server SSL_read_ex");
+  }
+}
+
+template <int size>
+void raw_rand(raw_pair& /*pair*/, io_buffers& io) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(io.inbox.data()), size) != 1) die("RAND_bytes");
+}
+
 void raw_empty(raw_pair& pair, io_buffers& io) {
   std::size_t taken = 0;
   if (BIO_read_ex(pair.client.from_ssl, io.wire.data(), io.wire.size(), &taken) == 1 ||
@@ -239,7 +286,7 @@ void raw_drain(raw_pair& pair, io_buffers& io) {
   for (int i = 0; i < drain_records; ++i) {
     std::size_t sent = 0;
     before_ssl_call();
-  if (SSL_write_ex(pair.client.ssl.get(), io.payload.data(), io.payload.size(), &sent) != 1) {
+  if (SSL_write_ex(pair.client.ssl.get(), io.payload.data(), payload_size, &sent) != 1) {
       die("client SSL_write_ex");
     }
     carry_one(pair.client, pair.server, io.wire);
@@ -282,14 +329,23 @@ counts run_scenario(std::string_view side, std::string_view scenario, long round
     if (scenario == "echo") return run(pair, io, pyossl_echo, rounds);
     if (scenario == "empty") return run(pair, io, pyossl_empty, rounds);
     if (scenario == "drain") return run(pair, io, pyossl_drain, rounds);
+    if (scenario == "oneway64") return run(pair, io, pyossl_oneway<64>, rounds);
+    if (scenario == "oneway1k") return run(pair, io, pyossl_oneway<1024>, rounds);
+    if (scenario == "string64") return run(pair, io, pyossl_oneway<64, true>, rounds);
+    if (scenario == "rand32") return run(pair, io, pyossl_rand<32>, rounds);
+    if (scenario == "rand4096") return run(pair, io, pyossl_rand<4096>, rounds);
   } else if (side == "raw" || side == "raw-peek" || side == "raw-clear") {
     raw_policy = side == "raw-peek" ? queue_policy::peek : side == "raw-clear" ? queue_policy::clear : queue_policy::ignore;
     raw_pair pair = make_raw_pair(io);
     if (scenario == "echo") return run(pair, io, raw_echo, rounds);
     if (scenario == "empty") return run(pair, io, raw_empty, rounds);
     if (scenario == "drain") return run(pair, io, raw_drain, rounds);
+    if (scenario == "oneway64" || scenario == "string64") return run(pair, io, raw_oneway<64>, rounds);
+    if (scenario == "oneway1k") return run(pair, io, raw_oneway<1024>, rounds);
+    if (scenario == "rand32") return run(pair, io, raw_rand<32>, rounds);
+    if (scenario == "rand4096") return run(pair, io, raw_rand<4096>, rounds);
   }
-  die("usage: echo_round [pyossl|raw|raw-peek|raw-clear echo|empty|drain ROUNDS]");
+  die("usage: echo_round [pyossl|raw|raw-peek|raw-clear SCENARIO ROUNDS]");
 }
 
 }  // namespace

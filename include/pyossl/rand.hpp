@@ -64,16 +64,16 @@ inline void seed(std::span<const std::byte> data) noexcept { add(data, static_ca
 [[nodiscard]] inline result<std::string> bytes(long num_bytes) {
   if (num_bytes < 0)
     return detail::fail(errc::invalid_argument, "rand::bytes", "num_bytes must not be negative");
-  std::string out;
 #if defined(__cpp_lib_string_resize_and_overwrite)
   // Allocated once and written once, by OpenSSL (no zero fill first).
+  std::string out;
   result<void> filled;
   out.resize_and_overwrite(static_cast<std::size_t>(num_bytes), [&filled](char* data, std::size_t size) {
     filled = bytes_into(std::as_writable_bytes(std::span(data, size)));
     return filled ? size : 0;
   });
 #else
-  out.resize(static_cast<std::size_t>(num_bytes));
+  std::string out(static_cast<std::size_t>(num_bytes), '\0');
   auto filled = bytes_into(std::as_writable_bytes(std::span(out)));
 #endif
   if (!filled) return unexpected(std::move(filled).error());
