@@ -13,6 +13,7 @@
 #include "pyossl/crypto/pkcs7.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/revoked.hpp"
+#include "pyossl/crypto/sign.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_name.hpp"
