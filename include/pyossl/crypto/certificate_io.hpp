@@ -23,6 +23,10 @@
 
 namespace pyossl::detail {
 
+// How FILETYPE_TEXT prints names: the openssl CLI's default, -nameopt oneline ("CN = x, O = y",
+// bytes outside ASCII escaped as \C3\BC).
+inline constexpr unsigned long text_name_flags = XN_FLAG_ONELINE;
+
 // Reads one object of a PEM or DER buffer for a load_* function: `read_pem` (a
 // PEM_read_bio_* function) or `read_der` (a d2i_* function), which must use all of a DER
 // buffer. PEM never prompts for a passphrase (certificates and requests are not
@@ -86,9 +90,18 @@ namespace pyossl::crypto {
 }
 
 // Writes `cert` as PEM ("BEGIN CERTIFICATE") or DER. Calls PEM_write_bio_X509 / i2d_X509.
-// A certificate that was never signed cannot be encoded: errc::crypto; a bad `type`:
-// errc::invalid_argument.
+// FILETYPE_TEXT (pyOpenSSL 0.11) writes what `openssl x509 -text -noout` prints, byte for
+// byte (X509_print_ex with the CLI's default name format, "CN = x, O = y"; pyOpenSSL used
+// the older "CN=x, O=y"). A certificate that was never signed cannot be encoded as PEM or
+// DER: errc::crypto; a bad `type`: errc::invalid_argument.
 [[nodiscard]] inline result<std::string> dump_certificate(filetype type, const X509& cert) {
+  if (type == filetype::text) {
+    if (cert.native_handle() == nullptr)
+      return detail::fail(errc::invalid_argument, "dump_certificate", "the certificate was moved from");
+    return detail::print_to_string("dump_certificate", [&](BIO* out) {
+      return X509_print_ex(out, cert.native_handle(), detail::text_name_flags, 0);
+    });
+  }
   return detail::dump_object<::X509>("dump_certificate", type, cert.native_handle(), PEM_write_bio_X509,
                                      i2d_X509, "cannot encode the certificate (it must be signed first)");
 }
@@ -107,9 +120,18 @@ namespace pyossl::crypto {
 }
 
 // Writes `request` as PEM ("BEGIN CERTIFICATE REQUEST") or DER. Calls
-// PEM_write_bio_X509_REQ / i2d_X509_REQ. A request that was never signed cannot be
-// encoded: errc::crypto; a bad `type`: errc::invalid_argument.
+// PEM_write_bio_X509_REQ / i2d_X509_REQ. FILETYPE_TEXT writes what `openssl req -text
+// -noout` prints (X509_REQ_print_ex, names as in dump_certificate). A request that was
+// never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type`:
+// errc::invalid_argument.
 [[nodiscard]] inline result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
+  if (type == filetype::text) {
+    if (request.native_handle() == nullptr)
+      return detail::fail(errc::invalid_argument, "dump_certificate_request", "the request was moved from");
+    return detail::print_to_string("dump_certificate_request", [&](BIO* out) {
+      return X509_REQ_print_ex(out, request.native_handle(), detail::text_name_flags, 0);
+    });
+  }
   return detail::dump_object<X509_REQ>("dump_certificate_request", type, request.native_handle(),
                                        PEM_write_bio_X509_REQ, i2d_X509_REQ,
                                        "cannot encode the request (it must be signed first)");

@@ -13,11 +13,15 @@ namespace pyossl::crypto {
 
 // How keys, certificates and requests are encoded in a buffer.
 enum class filetype : int {
-  pem = 1,   // base64 text between "-----BEGIN ...-----" lines (OpenSSL's X509_FILETYPE_PEM)
-  asn1 = 2,  // binary DER (OpenSSL's X509_FILETYPE_ASN1)
+  pem = 1,       // base64 text between "-----BEGIN ...-----" lines (OpenSSL's X509_FILETYPE_PEM)
+  asn1 = 2,      // binary DER (OpenSSL's X509_FILETYPE_ASN1)
+  text = 65535,  // human-readable, as `openssl x509 -text -noout` prints it: written, never read
 };
 inline constexpr filetype FILETYPE_PEM = filetype::pem;
 inline constexpr filetype FILETYPE_ASN1 = filetype::asn1;
+// pyOpenSSL 0.11's FILETYPE_TEXT (the same value, 2**16 - 1): only dump_certificate,
+// dump_certificate_request and dump_privatekey take it; every loader refuses it.
+inline constexpr filetype FILETYPE_TEXT = filetype::text;
 
 // The algorithm of a PKey. The values are OpenSSL's EVP_PKEY_* ids, as pyOpenSSL's
 // TYPE_RSA (6) and TYPE_DSA (116) are; PKey::type() of a key of any other algorithm
@@ -44,9 +48,14 @@ inline constexpr key_type TYPE_ED448 = key_type::ed448;
 namespace pyossl::detail {
 
 // errc::invalid_argument unless `type` is FILETYPE_PEM or FILETYPE_ASN1 (a value cast from
-// an int can be anything).
+// an int can be anything; FILETYPE_TEXT is refused with its own reason).
 [[nodiscard]] inline result<void> check_filetype(std::string_view operation, crypto::filetype type) {
   if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
+  if (type == crypto::filetype::text) {
+    return fail(errc::invalid_argument, operation,
+                "FILETYPE_TEXT is written by dump_certificate, dump_certificate_request and dump_privatekey "
+                "only and can never be read: use FILETYPE_PEM or FILETYPE_ASN1");
+  }
   return fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
 }
 

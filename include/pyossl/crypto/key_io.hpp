@@ -104,20 +104,24 @@ namespace pyossl::crypto {
 // name OpenSSL knows: "aes-256-cbc", "des-ede3-cbc"...) and `pass`, PEM "BEGIN ENCRYPTED
 // PRIVATE KEY" (PBES2); FILETYPE_ASN1 writes DER PKCS#8 (OSSL_ENCODER, "PrivateKeyInfo").
 // pyOpenSSL wrote the traditional per-algorithm form ("BEGIN RSA PRIVATE KEY"); every
-// reader since OpenSSL 1.0 takes PKCS#8, and load_privatekey takes both.
+// reader since OpenSSL 1.0 takes PKCS#8, and load_privatekey takes both. FILETYPE_TEXT
+// writes what `openssl pkey -text -noout` prints (EVP_PKEY_print_private), for every key
+// type where pyOpenSSL 0.11 printed RSA keys only.
 // Fails with errc::invalid_argument for an empty or public-only key, a bad `type`, a
 // cipher without a passphrase or a passphrase without a cipher, a cipher or passphrase with
-// FILETYPE_ASN1 (as pyOpenSSL), an unknown cipher name (pyOpenSSL: ValueError) or a
+// FILETYPE_ASN1 or FILETYPE_TEXT (as pyOpenSSL), an unknown cipher name (pyOpenSSL: ValueError) or a
 // passphrase too long for OpenSSL; errc::crypto if OpenSSL cannot encrypt with that cipher
 // or the passphrase is empty. A callable passphrase's exception comes out of this call.
 [[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key,
                                                          std::string_view cipher = {},
                                                          const passphrase& pass = {}) {
   constexpr std::string_view operation = "dump_privatekey";
-  if (auto valid = detail::check_filetype(operation, type); !valid)
-    return unexpected(std::move(valid).error());
+  if (type != filetype::text) {
+    if (auto valid = detail::check_filetype(operation, type); !valid)
+      return unexpected(std::move(valid).error());
+  }
   if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
-  if (type == filetype::asn1 && (!cipher.empty() || !pass.empty())) {
+  if (type != filetype::pem && (!cipher.empty() || !pass.empty())) {
     return detail::fail(errc::invalid_argument, operation,
                         "a cipher and passphrase are only supported for FILETYPE_PEM");
   }
@@ -127,6 +131,11 @@ namespace pyossl::crypto {
   }
   if (!key.has_private_key())
     return detail::fail(errc::invalid_argument, operation, "the key has no private half");
+  if (type == filetype::text) {
+    return detail::print_to_string(operation, [&](BIO* out) {
+      return EVP_PKEY_print_private(out, key.native_handle(), 0, nullptr);
+    });
+  }
   std::string cipher_name;
   if (!cipher.empty()) {
     auto name = detail::c_string(operation, "cipher", cipher);

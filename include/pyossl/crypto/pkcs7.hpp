@@ -218,9 +218,7 @@ class PKCS7 {
     if (!read) return unexpected(std::move(read).error());
     return PKCS7(std::move(read->p7), std::move(read->der));
   }
-  if (type != filetype::asn1) {
-    return detail::fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
-  }
+  if (auto valid = detail::check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
   const auto* start = reinterpret_cast<const unsigned char*>(buffer.data());
   const unsigned char* end = start;
   auto p7 = detail::adopt(d2i_PKCS7(nullptr, &end, static_cast<long>(buffer.size())));

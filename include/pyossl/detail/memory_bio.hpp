@@ -42,4 +42,13 @@ namespace pyossl::detail {
   return {data, static_cast<std::size_t>(length)};
 }
 
+// What `print` (a call such as X509_print_ex that writes to the BIO it is given and
+// returns 1 on success) writes, as a string: the FILETYPE_TEXT of the dump_* functions.
+template <class Print>
+[[nodiscard]] result<std::string> print_to_string(std::string_view operation, Print&& print) {
+  const handle<BIO> out = output_bio();
+  if (print(out.get()) != 1) return fail(errc::crypto, operation, "cannot print it as text");
+  return bio_contents(out.get());
+}
+
 }  // namespace pyossl::detail

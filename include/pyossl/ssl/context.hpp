@@ -88,8 +88,11 @@ inline constexpr unsigned int hostname_check_flags =
       return SSL_FILETYPE_PEM;
     case crypto::filetype::asn1:
       return SSL_FILETYPE_ASN1;
+    case crypto::filetype::text:  // output only
+      break;
   }
-  return fail(errc::invalid_argument, operation, "file type must be FILETYPE_PEM or FILETYPE_ASN1");
+  auto refused = check_filetype(operation, type);  // fails for anything but PEM and ASN1, saying why
+  return unexpected(std::move(refused).error());
 }
 
 }  // namespace pyossl::detail
