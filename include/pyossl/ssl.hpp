@@ -9,3 +9,4 @@
 #include "pyossl/ssl/default_context.hpp"
 #include "pyossl/ssl/method.hpp"
 #include "pyossl/ssl/session.hpp"
+#include "pyossl/ssl/version.hpp"

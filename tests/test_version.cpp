@@ -1,0 +1,56 @@
+// ssl::SSLeay_version, its version_type constants and ssl::VERSION_NUMBER (pyOpenSSL 0.11),
+// checked against what `openssl version` prints for the same library.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catch.hpp"
+#include "process.hpp"
+#include "pyossl/ssl.hpp"
+
+namespace ssl = pyossl::ssl;
+
+namespace {
+
+// `openssl version <flag>` without its trailing newline.
+std::string cli_version(const std::string& flag) {
+  std::string out = pyossl_test::openssl_or_throw("version " + flag);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("SSLeay_version returns what openssl version prints for each type") {
+  const std::vector<std::pair<ssl::version_type, std::string>> cases = {
+      {ssl::CFLAGS, "-f"}, {ssl::BUILT_ON, "-b"}, {ssl::PLATFORM, "-p"}, {ssl::DIR, "-d"},
+      {ssl::version_type::engines_dir, "-e"}, {ssl::version_type::modules_dir, "-m"},
+  };
+  for (const auto& [type, flag] : cases) {
+    INFO(flag);
+    CHECK(ssl::SSLeay_version(type) == cli_version(flag));
+  }
+  // `openssl version -v` adds the library's version when it differs from the CLI's own.
+  const std::string version = ssl::SSLeay_version(ssl::VERSION);
+  CHECK(version.rfind("OpenSSL 3.", 0) == 0);
+  CHECK(cli_version("-v").rfind(version, 0) == 0);
+  CHECK(ssl::SSLeay_version(ssl::version_type::full_version_string).rfind("3.", 0) == 0);
+}
+
+TEST_CASE("SSLeay_version of a value that is no version_type says not available") {
+  CHECK(ssl::SSLeay_version(static_cast<ssl::version_type>(1000)) == "not available");
+}
+
+TEST_CASE("VERSION_NUMBER is the OpenSSL 3 the headers describe and the library runs") {
+  static_assert(ssl::VERSION_NUMBER >= 0x30000000UL);
+  CHECK(ssl::VERSION_NUMBER == OpenSSL_version_num());
+  CHECK((ssl::VERSION_NUMBER >> 28) == OPENSSL_VERSION_MAJOR);
+}
+
+TEST_CASE("the version_type values are pyOpenSSL's SSLEAY_* numbers") {
+  CHECK(static_cast<int>(ssl::VERSION) == 0);
+  CHECK(static_cast<int>(ssl::CFLAGS) == 1);
+  CHECK(static_cast<int>(ssl::BUILT_ON) == 2);
+  CHECK(static_cast<int>(ssl::PLATFORM) == 3);
+  CHECK(static_cast<int>(ssl::DIR) == 4);
+}
