@@ -880,6 +880,21 @@ class Connection {
     return static_cast<int>(DTLS_get_data_mtu(ssl()));
   }
 
+  // ---- pyOpenSSL 0.11-0.15 and 26 additions: handshake state, SRTP ----
+
+  // The handshake state in OpenSSL 1.0's encoding, which pyOpenSSL 0.14's SSL_ST_*
+  // constants (ssl::ST_*) describe: ST_BEFORE | ST_CONNECT (or ST_ACCEPT) before the
+  // handshake, ST_CONNECT or ST_ACCEPT with OpenSSL's step in the ST_MASK bits during it,
+  // ST_OK once done, ST_RENEGOTIATE while a requested renegotiation has not started. From
+  // SSL_in_before, SSL_is_init_finished, SSL_renegotiate_pending and SSL_get_state.
+  [[nodiscard]] int get_state() const noexcept {
+    SSL* s = ssl();
+    const int role = SSL_is_server(s) == 1 ? ST_ACCEPT : ST_CONNECT;
+    if (SSL_in_before(s) == 1) return ST_BEFORE | role;
+    if (SSL_is_init_finished(s) == 1) return SSL_renegotiate_pending(s) == 1 ? ST_RENEGOTIATE : ST_OK;
+    return role | (static_cast<int>(SSL_get_state(s)) & ST_MASK);
+  }
+
   // The SSL, for calls pyossl does not wrap.
   [[nodiscard]] SSL* native_handle() const noexcept { return ssl(); }
 
