@@ -895,6 +895,17 @@ class Connection {
     return role | (static_cast<int>(SSL_get_state(s)) & ST_MASK);
   }
 
+  // The SRTP protection profile the DTLS handshake chose (DTLS-SRTP, RFC 5764; see
+  // Context::set_tlsext_use_srtp), e.g. "SRTP_AES128_CM_SHA1_80"; empty when none was
+  // (pyOpenSSL: b""). Calls SSL_get_selected_srtp_profile.
+  [[nodiscard]] std::string get_selected_srtp_profile() const {
+#ifndef OPENSSL_NO_SRTP
+    const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl());
+    if (profile != nullptr && profile->name != nullptr) return profile->name;
+#endif
+    return {};
+  }
+
   // The SSL, for calls pyossl does not wrap.
   [[nodiscard]] SSL* native_handle() const noexcept { return ssl(); }
 

@@ -701,6 +701,35 @@ class Context {
   [[nodiscard]] const std::any& get_app_data() const noexcept { return state_->app_data; }
   void set_app_data(std::any data) { state_->app_data = std::move(data); }
 
+  // ---- pyOpenSSL 26 additions: SRTP ----
+
+  // The SRTP protection profiles a DTLS Context offers (client) or accepts (server) for
+  // DTLS-SRTP (RFC 5764), colon-separated in order of preference:
+  // "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM". Read the choice with
+  // Connection::get_selected_srtp_profile. Calls SSL_CTX_set_tlsext_use_srtp. A TLS
+  // Context: errc::unsupported (OpenSSL's TLS servers abort any handshake whose hello
+  // carries use_srtp); an unknown profile or an empty list: errc::ssl (pyOpenSSL's
+  // SSL.Error); a NUL byte: errc::invalid_argument.
+  [[nodiscard]] result<void> set_tlsext_use_srtp(std::string_view profiles) {
+    constexpr std::string_view operation = "SSL_CTX_set_tlsext_use_srtp";
+    if (used()) return refuse(operation);
+    auto list = detail::c_string(operation, "profiles", profiles);
+    if (!list) return unexpected(std::move(list).error());
+#ifndef OPENSSL_NO_SRTP
+    const SSL_METHOD* protocol = SSL_CTX_get_ssl_method(ctx());
+    if (protocol != DTLS_method() && protocol != DTLS_client_method() && protocol != DTLS_server_method()) {
+      return detail::fail(errc::unsupported, operation,
+                          "SRTP is negotiated only in DTLS: OpenSSL's TLS servers refuse a hello that offers it");
+    }
+    if (list->empty()) return detail::fail(errc::ssl, operation, "the profile list is empty");
+    // 0 is success here, unlike almost every other OpenSSL call.
+    if (SSL_CTX_set_tlsext_use_srtp(ctx(), list->c_str()) != 0) return detail::fail(errc::ssl, operation);
+    return {};
+#else
+    return detail::fail(errc::unsupported, operation, "this OpenSSL was built without SRTP");
+#endif
+  }
+
   // The SSL_CTX, for calls pyossl does not wrap. Changing it once Connections exist is
   // the caller's risk.
   [[nodiscard]] SSL_CTX* native_handle() const noexcept { return ctx(); }
