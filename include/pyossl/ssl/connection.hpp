@@ -462,10 +462,14 @@ class Connection {
     if (!session) return std::nullopt;
     return Session(std::move(session), detail::up_ref(SSL_get_SSL_CTX(ssl())));
   }
-  // Offers `session` for resumption (client, before the handshake). A Session from
-  // another Context is errc::invalid_argument. Calls SSL_set_session.
+  // Offers `session` for resumption (client, before the handshake). An empty Session
+  // (Session()) or one from another Context is errc::invalid_argument. Calls SSL_set_session.
   [[nodiscard]] result<void> set_session(const Session& session) {
     constexpr std::string_view operation = "SSL_set_session";
+    if (session.empty()) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "the session is empty: use one that Connection::get_session returned");
+    }
     if (session.context_.get() != SSL_get_SSL_CTX(ssl())) {
       return detail::fail(
           errc::invalid_argument, operation,

@@ -18,6 +18,9 @@ class Connection;
 // PKey does.
 class Session {
  public:
+  // An empty session, as pyOpenSSL's Session() makes: nothing to resume, so set_session
+  // refuses it (errc::invalid_argument). Sessions come from Connection::get_session.
+  Session() noexcept = default;
   Session(const Session& other) noexcept
       : session_(detail::up_ref(other.session_.get())), context_(detail::up_ref(other.context_.get())) {}
   Session& operator=(const Session& other) noexcept {
@@ -31,9 +34,15 @@ class Session {
   // Whether the session can still be resumed (false once OpenSSL marked it not
   // resumable, e.g. a TLS 1.3 session whose ticket was never received). Calls
   // SSL_SESSION_is_resumable.
-  [[nodiscard]] bool is_resumable() const noexcept { return SSL_SESSION_is_resumable(session_.get()) == 1; }
+  // An empty Session is never resumable.
+  [[nodiscard]] bool is_resumable() const noexcept {
+    return session_ && SSL_SESSION_is_resumable(session_.get()) == 1;
+  }
 
-  // The SSL_SESSION, for calls pyossl does not wrap.
+  // Whether this is an empty Session (default-constructed or moved from).
+  [[nodiscard]] bool empty() const noexcept { return !session_; }
+
+  // The SSL_SESSION, for calls pyossl does not wrap; nullptr for an empty Session.
   [[nodiscard]] SSL_SESSION* native_handle() const noexcept { return session_.get(); }
 
  private:
