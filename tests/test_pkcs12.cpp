@@ -264,7 +264,7 @@ TEST_CASE(
     "[pkcs12]") {
   const crypto::PKCS12 p12 = full_pkcs12();
   REQUIRE_FAILS_WITH(p12.export_("pw", -1, 1), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(p12.export_("pw", 2048, -1), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(p12.export_("pw", 2048, -2), errc::invalid_argument);
   REQUIRE_FAILS_WITH(p12.export_(std::string_view("p\0w", 3)), errc::invalid_argument);
 
   const fixture& f = files();
@@ -459,4 +459,61 @@ TEST_CASE("openssl pkcs12 reads a key-less PKCS12 that pyossl exports", "[pkcs12
   CHECK(certificates.find("friendlyName: no key") != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.leaf)) != std::string::npos);
   CHECK(certificates.find(pyossl_test::read_file(f.root)) != std::string::npos);
+}
+
+namespace {
+
+// Whether the DER PKCS#12 `der` carries a MAC (PKCS12_mac_present).
+bool has_mac(const std::string& der) {
+  const auto* in = reinterpret_cast<const unsigned char*>(der.data());
+  ::PKCS12* p12 = d2i_PKCS12(nullptr, &in, static_cast<long>(der.size()));
+  REQUIRE(p12 != nullptr);
+  const bool present = PKCS12_mac_present(p12) == 1;
+  PKCS12_free(p12);
+  return present;
+}
+
+}  // namespace
+
+TEST_CASE("PKCS12 export_ with maciter -1 writes no MAC that load_pkcs12 and openssl then read",
+          "[pkcs12][interop]") {
+  const auto passphrase = GENERATE(as<std::optional<std::string_view>>{}, "secret", std::nullopt);
+  CAPTURE(passphrase.value_or("(none)"));
+  const crypto::PKCS12 p12 = full_pkcs12();
+  auto exported = p12.export_(passphrase, 2048, -1);
+  REQUIRE_OK(exported);
+  CHECK_FALSE(has_mac(*exported));
+  CHECK(has_mac(pyossl::unwrap(p12.export_(passphrase))));
+
+  auto loaded = load_pkcs12(*exported, passphrase);
+  REQUIRE_OK(loaded);
+  REQUIRE(loaded->get_certificate().has_value());
+  CHECK(der_of(*loaded->get_certificate()) == der_of(*p12.get_certificate()));
+  REQUIRE(loaded->get_privatekey().has_value());
+  CHECK(same_key(*loaded->get_privatekey(), *p12.get_privatekey()));
+  CHECK(ders_of(loaded->get_ca_certificates()) == ders_of(p12.get_ca_certificates()));
+
+  const pyossl_test::temp_dir dir;
+  pyossl_test::write_file(dir.file("nomac.p12"), *exported);
+  const std::string pem = openssl_or_throw("pkcs12 -nomacver -nodes -passin pass:" +
+                                           std::string(passphrase.value_or("")) + " -in " + dir.file("nomac.p12"));
+  CHECK(pem.find("BEGIN PRIVATE KEY") != std::string::npos);
+}
+
+TEST_CASE("load_pkcs12 reads a MAC-less file from openssl pkcs12 -export -nomac", "[pkcs12][interop]") {
+  const fixture& f = files();
+  const pyossl_test::temp_dir dir;
+  openssl_or_throw("pkcs12 -export -nomac -in " + f.leaf + " -inkey " + f.leaf_key +
+                   " -passout pass:secret -out " + dir.file("cli.p12"));
+  const std::string der = pyossl_test::read_file(dir.file("cli.p12"));
+  CHECK_FALSE(has_mac(der));
+  auto loaded = load_pkcs12(der, "secret");
+  REQUIRE_OK(loaded);
+  REQUIRE(loaded->get_certificate().has_value());
+  CHECK(der_of(*loaded->get_certificate()) == der_of(f.certificate(f.leaf)));
+}
+
+TEST_CASE("load_pkcs12 of a MAC-less file with a wrong passphrase fails with crypto error", "[pkcs12]") {
+  const std::string exported = pyossl::unwrap(full_pkcs12().export_("secret", 2048, -1));
+  REQUIRE_FAILS_WITH(load_pkcs12(exported, "wrong"), errc::crypto);
 }

@@ -257,18 +257,21 @@ class PKCS12 {
   // i2d_PKCS12. `passphrase` is a string, as in the manual (no callback); nullopt
   // encrypts with no passphrase, which load_pkcs12 and `openssl pkcs12 -passin pass:`
   // both accept. `iter` is the key-derivation iteration count, `maciter` the MAC's
-  // (0 picks OpenSSL 3's default for either, 2048).
+  // (0 picks OpenSSL 3's default for either, 2048); `maciter` -1 writes no MAC at all, as
+  // pyOpenSSL 0.13 allows (load_pkcs12 reads such files; the passphrase then has no MAC
+  // to check it against, so a wrong one shows as a decryption failure).
   // Without a key, the certificate's bag gets a localKeyID (its SHA-1 fingerprint, the ID
   // PKCS12_create gives it when there is a key) so that load_pkcs12 can tell it from the
   // CA certificates.
   // Fails with errc::invalid_argument when there is nothing to export, for a public-only
-  // key, a negative count or a passphrase with a NUL; errc::crypto when the key does not
+  // key, a negative count (but maciter -1) or a passphrase with a NUL; errc::crypto when the key does not
   // match the certificate or OpenSSL cannot encode them.
   [[nodiscard]] result<std::string> export_(detail::optional_text passphrase = {}, int iter = 2048,
                                             int maciter = 1) const {
     constexpr std::string_view operation = "PKCS12_create";
-    if (iter < 0 || maciter < 0) {
-      return detail::fail(errc::invalid_argument, operation, "iter and maciter must not be negative");
+    if (iter < 0 || maciter < -1) {
+      return detail::fail(errc::invalid_argument, operation,
+                          "iter must not be negative, nor maciter below -1 (no MAC)");
     }
     if (!certificate_ && !key_ && !ca_certificates_) {
       return detail::fail(errc::invalid_argument, operation,
@@ -332,7 +335,7 @@ class PKCS12 {
 };
 
 // Reads a PKCS#12 file (DER, as export_ and `openssl pkcs12 -export` write it) and
-// verifies its MAC. Calls d2i_PKCS12 and PKCS12_parse; a file that needs the legacy
+// verifies its MAC, if it has one (pyOpenSSL 0.13's maciter -1 writes none). Calls d2i_PKCS12 and PKCS12_parse; a file that needs the legacy
 // provider makes it load once (see the top of this header) and is parsed again.
 // `passphrase` nullopt tries no passphrase and the empty one.
 // The certificate is the one that matches the key (PKCS12_parse); in a file without a key
@@ -351,6 +354,16 @@ class PKCS12 {
   const auto* in = reinterpret_cast<const unsigned char*>(buffer.data());
   detail::handle<::PKCS12> p12(d2i_PKCS12(nullptr, &in, static_cast<long>(buffer.size())));
   if (!p12) return detail::fail(errc::crypto, "d2i_PKCS12", "not a PKCS#12 file, or a truncated one");
+  if (PKCS12_mac_present(p12.get()) != 1) {
+    // A file without a MAC (export_ with maciter -1, `openssl pkcs12 -nomac`): OpenSSL 3.0's
+    // PKCS12_parse insists on a MAC whenever a passphrase is given ("mac absent"). Give this
+    // in-memory copy one made with the same passphrase, which PKCS12_parse then verifies
+    // trivially before it decrypts; a wrong passphrase still fails, at decryption.
+    const char* mac_passphrase = *pass ? (*pass)->c_str() : nullptr;
+    if (PKCS12_set_mac(p12.get(), mac_passphrase, -1, nullptr, 0, 1, EVP_sha256()) != 1) {
+      return detail::fail(errc::crypto, "PKCS12_set_mac", "cannot read the MAC-less file");
+    }
+  }
   auto contents = detail::parse_pkcs12_any_algorithm(p12.get(), *pass ? (*pass)->c_str() : nullptr);
   if (!contents) return unexpected(std::move(contents).error());
 
