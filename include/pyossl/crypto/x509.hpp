@@ -401,9 +401,11 @@ class X509 {
   }
 
   // The long name of the algorithm the certificate is signed with
-  // ("sha256WithRSAEncryption", "ED25519"; the dotted OID for one OpenSSL has no name
-  // for), from X509_get0_tbs_sigalg as modern pyOpenSSL reads it. A certificate that was
-  // never signed: errc::crypto (pyOpenSSL: ValueError).
+  // ("sha256WithRSAEncryption", "ED25519"), from X509_get0_tbs_sigalg as modern pyOpenSSL
+  // reads it. For an algorithm OpenSSL has no name for, its dotted OID
+  // ("1.2.840.113549.1.1.127"), on purpose, where pyOpenSSL raises ValueError("Undefined
+  // signature algorithm"). A certificate that was never signed: errc::crypto (pyOpenSSL:
+  // ValueError).
   [[nodiscard]] result<std::string> get_signature_algorithm() const {
     constexpr std::string_view operation = "X509_get0_tbs_sigalg";
     if (!cert_) return moved_from(operation);
