@@ -5,6 +5,7 @@
 
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/crl.hpp"
+#include "pyossl/crypto/elliptic_curve.hpp"
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/key_io.hpp"
 #include "pyossl/crypto/netscape_spki.hpp"
