@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "pyossl/crypto/detail/legacy.hpp"
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/pkey.hpp"
@@ -109,9 +110,10 @@ namespace pyossl::crypto {
 // type where pyOpenSSL 0.11 printed RSA keys only.
 // Fails with errc::invalid_argument for an empty or public-only key, a bad `type`, a
 // cipher without a passphrase or a passphrase without a cipher, a cipher or passphrase with
-// FILETYPE_ASN1 or FILETYPE_TEXT (as pyOpenSSL), an unknown cipher name (pyOpenSSL: ValueError) or a
-// passphrase too long for OpenSSL; errc::crypto if OpenSSL cannot encrypt with that cipher
-// or the passphrase is empty. A callable passphrase's exception comes out of this call.
+// FILETYPE_ASN1 or FILETYPE_TEXT (as pyOpenSSL), an unknown cipher name (pyOpenSSL:
+// ValueError) or a passphrase too long for OpenSSL; errc::unsupported for a cipher OpenSSL
+// 3 keeps in its legacy provider ("bf-cbc", "des-cbc", "cast5-cbc") when that is not
+// loaded; errc::crypto if OpenSSL cannot encrypt with that cipher or the passphrase is empty. A callable passphrase's exception comes out of this call.
 [[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key,
                                                          std::string_view cipher = {},
                                                          const passphrase& pass = {}) {
@@ -141,7 +143,13 @@ namespace pyossl::crypto {
     auto name = detail::c_string(operation, "cipher", cipher);
     if (!name) return unexpected(std::move(name).error());
     cipher_name = std::move(*name);
-    if (!detail::handle<EVP_CIPHER>(EVP_CIPHER_fetch(nullptr, cipher_name.c_str(), nullptr))) {
+    const auto fetchable = [](const char* name) {
+      return detail::handle<EVP_CIPHER>(EVP_CIPHER_fetch(nullptr, name, nullptr)) != nullptr;
+    };
+    if (!fetchable(cipher_name.c_str())) {
+      if (detail::only_in_legacy_provider(cipher_name.c_str(), EVP_get_cipherbyname, EVP_CIPHER_get_type,
+                                          fetchable))
+        return detail::legacy_algorithm(operation, cipher_name);
       return detail::fail(errc::invalid_argument, operation, "unknown cipher \"" + cipher_name + "\"");
     }
   }

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "pyossl/crypto/detail/legacy.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/handle.hpp"
@@ -21,14 +22,20 @@ namespace pyossl::detail {
 // The digest OpenSSL knows as `name` ("sha256", "SHA2-256", "sha1", "md5", "sha3-512",
 // "shake256"...), fetched from the default library context (EVP_MD_fetch). An unknown
 // name, or one with a NUL byte: errc::invalid_argument (pyOpenSSL: ValueError "No such
-// digest method").
+// digest method"); one OpenSSL 3 keeps in its legacy provider (md4, whirlpool) when that
+// is not loaded: errc::unsupported.
 [[nodiscard]] inline result<handle<EVP_MD>> fetch_digest(std::string_view operation, std::string_view name) {
   auto text = c_string(operation, "digest name", name);
   if (!text) return unexpected(std::move(text).error());
   if (text->empty()) return fail(errc::invalid_argument, operation, "the digest name is empty");
   handle<EVP_MD> digest(EVP_MD_fetch(nullptr, text->c_str(), nullptr));
-  if (!digest) return fail(errc::invalid_argument, operation, "no such digest: " + *text);
-  return digest;
+  if (digest) return digest;
+  const auto fetchable = [](const char* canonical) {
+    return handle<EVP_MD>(EVP_MD_fetch(nullptr, canonical, nullptr)) != nullptr;
+  };
+  if (only_in_legacy_provider(text->c_str(), EVP_get_digestbyname, EVP_MD_get_type, fetchable))
+    return legacy_algorithm(operation, *text);
+  return fail(errc::invalid_argument, operation, "no such digest: " + *text);
 }
 
 // The digest to sign with `key`, checking the key first: `name` fetched, or, when `name`
