@@ -143,8 +143,8 @@ namespace pyossl::crypto {
     auto name = detail::c_string(operation, "cipher", cipher);
     if (!name) return unexpected(std::move(name).error());
     cipher_name = std::move(*name);
-    const auto fetchable = [](const char* name) {
-      return detail::handle<EVP_CIPHER>(EVP_CIPHER_fetch(nullptr, name, nullptr)) != nullptr;
+    const auto fetchable = [](const char* algorithm) {
+      return detail::handle<EVP_CIPHER>(EVP_CIPHER_fetch(nullptr, algorithm, nullptr)) != nullptr;
     };
     if (!fetchable(cipher_name.c_str())) {
       if (detail::only_in_legacy_provider(cipher_name.c_str(), EVP_get_cipherbyname, EVP_CIPHER_get_type,
