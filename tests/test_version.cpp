@@ -54,3 +54,12 @@ TEST_CASE("the version_type values are pyOpenSSL's SSLEAY_* numbers") {
   CHECK(static_cast<int>(ssl::PLATFORM) == 3);
   CHECK(static_cast<int>(ssl::DIR) == 4);
 }
+
+TEST_CASE("pyOpenSSL's SSLEAY_* spellings name the same version types") {
+  STATIC_REQUIRE(ssl::SSLEAY_VERSION == ssl::VERSION);
+  STATIC_REQUIRE(ssl::SSLEAY_CFLAGS == ssl::CFLAGS);
+  STATIC_REQUIRE(ssl::SSLEAY_BUILT_ON == ssl::BUILT_ON);
+  STATIC_REQUIRE(ssl::SSLEAY_PLATFORM == ssl::PLATFORM);
+  STATIC_REQUIRE(ssl::SSLEAY_DIR == ssl::DIR);
+  CHECK(ssl::SSLeay_version(ssl::SSLEAY_VERSION) == ssl::SSLeay_version(ssl::VERSION));
+}

@@ -5,6 +5,8 @@
 // OpenSSL's own macros, so they cannot be declared in a namespace. As for the SSL_CB_*
 // constants (ssl/constants.hpp), pyossl's names drop the prefix the macro carries:
 // ssl::VERSION, ssl::CFLAGS, ssl::BUILT_ON, ssl::PLATFORM, ssl::DIR, ssl::VERSION_NUMBER.
+// The SSLEAY_* ones are only deprecated aliases, so pyOpenSSL's spelling works as well
+// (ssl::SSLEAY_VERSION); OPENSSL_VERSION_NUMBER is a live macro and stays OpenSSL's.
 // SSLeay_version keeps its name: where OpenSSL's deprecated names are visible its macro
 // renames both the declaration below and every call to OpenSSL_version, so
 // `ssl::SSLeay_version(ssl::VERSION)` works either way.
@@ -36,6 +38,21 @@ inline constexpr version_type CFLAGS = version_type::cflags;
 inline constexpr version_type BUILT_ON = version_type::built_on;
 inline constexpr version_type PLATFORM = version_type::platform;
 inline constexpr version_type DIR = version_type::dir;
+
+// pyOpenSSL's own spellings too. OpenSSL 3 keeps SSLEAY_VERSION ... SSLEAY_DIR only as
+// deprecated aliases of its OPENSSL_VERSION ... OPENSSL_DIR macros (gone under
+// OPENSSL_NO_DEPRECATED); they are undefined here so that ssl::SSLEAY_VERSION names these
+// constants. C code after this header spells them OPENSSL_VERSION, ..., as OpenSSL 1.1 did.
+#undef SSLEAY_VERSION
+#undef SSLEAY_CFLAGS
+#undef SSLEAY_BUILT_ON
+#undef SSLEAY_PLATFORM
+#undef SSLEAY_DIR
+inline constexpr version_type SSLEAY_VERSION = VERSION;
+inline constexpr version_type SSLEAY_CFLAGS = CFLAGS;
+inline constexpr version_type SSLEAY_BUILT_ON = BUILT_ON;
+inline constexpr version_type SSLEAY_PLATFORM = PLATFORM;
+inline constexpr version_type SSLEAY_DIR = DIR;
 
 // pyOpenSSL's OPENSSL_VERSION_NUMBER: the version of the OpenSSL headers pyossl was compiled
 // with, 0xMNN00PP0L (0x30000130 for 3.0.19). The library running now: OpenSSL_version_num().
