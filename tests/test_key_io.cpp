@@ -353,6 +353,31 @@ TEST_CASE("load_publickey of anything but a public key fails with crypto error")
   }
 }
 
+TEST_CASE("load_publickey of DER takes only a SubjectPublicKeyInfo: DH parameters and PKCS#1 keys fail") {
+  // pyOpenSSL reads with d2i_PUBKEY / PEM_read_bio_PUBKEY, which insist on the structure;
+  // OpenSSL 3.0's decoder does not, and read DER DH parameters as a 1024-bit RSA key.
+  const temp_dir dir;
+  openssl(
+      "genpkey -genparam -algorithm DH -pkeyopt dh_paramgen_prime_len:1024 -pkeyopt "
+      "dh_paramgen_generator:2 -outform DER -out " +
+      dir.file("dh.der"));
+  openssl("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem"));
+  openssl("rsa -in " + dir.file("rsa.pem") + " -RSAPublicKey_out -outform DER -out " + dir.file("pkcs1.der"));
+  openssl("rsa -in " + dir.file("rsa.pem") + " -RSAPublicKey_out -out " + dir.file("pkcs1.pem"));
+  openssl("pkey -in " + dir.file("rsa.pem") + " -pubout -outform DER -out " + dir.file("spki.der"));
+  REQUIRE_FAILS_WITH(load_publickey(FILETYPE_ASN1, read_file(dir.file("dh.der"))), errc::crypto);
+  REQUIRE_FAILS_WITH(load_publickey(FILETYPE_ASN1, read_file(dir.file("pkcs1.der"))), errc::crypto);
+  // PEM_read_bio_PUBKEY on OpenSSL 3 takes "BEGIN RSA PUBLIC KEY" too, for pyOpenSSL as for pyossl.
+  const auto pkcs1_pem = load_publickey(FILETYPE_PEM, read_file(dir.file("pkcs1.pem")));
+  REQUIRE_OK(pkcs1_pem);
+  CHECK(pkcs1_pem->bits() == 2048);
+  const auto spki = load_publickey(FILETYPE_ASN1, read_file(dir.file("spki.der")));
+  REQUIRE_OK(spki);
+  CHECK(spki->bits() == 2048);
+  // Trailing bytes after the structure are not part of a SubjectPublicKeyInfo either.
+  REQUIRE_FAILS_WITH(load_publickey(FILETYPE_ASN1, read_file(dir.file("spki.der")) + "x"), errc::crypto);
+}
+
 TEST_CASE("dump_publickey of an empty key fails with invalid_argument") {
   REQUIRE_FAILS_WITH(dump_publickey(FILETYPE_PEM, PKey()), errc::invalid_argument);
   REQUIRE_FAILS_WITH(dump_publickey(FILETYPE_ASN1, PKey()), errc::invalid_argument);

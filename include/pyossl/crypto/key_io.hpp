@@ -23,13 +23,13 @@
 
 namespace pyossl::detail {
 
-// A DER key of `structure` ("SubjectPublicKeyInfo", or nullptr for any private key form:
-// PKCS#8, encrypted PKCS#8, or the algorithm's own) through OSSL_DECODER.
-[[nodiscard]] inline handle<EVP_PKEY> decode_der_key(std::string_view buffer, const char* structure,
-                                                     int selection, passphrase_request& request) {
+// A DER private key in any form (PKCS#8, encrypted PKCS#8, or the algorithm's own)
+// through OSSL_DECODER.
+[[nodiscard]] inline handle<EVP_PKEY> decode_der_private_key(std::string_view buffer,
+                                                             passphrase_request& request) {
   EVP_PKEY* decoded = nullptr;
   handle<OSSL_DECODER_CTX> decoder(
-      OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", structure, nullptr, selection, nullptr, nullptr));
+      OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
   if (!decoder || OSSL_DECODER_CTX_set_pem_password_cb(decoder.get(), passphrase_callback, &request) != 1)
     return {};
   const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
@@ -90,7 +90,7 @@ namespace pyossl::crypto {
     key = detail::adopt(PEM_read_bio_PrivateKey_ex(in->get(), nullptr, detail::passphrase_callback, &request,
                                                    nullptr, nullptr));
   } else {
-    key = detail::decode_der_key(buffer, nullptr, EVP_PKEY_KEYPAIR, request);
+    key = detail::decode_der_private_key(buffer, request);
   }
   request.rethrow_pending();
   if (!key) return request.failure(operation);
@@ -159,9 +159,11 @@ namespace pyossl::crypto {
 }
 
 // Reads a public key: a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY" in PEM, as `openssl pkey
-// -pubout` writes; DER for FILETYPE_ASN1) (PEM_read_bio_PUBKEY_ex, OSSL_DECODER). The
-// PKey has no private half. Beyond the manual (modern pyOpenSSL has it). Fails with
-// errc::crypto for anything else in the buffer, errc::invalid_argument for a bad `type`.
+// -pubout` writes; the whole buffer as DER for FILETYPE_ASN1) (PEM_read_bio_PUBKEY_ex,
+// d2i_PUBKEY_ex). The PKey has no private half. Beyond the manual (modern pyOpenSSL has
+// it). As with pyOpenSSL on OpenSSL 3, PEM also takes a PKCS#1 "BEGIN RSA PUBLIC KEY";
+// DER takes nothing but a SubjectPublicKeyInfo. Fails with errc::crypto for anything else
+// (DER PKCS#1 or DH parameters, trailing DER bytes), errc::invalid_argument for a bad `type`.
 [[nodiscard]] inline result<PKey> load_publickey(filetype type, std::string_view buffer) {
   constexpr std::string_view operation = "load_publickey";
   if (auto valid = detail::check_filetype(operation, type); !valid)
@@ -176,7 +178,16 @@ namespace pyossl::crypto {
     key = detail::adopt(
         PEM_read_bio_PUBKEY_ex(in->get(), nullptr, detail::passphrase_callback, &request, nullptr, nullptr));
   } else {
-    key = detail::decode_der_key(buffer, "SubjectPublicKeyInfo", EVP_PKEY_PUBLIC_KEY, request);
+    // d2i_PUBKEY, as pyOpenSSL: OpenSSL 3.0's decoder ignores the structure name and
+    // reads DER DH parameters or a PKCS#1 RSAPublicKey as a key.
+    const auto* data = reinterpret_cast<const unsigned char*>(buffer.data());
+    key = detail::adopt(d2i_PUBKEY_ex(nullptr, &data, static_cast<long>(buffer.size()), nullptr, nullptr));
+    if (!key)
+      return detail::fail(errc::crypto, operation,
+                          ERR_peek_error() == 0 ? "not a DER SubjectPublicKeyInfo" : "");
+    if (data != reinterpret_cast<const unsigned char*>(buffer.data()) + buffer.size()) {
+      return detail::fail(errc::crypto, operation, "trailing bytes after the DER SubjectPublicKeyInfo");
+    }
   }
   if (!key) return request.failure(operation);
   return PKey(std::move(key));
