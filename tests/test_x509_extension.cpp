@@ -11,6 +11,7 @@
 #include "certificates.hpp"
 #include "checks.hpp"
 #include "keys.hpp"
+#include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
@@ -185,3 +186,28 @@ TEST_CASE("X509Extension copies are independent and a moved-from one is empty", 
 }
 
 }  // namespace
+
+TEST_CASE("X509Extension::to_string of a malformed value succeeds and leaves the error queue empty",
+          "[x509extension]") {
+  // Values OpenSSL cannot decode (it prints a hex dump or "<unsupported>" and says
+  // nothing was wrong, but queues why): a bad certificatePolicies, an SCT list that is
+  // not one, an ediPartyName in a subjectAltName, a keyUsage that is no BIT STRING.
+  const auto [type, value] = GENERATE(table<std::string_view, std::string_view>({
+      {"certificatePolicies", "DER:30:03:06:01:00"},
+      {"certificatePolicies", "DER:01:02:03"},
+      {"1.3.6.1.4.1.11129.2.4.2", "DER:04:03:00:01:00"},
+      {"subjectAltName", "DER:30:04:a5:02:30:00"},
+      {"subjectAltName", "DER:30:06:a5:04:a1:02:0c:00"},
+      {"keyUsage", "DER:05:00"},
+  }));
+  INFO(type << " " << value);
+  const X509Extension extension = must(X509Extension::create(type, false, value));
+  const auto text = extension.to_string();
+  REQUIRE_OK(text);
+  CHECK_FALSE(text->empty());
+  // So the next, unrelated failure reports only its own reason.
+  const auto garbage = pyossl::crypto::load_certificate(pyossl::crypto::FILETYPE_PEM, "garbage");
+  REQUIRE_FAILS_WITH(garbage, errc::crypto);
+  CHECK(garbage.error().queue().size() == 1);
+  CHECK(garbage.error().message().find("no start line") != std::string::npos);
+}

@@ -112,19 +112,19 @@ class X509Extension {
 
   // Beyond the manual (modern pyOpenSSL's str(extension)): the value as `openssl x509
   // -text` shows it ("CA:TRUE", "DNS:a.example, IP Address:10.0.0.1"). An extension
-  // OpenSSL cannot decode is shown as a hex dump. Calls X509V3_EXT_print; errc::crypto if
-  // it fails, errc::invalid_argument for a moved-from extension.
+  // OpenSSL cannot decode is shown as a hex dump (a success: nothing is left queued). Calls X509V3_EXT_print;
+  // errc::crypto if it fails, errc::invalid_argument for a moved-from extension.
   [[nodiscard]] result<std::string> to_string() const {
     constexpr std::string_view operation = "X509V3_EXT_print";
     if (!extension_)
       return detail::fail(errc::invalid_argument, operation, "the X509Extension was moved from");
     const detail::handle<BIO> out = detail::output_bio();
-    ERR_set_mark();
+    // A value OpenSSL cannot decode is printed as a hex dump, a success, but what the
+    // decoder queued would stay behind for the next failure to report: drop it.
+    const detail::error_queue_mark mark;
     if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) <= 0) {
-      ERR_clear_last_mark();
       return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");
     }
-    ERR_pop_to_mark();  // a value it could not decode, shown as a hex dump, queues why: not a failure
     return detail::bio_contents(out.get());
   }
 
