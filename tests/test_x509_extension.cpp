@@ -1,5 +1,6 @@
 // pyossl::crypto::X509Extension — manual 3.1.8 (create, get_critical, get_short_name),
 // and its value as text and DER beyond the manual; success and failure paths.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -11,12 +12,16 @@
 #include "certificates.hpp"
 #include "checks.hpp"
 #include "keys.hpp"
+#include "process.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
+#include "temp_dir.hpp"
 
 // Inside a namespace, so that X509 names pyossl's class rather than OpenSSL's struct.
+namespace crypto = pyossl::crypto;
+
 namespace {
 
 using pyossl::errc;
@@ -210,4 +215,86 @@ TEST_CASE("X509Extension::to_string of a malformed value succeeds and leaves the
   REQUIRE_FAILS_WITH(garbage, errc::crypto);
   CHECK(garbage.error().queue().size() == 1);
   CHECK(garbage.error().message().find("no start line") != std::string::npos);
+}
+
+namespace {
+
+// What /usr/bin/python3's pyOpenSSL prints for str() of the subjectAltName of the PEM
+// certificate in `path`, or std::nullopt (with the reason in `why`) if pyOpenSSL cannot be
+// imported there.
+std::optional<std::string> pyopenssl_subject_alt_name(const std::string& path, std::string& why) {
+  const auto ran = pyossl_test::run_command(
+      "/usr/bin/python3 -c 'import sys\n"
+      "from OpenSSL import crypto\n"
+      "cert = crypto.load_certificate(crypto.FILETYPE_PEM, open(sys.argv[1], \"rb\").read())\n"
+      "for i in range(cert.get_extension_count()):\n"
+      "    e = cert.get_extension(i)\n"
+      "    if e.get_short_name() == b\"subjectAltName\": sys.stdout.write(\"SAN=\" + str(e))\n' " +
+      path);
+  if (ran.exit_code != 0 || ran.output.rfind("SAN=", 0) != 0) {
+    why = ran.output;
+    return std::nullopt;
+  }
+  return ran.output.substr(4);
+}
+
+std::string pyossl_subject_alt_name(const crypto::X509& cert) {
+  for (int i = 0; i < cert.get_extension_count(); ++i) {
+    const crypto::X509Extension extension = must(cert.get_extension(i));
+    if (extension.get_short_name() == "subjectAltName") return must(extension.to_string());
+  }
+  return "(none)";
+}
+
+}  // namespace
+
+TEST_CASE("crypto::X509Extension::to_string of a subjectAltName reads as pyOpenSSL's str() for every kind",
+          "[x509extension]") {
+  const pyossl_test::temp_dir dir;
+  // Every kind the openssl CLI can write from a config file (dirName needs a section).
+  pyossl_test::write_file(dir.file("san.cnf"),
+                          "[req]\ndistinguished_name = dn\nx509_extensions = ext\nprompt = no\n"
+                          "[dn]\nCN = test\n"
+                          "[ext]\nsubjectAltName = @alt\n"
+                          "[alt]\nDNS.1 = a.example\nDNS.2 = *.b.example\nemail.1 = me@example.com\n"
+                          "URI.1 = https://example.com/x?y=1\nIP.1 = 10.0.0.1\nIP.2 = 2001:db8::1\n"
+                          "RID.1 = 1.2.3.4\ndirName.1 = dir_sect\n"
+                          "[dir_sect]\nCN = test\nO = Org\nST = Texas\n");
+  const std::string cli = dir.file("cli.pem");
+  pyossl_test::openssl_or_throw(
+      "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -config " + dir.file("san.cnf") +
+      " -keyout " + dir.file("key.pem") + " -out " + cli);
+  const std::string expected_cli =
+      "DNS:a.example, DNS:*.b.example, email:me@example.com, URI:https://example.com/x?y=1, "
+      "IP Address:10.0.0.1, IP Address:2001:DB8:0:0:0:0:0:1, Registered ID:1.2.3.4, "
+      "DirName:CN = test, O = Org, ST = Texas";
+  // Kinds no config syntax writes, as DER: an ediPartyName and an x400Address.
+  const crypto::PKey key = pyossl_test::generated_key(pyossl_test::ec_p256());
+  crypto::X509 made = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "made"}}), key);
+  must(made.add_extensions({must(crypto::X509Extension::create(
+      "subjectAltName", false, "DER:30:0f:a5:06:a1:04:0c:02:68:69:82:05:61:2e:63:6f:6d"))}));
+  must(made.sign(key, "sha256"));
+  const std::string made_path = dir.file("made.pem");
+  pyossl_test::write_file(made_path, must(crypto::dump_certificate(crypto::FILETYPE_PEM, made)));
+  const std::string expected_made = "EdiPartyName:<unsupported>, DNS:a.com";
+
+  const crypto::X509 from_cli =
+      must(crypto::load_certificate(crypto::FILETYPE_PEM, pyossl_test::read_file(cli)));
+  CHECK(pyossl_subject_alt_name(from_cli) == expected_cli);
+  CHECK(pyossl_subject_alt_name(made) == expected_made);
+
+  // An otherName keeps OpenSSL's informative form; pyOpenSSL prints "othername:<unsupported>".
+  CHECK(must(must(crypto::X509Extension::create("subjectAltName", false, "otherName:1.2.3.4;UTF8:hello"))
+                 .to_string()) == "othername: 1.2.3.4::hello");
+
+  std::string why;
+  for (const auto& [path, cert] :
+       {std::pair<std::string, const crypto::X509*>{cli, &from_cli}, {made_path, &made}}) {
+    const auto theirs = pyopenssl_subject_alt_name(path, why);
+    if (!theirs) {
+      WARN("skipping the comparison with pyOpenSSL: /usr/bin/python3 cannot run it:\n" << why);
+      return;
+    }
+    CHECK(pyossl_subject_alt_name(*cert) == *theirs);
+  }
 }

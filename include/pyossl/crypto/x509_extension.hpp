@@ -4,6 +4,7 @@
 #pragma once
 
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,61 @@ namespace pyossl::detail {
 // The certificate inside `certificate`, or nullptr; defined in crypto/x509.hpp (which
 // this header includes at its end) once X509 is complete.
 [[nodiscard]] inline ::X509* certificate_of(const crypto::X509* certificate) noexcept;
+}  // namespace pyossl::detail
+
+namespace pyossl::detail {
+
+// The bytes of an IA5String (a DNS name, email address or URI), as they are.
+[[nodiscard]] inline std::string ia5_text(const ASN1_STRING* text) {
+  if (text == nullptr || ASN1_STRING_length(text) <= 0) return {};
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                     static_cast<std::size_t>(ASN1_STRING_length(text)));
+}
+
+// One subjectAltName entry as pyOpenSSL's str(extension) shows it: "DNS:", "email:" and
+// "URI:" followed by the name itself; the other kinds as GENERAL_NAME_print writes them
+// ("DirName:CN = test, O = Org", "IP Address:10.0.0.1", "Registered ID:1.2.3.4"). An
+// otherName, which pyOpenSSL shows as "othername:<unsupported>", keeps OpenSSL's
+// informative form ("othername: UPN::user@example.com", i2v_GENERAL_NAME).
+[[nodiscard]] inline std::string general_name_text(GENERAL_NAME* name) {
+  int type = -1;
+  void* value = GENERAL_NAME_get0_value(name, &type);
+  switch (type) {
+    case GEN_DNS:
+      return "DNS:" + ia5_text(static_cast<const ASN1_STRING*>(value));
+    case GEN_EMAIL:
+      return "email:" + ia5_text(static_cast<const ASN1_STRING*>(value));
+    case GEN_URI:
+      return "URI:" + ia5_text(static_cast<const ASN1_STRING*>(value));
+    case GEN_OTHERNAME: {
+      const handle<STACK_OF(CONF_VALUE)> parts(i2v_GENERAL_NAME(nullptr, name, nullptr));
+      if (parts && sk_CONF_VALUE_num(parts.get()) == 1) {
+        const CONF_VALUE* part = sk_CONF_VALUE_value(parts.get(), 0);
+        return std::string(part->name != nullptr ? part->name : "") + ":" + (part->value != nullptr ? part->value : "");
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  const handle<BIO> out = output_bio();
+  GENERAL_NAME_print(out.get(), name);
+  return bio_contents(out.get());
+}
+
+// A subjectAltName's entries joined by ", ", as pyOpenSSL's str(extension); std::nullopt if
+// the value does not decode (X509V3_EXT_d2i).
+[[nodiscard]] inline std::optional<std::string> subject_alt_name_text(X509_EXTENSION* extension) {
+  const handle<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(extension)));
+  if (!names) return std::nullopt;
+  std::string text;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    if (i != 0) text += ", ";
+    text += general_name_text(sk_GENERAL_NAME_value(names.get(), i));
+  }
+  return text;
+}
+
 }  // namespace pyossl::detail
 
 namespace pyossl::crypto {
@@ -111,8 +167,10 @@ class X509Extension {
   }
 
   // Beyond the manual (modern pyOpenSSL's str(extension)): the value as `openssl x509
-  // -text` shows it ("CA:TRUE", "DNS:a.example, IP Address:10.0.0.1"). An extension
-  // OpenSSL cannot decode is shown as a hex dump (a success: nothing is left queued). Calls X509V3_EXT_print;
+  // -text` shows it ("CA:TRUE"); a subjectAltName exactly as pyOpenSSL shows it
+  // ("DNS:a.example, IP Address:10.0.0.1, DirName:CN = test, O = Org", an otherName
+  // excepted: see detail::general_name_text). An extension OpenSSL cannot decode is
+  // shown as a hex dump where pyOpenSSL fails (a success: nothing is left queued). Calls X509V3_EXT_print;
   // errc::crypto if it fails, errc::invalid_argument for a moved-from extension.
   [[nodiscard]] result<std::string> to_string() const {
     constexpr std::string_view operation = "X509V3_EXT_print";
@@ -122,6 +180,9 @@ class X509Extension {
     // A value OpenSSL cannot decode is printed as a hex dump, a success, but what the
     // decoder queued would stay behind for the next failure to report: drop it.
     const detail::error_queue_mark mark;
+    if (OBJ_obj2nid(X509_EXTENSION_get_object(extension_.get())) == NID_subject_alt_name) {
+      if (auto names = detail::subject_alt_name_text(extension_.get())) return *std::move(names);
+    }
     if (X509V3_EXT_print(out.get(), extension_.get(), X509V3_EXT_DUMP_UNKNOWN, 0) <= 0) {
       return detail::fail(errc::crypto, operation, ERR_peek_error() == 0 ? "cannot print the extension" : "");
     }
