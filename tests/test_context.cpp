@@ -189,6 +189,33 @@ TEST_CASE("Context's file loaders fail with ssl on missing files and invalid_arg
   REQUIRE_FAILS_WITH(context.use_certificate_file(tls_files::get().path("dh.pem")), errc::ssl);
 }
 
+TEST_CASE("A file that cannot be opened reads as its errno text in every file loader", "[context]") {
+  auto context = pyossl::unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  auto store = context.get_cert_store();
+  const std::string missing = "/nonexistent/pyossl/file.pem";
+  const std::vector<pyossl::result<void>> outcomes = [&] {
+    std::vector<pyossl::result<void>> all;
+    all.push_back(context.use_certificate_file(missing));
+    all.push_back(context.use_certificate_file(missing, ssl::FILETYPE_ASN1));
+    all.push_back(context.use_privatekey_file(missing));
+    all.push_back(context.use_certificate_chain_file(missing));
+    all.push_back(context.load_verify_locations(missing));
+    all.push_back(context.load_client_ca(missing));
+    all.push_back(context.load_tmp_dh(missing));
+    all.push_back(store.load_locations(missing));
+    return all;
+  }();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    INFO("file loader " << i);
+    REQUIRE_FALSE(outcomes[i].has_value());
+    const pyossl::error& e = outcomes[i].error();
+    INFO(e.message());
+    CHECK(e.message().find("No such file or directory") != std::string::npos);
+    CHECK(e.message().find("reason(") == std::string::npos);
+    CHECK(ERR_peek_error() == 0UL);
+  }
+}
+
 TEST_CASE("Context's passphrase callback decrypts a key for use_privatekey_file", "[context][callbacks]") {
   const tls_files& files = tls_files::get();
   const std::string encrypted = files.path("server-encrypted.key");

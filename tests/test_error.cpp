@@ -1,5 +1,6 @@
 // pyossl's error model: errc and its category, pyossl::error, result<T>, unwrap and the
 // exception classes, the queue-draining helper and the callback exception stash.
+#include <cerrno>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -83,6 +84,16 @@ TEST_CASE("openssl_error drains the whole queue into the error, oldest first", "
   CHECK(ERR_GET_REASON(e.queue()[0].code) == SSL_R_NO_CIPHERS_AVAILABLE);
   CHECK(e.queue()[1].lib == "x509 certificate routines");
   CHECK(e.message() == "SSL_CTX_new: no ciphers available (extra detail)");
+}
+
+TEST_CASE("an OpenSSL system error reads as its errno text, never reason(n)", "[error]") {
+  ERR_raise_data(ERR_LIB_SYS, ENOENT, "calling fopen(%s, %s)", "/nonexistent", "r");
+  const error e = pyossl::detail::openssl_error(errc::ssl, "SSL_CTX_use_certificate_file");
+  REQUIRE(e.queue().size() == 1);
+  CHECK(e.queue().front().reason == "No such file or directory");
+  CHECK(e.message() ==
+        "SSL_CTX_use_certificate_file: No such file or directory (calling fopen(/nonexistent, r))");
+  CHECK(ERR_peek_error() == 0UL);
 }
 
 TEST_CASE("fail returns an unexpected that a result takes", "[error]") {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <openssl/err.h>
@@ -24,6 +25,9 @@ namespace pyossl::detail {
   return fallback;
 }
 
+// The text of an errno value ("No such file or directory"); thread-safe, unlike strerror.
+[[nodiscard]] inline std::string errno_text(int errnum) { return std::system_category().message(errnum); }
+
 // Pops every entry off this thread's OpenSSL error queue, oldest first.
 [[nodiscard]] inline std::vector<error_queue_entry> drain_error_queue() {
   std::vector<error_queue_entry> entries;
@@ -35,7 +39,12 @@ namespace pyossl::detail {
     entry.code = code;
     entry.lib = error_code_text(ERR_lib_error_string(code), "lib", ERR_GET_LIB(code));
     if (func != nullptr) entry.func = func;
-    entry.reason = error_code_text(ERR_reason_error_string(code), "reason", ERR_GET_REASON(code));
+    if (ERR_SYSTEM_ERROR(code)) {
+      // OpenSSL 3 packs errno into a system error's reason and has no text for it.
+      entry.reason = errno_text(ERR_GET_REASON(code));
+    } else {
+      entry.reason = error_code_text(ERR_reason_error_string(code), "reason", ERR_GET_REASON(code));
+    }
     if (data != nullptr && (flags & ERR_TXT_STRING) != 0) entry.data = data;
   }
   return entries;

@@ -10,9 +10,6 @@
 
 namespace pyossl::detail {
 
-// The text of an errno value; thread-safe, unlike strerror.
-[[nodiscard]] inline std::string errno_text(int errnum) { return std::system_category().message(errnum); }
-
 // errc::syscall for `operation`, with errno `errnum` and its text attached. `reason`
 // adds context to the message ("connect to 127.0.0.1 port 9: Connection refused").
 [[nodiscard]] inline unexpected<error> fail_syscall(std::string_view operation, int errnum,

@@ -45,9 +45,9 @@
 #include "pyossl/detail/optional_text.hpp"
 #include "pyossl/ssl/detail/alpn.hpp"
 #include "pyossl/ssl/detail/cookie_callbacks.hpp"
-#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/ssl/method.hpp"
 
 namespace pyossl::detail {
@@ -334,7 +334,10 @@ class Context {
     auto c_path = detail::c_string(operation, "cafile", cafile);
     if (!c_path) return unexpected(std::move(c_path).error());
     auto names = detail::adopt(SSL_load_client_CA_file(c_path->c_str()));
-    if (!names) return detail::fail(errc::ssl, operation, "no CA certificates could be read from " + *c_path);
+    if (!names) {
+      return detail::fail(errc::ssl, operation,
+                          ERR_peek_error() == 0 ? "no CA certificates could be read from " + *c_path : "");
+    }
     SSL_CTX_set_client_CA_list(ctx(), names.release());
     return {};
   }
@@ -424,7 +427,8 @@ class Context {
     auto c_path = detail::c_string(operation, "dhfile", dhfile);
     if (!c_path) return unexpected(std::move(c_path).error());
     auto bio = detail::adopt(BIO_new_file(c_path->c_str(), "r"));
-    if (!bio) return detail::fail(errc::ssl, "BIO_new_file", "cannot open " + *c_path);
+    if (!bio)
+      return detail::fail(errc::ssl, "BIO_new_file", ERR_peek_error() == 0 ? "cannot open " + *c_path : "");
     auto parameters = detail::adopt(PEM_read_bio_Parameters_ex(bio.get(), nullptr, nullptr, nullptr));
     if (!parameters)
       return detail::fail(errc::ssl, "PEM_read_bio_Parameters_ex", "no parameters in " + *c_path);
