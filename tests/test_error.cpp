@@ -285,3 +285,42 @@ TEST_CASE("exception_stash keeps the first of several exceptions", "[error][call
   (void)stash.guard([]() -> int { throw std::logic_error("second"); }, 0);
   CHECK_THROWS_AS(stash.rethrow_pending(), std::runtime_error);
 }
+
+namespace {
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+}  // namespace
+
+TEST_CASE("what() and message() say each thing once", "[error][unwrap]") {
+  const errc kind =
+      GENERATE(errc::ssl, errc::zero_return, errc::want_read, errc::want_write, errc::want_x509_lookup,
+               errc::syscall, errc::crypto, errc::rand, errc::invalid_argument, errc::unsupported);
+  const std::string kind_text = pyossl::error_category().message(static_cast<int>(kind));
+  INFO(kind_text);
+  // Nothing queued: the kind's text, once, after the operation.
+  const error bare(kind, "SSL_read_ex");
+  CHECK(bare.message() == "SSL_read_ex: " + kind_text);
+  CHECK(std::string(pyossl::exception(bare).what()) == bare.message());
+  // A reason: the reason, and no trailing kind text (": crypto error").
+  const error reasoned(kind, "load_privatekey", {}, "the buffer is empty");
+  CHECK(std::string(pyossl::exception(reasoned).what()) == "load_privatekey: the buffer is empty");
+  try {
+    pyossl::throw_error(reasoned);
+  } catch (const pyossl::exception& e) {
+    CHECK(std::string(e.what()) == "load_privatekey: the buffer is empty");
+  }
+}
+
+TEST_CASE("a verification failure's text is not repeated when the reason already says it", "[error]") {
+  error e(errc::ssl, "SSL_do_handshake", {},
+          "certificate verify failed (unable to get local issuer certificate)");
+  e.set_verification(pyossl::verify_failure{20, "unable to get local issuer certificate", 0, "CN = x"});
+  CHECK(occurrences(e.message(), "unable to get local issuer certificate") == 1);
+  error plain(errc::ssl, "SSL_do_handshake", {}, "certificate verify failed");
+  plain.set_verification(pyossl::verify_failure{20, "unable to get local issuer certificate", 0, "CN = x"});
+  CHECK(plain.message() ==
+        "SSL_do_handshake: certificate verify failed (unable to get local issuer certificate)");
+}

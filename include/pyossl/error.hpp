@@ -213,7 +213,9 @@ class error {
     } else {
       line += detail::errc_text(kind_);
     }
-    if (details_ && details_->verification) append_parenthesised(line, details_->verification->text);
+    if (details_ && details_->verification && line.find(details_->verification->text) == std::string::npos) {
+      append_parenthesised(line, details_->verification->text);
+    }
     return line;
   }
 
@@ -253,12 +255,17 @@ namespace pyossl {
 
 // The base of every exception pyossl throws (only from unwrap, see below). It is a
 // std::system_error whose code() is the error's kind, and it keeps the whole error.
+// what() is the error's message() alone: std::system_error would append the kind's text
+// (": crypto error"), which the message already says or makes plain.
 class exception : public std::system_error {
  public:
-  explicit exception(pyossl::error e) : std::system_error(e.code(), e.message()), error_(std::move(e)) {}
+  explicit exception(pyossl::error e)
+      : std::system_error(e.code()), what_(e.message()), error_(std::move(e)) {}
+  [[nodiscard]] const char* what() const noexcept override { return what_.c_str(); }
   [[nodiscard]] const pyossl::error& error() const noexcept { return error_; }
 
  private:
+  std::string what_;
   pyossl::error error_;
 };
 
