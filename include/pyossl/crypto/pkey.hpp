@@ -161,7 +161,8 @@ class PKey {
   }
 
   // Checks that a private key is consistent: its public and private halves match and its
-  // parameters are sound (EVP_PKEY_check, which modern pyOpenSSL's PKey.check calls).
+  // parameters are sound (EVP_PKEY_check). Modern pyOpenSSL calls RSA_check_key and checks
+  // RSA keys only (TypeError for the rest); pyossl checks every type OpenSSL can.
   // Fails with errc::crypto if the key is inconsistent, errc::invalid_argument for an empty
   // or public-only key (pyOpenSSL: TypeError), errc::unsupported if the key's algorithm has
   // no check.
