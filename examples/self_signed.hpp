@@ -26,7 +26,9 @@ struct identity {
 // against the subjectAltName, never the common name.
 inline identity make_self_signed(std::string_view common_name, std::string_view subject_alt_names,
                                  long days = 1) {
-  using namespace pyossl;
+  namespace crypto = pyossl::crypto;  // aliases, never `using namespace` (X509 would be ambiguous)
+  namespace rand = pyossl::rand;
+  using pyossl::unwrap;
 
   crypto::PKey key;
   unwrap(key.generate_key(crypto::TYPE_EC, 256));  // EC P-256: fast to make, and TLS 1.3's favourite
