@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <openssl/err.h>
@@ -561,6 +564,22 @@ TEST_CASE("Connection's socket methods on a memory connection are invalid_argume
   REQUIRE_FAILS_WITH(connection.setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1), errc::invalid_argument);
   REQUIRE_FAILS_WITH(connection.setblocking(false), errc::invalid_argument);
   REQUIRE_FAILS_WITH(connection.sock_shutdown(SHUT_RDWR), errc::invalid_argument);
+}
+
+TEST_CASE("Connection::get_context returns a Context that outlives moves and set_context", "[connection]") {
+  static_assert(!std::is_reference_v<decltype(std::declval<ssl::Connection&>().get_context())>,
+                "get_context must not hand out a reference that can dangle");
+  auto context = pyossl_test::client_context();
+  context.set_app_data(std::string("first"));
+  auto other = pyossl_test::client_context();
+  std::optional<ssl::Connection> connection(std::in_place, context);
+  const ssl::Context first = connection->get_context();
+  ssl::Connection moved = std::move(*connection);
+  connection.reset();
+  REQUIRE_OK(moved.set_context(other));
+  CHECK(first.native_handle() == context.native_handle());
+  CHECK(std::any_cast<std::string>(first.get_app_data()) == "first");
+  CHECK(moved.get_context().native_handle() == other.native_handle());
 }
 
 TEST_CASE("Connection keeps app data and reports its Context", "[connection]") {

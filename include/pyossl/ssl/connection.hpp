@@ -692,10 +692,11 @@ class Connection {
 
   // ---- The Context ----
 
-  // The Context this connection uses (shared: changing it is refused once connections
-  // exist, see Context). pyOpenSSL: get_context().
-  [[nodiscard]] Context& get_context() noexcept { return context_; }
-  [[nodiscard]] const Context& get_context() const noexcept { return context_; }
+  // The Context this connection uses, as a Context sharing it (its SSL_CTX, callbacks and
+  // app data): a value, so it stays valid when this Connection moves, goes, or switches
+  // with set_context. Changing it is refused once connections exist, see Context.
+  // pyOpenSSL: get_context().
+  [[nodiscard]] Context get_context() const noexcept { return Context(context_.state_); }
 
   // Beyond the manual (modern pyOpenSSL, for a servername callback): switches to
   // `context`'s certificate and key. The verify settings and callback stay those of the

@@ -45,9 +45,9 @@
 #include "pyossl/detail/optional_text.hpp"
 #include "pyossl/ssl/detail/alpn.hpp"
 #include "pyossl/ssl/detail/cookie_callbacks.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
-#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/ssl/method.hpp"
 
 namespace pyossl::detail {
