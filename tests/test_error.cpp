@@ -324,3 +324,23 @@ TEST_CASE("a verification failure's text is not repeated when the reason already
   CHECK(plain.message() ==
         "SSL_do_handshake: certificate verify failed (unable to get local issuer certificate)");
 }
+
+TEST_CASE("detail::callback holds any callable, move-only ones included, and copies share it", "[callback]") {
+  using pyossl::detail::callback;
+  static_assert(!std::is_constructible_v<callback<int(int)>, int>);
+  callback<int(int)> empty;
+  CHECK_FALSE(empty);
+  auto owned = std::make_unique<int>(10);
+  callback<int(int)> add(
+      [owned = std::move(owned), calls = 0](int x) mutable { return x + *owned + ++calls * 0; });
+  REQUIRE(add);
+  CHECK(add(5) == 15);
+  int counted = 0;
+  callback<void(int)> count([&counted](int x) { counted += x; });
+  const callback<void(int)> copy = count;
+  copy(2);
+  count(3);
+  CHECK(counted == 5);
+  callback<std::string(bool)> text([](bool writing) { return writing ? "w" : "r"; });
+  CHECK(text(true) == "w");
+}

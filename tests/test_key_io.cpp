@@ -1,6 +1,7 @@
 // load_privatekey / dump_privatekey (manual 3.1), load_publickey / dump_publickey (beyond
 // the manual) and crypto::passphrase: round trips for every key type, every failure path,
 // and interop with the openssl command-line tool in both directions.
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,18 @@ static_assert(std::is_convertible_v<std::string_view, passphrase>);
 static_assert(std::is_convertible_v<std::string (*)(bool), passphrase>);
 static_assert(!std::is_convertible_v<int, passphrase>);
 static_assert(!std::is_convertible_v<std::string (*)(int, int), passphrase>);
+
+namespace {
+// A callable that can only be moved, as SPEC's "any callable" allows.
+struct move_only_passphrase {
+  std::unique_ptr<std::string> text = std::make_unique<std::string>("correct horse battery staple");
+  move_only_passphrase() = default;
+  move_only_passphrase(move_only_passphrase&&) = default;
+  move_only_passphrase(const move_only_passphrase&) = delete;
+  std::string operator()(bool) const { return *text; }
+};
+}  // namespace
+static_assert(std::is_convertible_v<move_only_passphrase, passphrase>);
 
 namespace {
 
@@ -141,6 +154,17 @@ TEST_CASE("An encrypted PEM key round trips with a string passphrase and with a 
     REQUIRE_FALSE(asked.empty());
     CHECK_FALSE(asked.front());
   }
+}
+
+TEST_CASE("A move-only callable works as a passphrase for dump_privatekey and load_privatekey") {
+  const PKey key = generated_key(key_cases().front());
+  const auto encrypted = dump_privatekey(FILETYPE_PEM, key, "aes-256-cbc", move_only_passphrase{});
+  REQUIRE_OK(encrypted);
+  const auto loaded = load_privatekey(FILETYPE_PEM, *encrypted, move_only_passphrase{});
+  REQUIRE_OK(loaded);
+  CHECK(same_key(*loaded, key));
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, *encrypted, [](bool) { return std::string("wrong"); }),
+                     errc::crypto);
 }
 
 TEST_CASE("load_privatekey does not ask for a passphrase when the key is not encrypted") {

@@ -5,14 +5,54 @@
 // stored, and the trampoline returns the value that makes OpenSSL fail the operation.
 // The pyossl call that started the operation then calls rethrow_pending(), so the
 // exception comes out of that call, on that object, as if nothing had been in between.
+//
+// callback<R(Args...)> is the one holder for every user callable pyossl keeps (verify,
+// info, passphrase...): any callable, move-only ones included, without std::function.
 #pragma once
 
+#include <cstddef>
 #include <exception>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <openssl/err.h>
 
 namespace pyossl::detail {
+
+template <class Signature>
+class callback;
+
+// A user's callable `R(Args...)`, or nothing. The callable lives once, on the heap; copies
+// of the holder share it (OpenSSL may still call the old one while a new one is set).
+template <class R, class... Args>
+class callback<R(Args...)> {
+ public:
+  callback() noexcept = default;
+  callback(std::nullptr_t) noexcept {}  // NOLINT: "no callback", as for std::function
+  template <class F>
+  requires(!std::is_same_v<std::remove_cvref_t<F>, callback> &&
+           std::is_invocable_r_v<R, std::decay_t<F>&, Args...>) explicit callback(F&& callable)
+      : target_(std::make_shared<std::decay_t<F>>(std::forward<F>(callable))),
+        call_(&invoke<std::decay_t<F>>) {}
+
+  explicit operator bool() const noexcept { return call_ != nullptr; }
+  // Runs the callable; calling an empty callback is a bug (check it first).
+  R operator()(Args... arguments) const { return call_(target_.get(), std::forward<Args>(arguments)...); }
+
+ private:
+  template <class F>
+  static R invoke(void* target, Args&&... arguments) {
+    if constexpr (std::is_void_v<R>) {
+      (*static_cast<F*>(target))(std::forward<Args>(arguments)...);
+    } else {
+      return (*static_cast<F*>(target))(std::forward<Args>(arguments)...);
+    }
+  }
+
+  std::shared_ptr<void> target_;
+  R (*call_)(void*, Args&&...) = nullptr;
+};
 
 class exception_stash {
  public:

@@ -579,7 +579,7 @@ class Connection {
   requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
   [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
     if (auto checked = check_verify_mode(mode); !checked) return checked;
-    state_->link.verify = detail::shared_callable(std::forward<F>(callback));
+    state_->link.verify = detail::verify_function(std::forward<F>(callback));
     state_->link.own_verify = true;
     SSL_set_verify(ssl(), static_cast<int>(mode), detail::verify_trampoline);
     return {};

@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_name.hpp"
@@ -134,7 +135,7 @@ class Context {
     // Python's ssl do them: no partial wildcards ("f*.example"), and no fallback to the
     // subject's common name when the certificate has no subjectAltName.
     X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), detail::hostname_check_flags);
-    SSL_CTX_set_default_passwd_cb(ctx, detail::passwd_trampoline);
+    SSL_CTX_set_default_passwd_cb(ctx, detail::passphrase_callback);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
     return Context(std::move(state));
   }
@@ -227,14 +228,16 @@ class Context {
 
   // Sets the passphrase callback: `callback(maxlen, verify, userdata)` returns the
   // passphrase as a std::string (bytes; NULs kept); one longer than maxlen fails the call
-  // that asked (pyOpenSSL 0.10 cut it to fit, which only made it wrong); an empty
-  // string means "none". Called by use_privatekey_file and friends, during that call.
+  // that asked with errc::invalid_argument, as crypto's passphrases do (pyOpenSSL 0.10 cut
+  // it to fit, which only made it wrong); an empty string means "none" (errc::ssl). Called
+  // by use_privatekey_file and friends, during that call.
   // Any callable, move-only ones included. Calls SSL_CTX_set_default_passwd_cb.
   template <class F>
-  requires std::is_invocable_r_v<std::string, F&, std::size_t, bool, const std::any&>
-  [[nodiscard]] result<void> set_passwd_cb(F&& callback, std::any userdata = {}) {
+  requires std::is_invocable_r_v < std::string, std::decay_t<F>
+  &, std::size_t, bool,
+      const std::any& > [[nodiscard]] result<void> set_passwd_cb(F&& callback, std::any userdata = {}) {
     if (used()) return refuse("ssl::Context::set_passwd_cb");
-    state_->passwd = detail::shared_callable(std::forward<F>(callback));
+    state_->passwd = detail::passwd_function(std::forward<F>(callback));
     state_->passwd_userdata = std::move(userdata);
     return {};
   }
@@ -252,7 +255,7 @@ class Context {
   [[nodiscard]] result<void> set_verify(verify_mode mode, F&& callback) {
     if (used()) return refuse("SSL_CTX_set_verify");
     if (auto checked = check_verify_mode(mode); !checked) return checked;
-    state_->verify = detail::shared_callable(std::forward<F>(callback));
+    state_->verify = detail::verify_function(std::forward<F>(callback));
     SSL_CTX_set_verify(ctx(), static_cast<int>(mode), detail::verify_trampoline);
     return {};
   }
@@ -595,7 +598,7 @@ class Context {
   requires std::is_invocable_r_v<std::optional<std::string>, F&, Connection&, const std::vector<std::string>&>
   [[nodiscard]] result<void> set_alpn_select_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_alpn_select_cb");
-    state_->alpn_select = detail::shared_callable(std::forward<F>(callback));
+    state_->alpn_select = detail::alpn_select_function(std::forward<F>(callback));
     SSL_CTX_set_alpn_select_cb(ctx(), detail::alpn_select_trampoline, nullptr);
     return {};
   }
@@ -611,7 +614,7 @@ class Context {
   requires std::is_invocable_v<F&, Connection&, std::string_view>
   [[nodiscard]] result<void> set_keylog_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_keylog_callback");
-    state_->keylog = detail::shared_callable(std::forward<F>(callback));
+    state_->keylog = detail::keylog_function(std::forward<F>(callback));
     SSL_CTX_set_keylog_callback(ctx(), detail::keylog_trampoline);
     return {};
   }
@@ -624,7 +627,7 @@ class Context {
   requires std::is_invocable_r_v<std::string, F&, Connection&>
   [[nodiscard]] result<void> set_ocsp_server_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_tlsext_status_cb");
-    state_->ocsp_server = detail::shared_callable(std::forward<F>(callback));
+    state_->ocsp_server = detail::ocsp_server_function(std::forward<F>(callback));
     SSL_CTX_set_tlsext_status_cb(ctx(), detail::ocsp_trampoline);
     return {};
   }
@@ -637,7 +640,7 @@ class Context {
   requires std::is_invocable_r_v<bool, F&, Connection&, std::string_view>
   [[nodiscard]] result<void> set_ocsp_client_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_tlsext_status_cb");
-    state_->ocsp_client = detail::shared_callable(std::forward<F>(callback));
+    state_->ocsp_client = detail::ocsp_client_function(std::forward<F>(callback));
     SSL_CTX_set_tlsext_status_cb(ctx(), detail::ocsp_trampoline);
     return {};
   }
@@ -652,7 +655,7 @@ class Context {
   requires std::is_invocable_v<F&, Connection&, int, int>
   [[nodiscard]] result<void> set_info_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_info_callback");
-    state_->info = detail::shared_callable(std::forward<F>(callback));
+    state_->info = detail::info_function(std::forward<F>(callback));
     SSL_CTX_set_info_callback(ctx(), detail::info_trampoline);
     return {};
   }
@@ -666,7 +669,7 @@ class Context {
   requires std::is_invocable_v<F&, Connection&>
   [[nodiscard]] result<void> set_tlsext_servername_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_tlsext_servername_callback");
-    state_->servername = detail::shared_callable(std::forward<F>(callback));
+    state_->servername = detail::servername_function(std::forward<F>(callback));
     SSL_CTX_set_tlsext_servername_callback(ctx(), detail::servername_trampoline);
     return {};
   }
@@ -682,7 +685,7 @@ class Context {
   requires std::is_invocable_r_v<std::string, F&, Connection&>
   [[nodiscard]] result<void> set_cookie_generate_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_cookie_generate_cb");
-    state_->cookie_generate = detail::shared_callable(std::forward<F>(callback));
+    state_->cookie_generate = detail::cookie_generate_function(std::forward<F>(callback));
     SSL_CTX_set_cookie_generate_cb(ctx(), detail::cookie_generate_trampoline);
     return {};
   }
@@ -695,7 +698,7 @@ class Context {
   requires std::is_invocable_r_v<bool, F&, Connection&, std::string_view>
   [[nodiscard]] result<void> set_cookie_verify_callback(F&& callback) {
     if (used()) return refuse("SSL_CTX_set_cookie_verify_cb");
-    state_->cookie_verify = detail::shared_callable(std::forward<F>(callback));
+    state_->cookie_verify = detail::cookie_verify_function(std::forward<F>(callback));
     SSL_CTX_set_cookie_verify_cb(ctx(), detail::cookie_verify_trampoline);
     return {};
   }
@@ -777,15 +780,18 @@ class Context {
   // callback throws; `call` returns OpenSSL's 1 for success.
   template <class Call>
   [[nodiscard]] result<void> with_passphrase(std::string_view operation, Call&& call) {
-    detail::passphrase_call passphrase{&state_->passwd, &state_->passwd_userdata, {}};
-    SSL_CTX_set_default_passwd_cb_userdata(ctx(), &passphrase);
+    detail::passphrase_source ask;
+    if (state_->passwd) {
+      ask = detail::passphrase_source([state = state_.get()](std::size_t maxlen, bool writing) {
+        return state->passwd(maxlen, writing, state->passwd_userdata);
+      });
+    }
+    detail::passphrase_request request(ask, false);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx(), &request);
     const int outcome = std::forward<Call>(call)();
     SSL_CTX_set_default_passwd_cb_userdata(ctx(), nullptr);
-    passphrase.stash.rethrow_pending();
-    if (outcome != 1 && passphrase.too_long) {
-      return detail::fail(errc::ssl, operation, "the passphrase callback returned more than maxlen bytes");
-    }
-    if (outcome != 1) return detail::fail(errc::ssl, operation);
+    request.rethrow_pending();
+    if (outcome != 1) return request.failure(operation, errc::ssl);
     return {};
   }
 

@@ -1,6 +1,6 @@
 // The state behind ssl::Context and ssl::Connection that OpenSSL's C callbacks reach, and
-// the trampolines through which OpenSSL calls the user's verify, info and passphrase
-// callbacks.
+// the trampolines through which OpenSSL calls the user's verify, info and servername
+// callbacks (passphrases go through crypto/passphrase.hpp's one trampoline).
 //
 // Ownership: a Context and every Connection made from it share one context_state (a
 // shared_ptr), which holds the SSL_CTX and the user's callables, so a callable lives as
@@ -10,7 +10,8 @@
 // Exceptions: each Connection owns a connection_link at a stable heap address, stored in
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
 // link's exception_stash, and the Connection call that started the operation rethrows.
-// Passphrase callbacks run during Context calls: their stash lives on that call's stack.
+// Passphrase callbacks run during Context calls: their stash lives on that call's stack
+// (detail::passphrase_request).
 //
 // A Connection may also have its own verify callable (Connection::set_verify); it lives in
 // the link, and a trampoline copies the callable it runs, so replacing it from inside the
@@ -21,8 +22,6 @@
 #include <any>
 #include <atomic>
 #include <cstddef>
-#include <cstring>
-#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -47,27 +46,17 @@ class Connection;
 
 namespace pyossl::detail {
 
-using verify_function = std::function<bool(ssl::Connection&, crypto::X509&, int, int, int)>;
-using info_function = std::function<void(ssl::Connection&, int, int)>;
-using passwd_function = std::function<std::string(std::size_t, bool, const std::any&)>;
-using servername_function = std::function<void(ssl::Connection&)>;
-using cookie_generate_function = std::function<std::string(ssl::Connection&)>;
-using cookie_verify_function = std::function<bool(ssl::Connection&, std::string_view)>;
+using verify_function = callback<bool(ssl::Connection&, crypto::X509&, int, int, int)>;
+using info_function = callback<void(ssl::Connection&, int, int)>;
+using passwd_function = callback<std::string(std::size_t, bool, const std::any&)>;
+using servername_function = callback<void(ssl::Connection&)>;
+using cookie_generate_function = callback<std::string(ssl::Connection&)>;
+using cookie_verify_function = callback<bool(ssl::Connection&, std::string_view)>;
 using alpn_select_function =
-    std::function<std::optional<std::string>(ssl::Connection&, const std::vector<std::string>&)>;
-using keylog_function = std::function<void(ssl::Connection&, std::string_view)>;
-using ocsp_server_function = std::function<std::string(ssl::Connection&)>;
-using ocsp_client_function = std::function<bool(ssl::Connection&, std::string_view)>;
-
-// Wraps any callable, move-only ones included, into something std::function can hold:
-// the callable itself lives once, on the heap, shared by the copies std::function makes.
-template <class F>
-[[nodiscard]] auto shared_callable(F&& callable) {
-  auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(callable));
-  return [shared](auto&&... arguments) -> decltype(auto) {
-    return (*shared)(std::forward<decltype(arguments)>(arguments)...);
-  };
-}
+    callback<std::optional<std::string>(ssl::Connection&, const std::vector<std::string>&)>;
+using keylog_function = callback<void(ssl::Connection&, std::string_view)>;
+using ocsp_server_function = callback<std::string(ssl::Connection&)>;
+using ocsp_client_function = callback<bool(ssl::Connection&, std::string_view)>;
 
 struct context_state {
   handle<SSL_CTX> ctx;
@@ -261,41 +250,6 @@ inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
         return link->current->ocsp_client(*link->owner, stapled) ? 1 : 0;
-      },
-      -1);
-}
-
-// One Context call that may ask for a passphrase (use_privatekey_file, ...): the callable
-// and userdata to use, and the stash for what it throws, on that call's stack.
-struct passphrase_call {
-  const passwd_function* callback = nullptr;
-  const std::any* userdata = nullptr;
-  exception_stash stash;
-  bool too_long = false;  // the callable returned more than OpenSSL's buffer holds
-};
-
-// SSL_CTX_set_default_passwd_cb's callback. Without a callable it supplies no passphrase
-// (OpenSSL's default would prompt on the terminal; a library must not). A passphrase
-// longer than OpenSSL's buffer (maxlen) is refused: pyOpenSSL 0.10 cut it to fit, which
-// only ever turned it into a wrong passphrase, so pyossl fails and says why instead.
-inline int passwd_trampoline(char* buffer, int size, int rwflag, void* userdata) noexcept {
-  auto* call = static_cast<passphrase_call*>(userdata);
-  if (call == nullptr || call->callback == nullptr || !*call->callback || call->stash.pending() ||
-      size <= 0) {
-    return -1;
-  }
-  return call->stash.guard(
-      [&] {
-        std::string passphrase =
-            (*call->callback)(static_cast<std::size_t>(size), rwflag != 0, *call->userdata);
-        if (passphrase.size() > static_cast<std::size_t>(size)) {
-          call->too_long = true;
-          OPENSSL_cleanse(passphrase.data(), passphrase.size());
-          return -1;
-        }
-        std::memcpy(buffer, passphrase.data(), passphrase.size());
-        OPENSSL_cleanse(passphrase.data(), passphrase.size());
-        return static_cast<int>(passphrase.size());
       },
       -1);
 }
