@@ -8,6 +8,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "catch.hpp"
 #include "checks.hpp"
@@ -343,4 +344,21 @@ TEST_CASE("detail::callback holds any callable, move-only ones included, and cop
   CHECK(counted == 5);
   callback<std::string(bool)> text([](bool writing) { return writing ? "w" : "r"; });
   CHECK(text(true) == "w");
+}
+
+TEST_CASE("error_queue_mark drops what its scope queued unless keep() was called", "[error]") {
+  {
+    const pyossl::detail::error_queue_mark mark;
+    ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  }
+  CHECK(ERR_peek_error() == 0UL);
+  {
+    pyossl::detail::error_queue_mark mark;
+    ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+    mark.keep();
+  }
+  CHECK(ERR_GET_REASON(ERR_peek_error()) == X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  const error kept = pyossl::detail::openssl_error(errc::crypto, "op");
+  CHECK(kept.queue().size() == 1);
+  CHECK(ERR_peek_error() == 0UL);
 }

@@ -129,10 +129,7 @@ class CRL {
   // it from the issuing certificate's subject. Empty for a new or moved-from CRL.
   [[nodiscard]] X509Name get_issuer() const {
     const X509_NAME* issuer = crl_ ? X509_CRL_get_issuer(crl_.get()) : nullptr;
-    if (issuer == nullptr) return X509Name();
-    detail::handle<X509_NAME> copy(X509_NAME_dup(issuer));
-    if (!copy) throw std::bad_alloc();
-    return X509Name(std::move(copy));
+    return issuer != nullptr ? X509Name(detail::duplicate_name(issuer)) : X509Name();
   }
 
   // Sets the version field: 0 (v1) or 1 (v2, which RFC 5280 requires once entries or the

@@ -13,10 +13,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
 #include "pyossl/detail/der.hpp"
-#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"

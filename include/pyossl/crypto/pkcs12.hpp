@@ -159,13 +159,12 @@ struct pkcs12_contents {
   return marked == -1 ? handle<X509>() : adopt(sk_X509_delete(stack, marked));
 }
 
-// A copy of `certificate` for PKCS12_create to write (X509_dup keeps no friendlyName or
+// A copy of `certificate` for PKCS12_create to write (a copy keeps no friendlyName or
 // localKeyID): the certificate of the PKCS12 gets a localKeyID of its own only when there
 // is no key (PKCS12_create writes the key's), see take_marked_certificate; a CA
 // certificate keeps the friendlyName it was loaded with.
 [[nodiscard]] inline handle<X509> certificate_for_export(X509* certificate, bool mark, bool keep_alias) {
-  auto copy = adopt(X509_dup(certificate));
-  if (!copy) throw std::bad_alloc();
+  auto copy = duplicate_certificate(certificate);
   if (mark) {
     unsigned char key_id[EVP_MAX_MD_SIZE];
     unsigned int length = 0;

@@ -61,21 +61,21 @@ struct pkcs7_read {
 [[nodiscard]] inline result<pkcs7_read> read_pkcs7_pem(std::string_view operation, std::string_view buffer) {
   auto bio = input_bio(operation, buffer);
   if (!bio) return unexpected(std::move(bio).error());
-  ERR_set_mark();
-  auto der = pem_block(bio->get(), PEM_STRING_PKCS7);
-  if (!der) {
+  std::optional<std::string> der;
+  {
+    error_queue_mark mark;  // "no start line" means: try the CMS label; the rest is reported
+    der = pem_block(bio->get(), PEM_STRING_PKCS7);
     const unsigned long last = ERR_peek_last_error();
-    if (ERR_GET_LIB(last) != ERR_LIB_PEM || ERR_GET_REASON(last) != PEM_R_NO_START_LINE) {
-      ERR_clear_last_mark();
+    if (!der && (ERR_GET_LIB(last) != ERR_LIB_PEM || ERR_GET_REASON(last) != PEM_R_NO_START_LINE)) {
+      mark.keep();
       return fail(errc::crypto, operation);
     }
-    ERR_pop_to_mark();  // no PKCS7 label: try the CMS one
+  }
+  if (!der) {
     auto again = input_bio(operation, buffer);
     if (!again) return unexpected(std::move(again).error());
     der = pem_block(again->get(), PEM_STRING_CMS);
     if (!der) return fail(errc::crypto, operation, "no PEM block labelled PKCS7, PKCS #7 SIGNED DATA or CMS");
-  } else {
-    ERR_clear_last_mark();
   }
   auto p7 = pkcs7_from_der(*der);
   if (!p7) return fail(errc::crypto, operation, "the PEM block holds no PKCS#7 structure");

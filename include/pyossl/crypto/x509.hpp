@@ -19,11 +19,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_name.hpp"
 #include "pyossl/detail/der.hpp"
-#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -498,10 +498,7 @@ class X509 {
   }
 
   [[nodiscard]] static X509Name copy_name(const X509_NAME* name) {
-    if (name == nullptr) return X509Name();
-    detail::handle<X509_NAME> copy(X509_NAME_dup(name));
-    if (!copy) throw std::bad_alloc();
-    return X509Name(std::move(copy));
+    return name != nullptr ? X509Name(detail::duplicate_name(name)) : X509Name();
   }
 
   [[nodiscard]] result<void> set_name(std::string_view operation, const X509Name& name,

@@ -59,7 +59,8 @@ namespace pyossl::detail {
       const handle<STACK_OF(CONF_VALUE)> parts(i2v_GENERAL_NAME(nullptr, name, nullptr));
       if (parts && sk_CONF_VALUE_num(parts.get()) == 1) {
         const CONF_VALUE* part = sk_CONF_VALUE_value(parts.get(), 0);
-        return std::string(part->name != nullptr ? part->name : "") + ":" + (part->value != nullptr ? part->value : "");
+        return std::string(part->name != nullptr ? part->name : "") + ":" +
+               (part->value != nullptr ? part->value : "");
       }
       break;
     }

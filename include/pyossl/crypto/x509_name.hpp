@@ -70,6 +70,15 @@ namespace pyossl::detail {
   return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(raw_length));
 }
 
+// An independent copy of `name` (X509_NAME_dup); null for null. Throws std::bad_alloc if
+// OpenSSL cannot make it. The one name copy every class uses.
+[[nodiscard]] inline handle<X509_NAME> duplicate_name(const X509_NAME* name) {
+  if (name == nullptr) return {};
+  auto copy = adopt(X509_NAME_dup(name));
+  if (!copy) throw std::bad_alloc();
+  return copy;
+}
+
 }  // namespace pyossl::detail
 
 namespace pyossl::crypto {
@@ -84,9 +93,9 @@ class X509Name {
   explicit X509Name(detail::handle<X509_NAME> name) noexcept : name_(std::move(name)) {}
 
   // The manual's X509Name(x509name): an independent copy. Calls X509_NAME_dup.
-  X509Name(const X509Name& other) : name_(duplicate(other.name_.get())) {}
+  X509Name(const X509Name& other) : name_(detail::duplicate_name(other.name_.get())) {}
   X509Name& operator=(const X509Name& other) {
-    if (this != &other) name_ = duplicate(other.name_.get());
+    if (this != &other) name_ = detail::duplicate_name(other.name_.get());
     return *this;
   }
   // A moved-from X509Name has no attributes and fails every operation that needs one.
@@ -191,13 +200,6 @@ class X509Name {
   [[nodiscard]] X509_NAME* native_handle() const noexcept { return name_.get(); }
 
  private:
-  [[nodiscard]] static detail::handle<X509_NAME> duplicate(const X509_NAME* name) {
-    if (name == nullptr) return {};
-    auto copy = detail::adopt(X509_NAME_dup(name));
-    if (!copy) throw std::bad_alloc();
-    return copy;
-  }
-
   // X509_NAME_cmp fails (-2) only when it cannot allocate the canonical encoding.
   [[nodiscard]] static int compare(const X509Name& a, const X509Name& b) {
     const detail::error_queue_mark mark;

@@ -13,11 +13,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_name.hpp"
-#include "pyossl/crypto/detail/digest.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -48,13 +48,15 @@ namespace pyossl::detail {
 // empty stack when it asks for none. errc::crypto if the request's attribute is malformed.
 [[nodiscard]] inline result<handle<STACK_OF(X509_EXTENSION)>> requested_extensions(std::string_view operation,
                                                                                    const X509_REQ* request) {
-  ERR_set_mark();
-  handle<STACK_OF(X509_EXTENSION)> extensions(X509_REQ_get_extensions(const_cast<X509_REQ*>(request)));
-  if (!extensions && ERR_peek_error() != 0) {
-    ERR_clear_last_mark();
-    return fail(errc::crypto, operation, "the request's extensions are malformed");
+  handle<STACK_OF(X509_EXTENSION)> extensions;
+  {
+    error_queue_mark mark;  // no extensions queues nothing; malformed ones are reported
+    extensions.reset(X509_REQ_get_extensions(const_cast<X509_REQ*>(request)));
+    if (!extensions && ERR_peek_error() != 0) {
+      mark.keep();
+      return fail(errc::crypto, operation, "the request's extensions are malformed");
+    }
   }
-  ERR_pop_to_mark();
   if (!extensions) extensions.reset(sk_X509_EXTENSION_new_null());
   if (!extensions) throw std::bad_alloc();
   return extensions;
@@ -90,10 +92,7 @@ class X509Req {
   // returns a view that writes through; pyossl returns a value: change it, then set_subject.
   [[nodiscard]] X509Name get_subject() const {
     const X509_NAME* subject = request_ ? X509_REQ_get_subject_name(request_.get()) : nullptr;
-    if (subject == nullptr) return X509Name();
-    detail::handle<X509_NAME> copy(X509_NAME_dup(subject));
-    if (!copy) throw std::bad_alloc();
-    return X509Name(std::move(copy));
+    return subject != nullptr ? X509Name(detail::duplicate_name(subject)) : X509Name();
   }
   // Beyond the manual (pyOpenSSL changes the subject through get_subject's view):
   // replaces the subject name with a copy of `subject`. Calls X509_REQ_set_subject_name.

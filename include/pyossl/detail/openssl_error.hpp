@@ -78,14 +78,27 @@ inline void clear_error_queue() noexcept {
   if (ERR_peek_error() != 0) ERR_clear_error();
 }
 
-// Keeps cleanup that runs while an error is being reported (frees, rollbacks) from adding
-// to or clearing the entries being reported: ERR_set_mark on entry, ERR_pop_to_mark on exit.
+// Drops what OpenSSL queues in a scope: ERR_set_mark on entry, ERR_pop_to_mark on exit.
+// For cleanup that runs while an error is being reported (frees, rollbacks), and for
+// calls whose failure is expected and not reported (a probe, a fallback). keep() keeps
+// what was queued since the mark, for the caller to report (ERR_clear_last_mark on exit).
 class error_queue_mark {
  public:
   error_queue_mark() noexcept { ERR_set_mark(); }
-  ~error_queue_mark() { ERR_pop_to_mark(); }
+  ~error_queue_mark() {
+    if (kept_) {
+      ERR_clear_last_mark();
+    } else {
+      ERR_pop_to_mark();
+    }
+  }
   error_queue_mark(const error_queue_mark&) = delete;
   error_queue_mark& operator=(const error_queue_mark&) = delete;
+
+  void keep() noexcept { kept_ = true; }
+
+ private:
+  bool kept_ = false;
 };
 
 }  // namespace pyossl::detail

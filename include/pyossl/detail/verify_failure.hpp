@@ -3,8 +3,6 @@
 // crypto::X509StoreContext alike.
 #pragma once
 
-#include <cstddef>
-#include <new>
 #include <string>
 
 #include <openssl/bio.h>
@@ -12,6 +10,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/memory_bio.hpp"
 #include "pyossl/error.hpp"
 
 namespace pyossl::detail {
@@ -19,15 +18,10 @@ namespace pyossl::detail {
 // The subject of `cert` on one line ("CN = server, O = pyossl"), empty if there is none.
 [[nodiscard]] inline std::string subject_line(const ::X509* cert) {
   if (cert == nullptr) return {};
-  auto bio = adopt(BIO_new(BIO_s_mem()));
-  if (!bio) throw std::bad_alloc();
-  if (X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) <
-      0) {
+  const handle<BIO> out = output_bio();
+  if (X509_NAME_print_ex(out.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) < 0)
     return {};
-  }
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string();
+  return bio_contents(out.get());
 }
 
 // The verdict `store` holds now: X509_STORE_CTX_get_error (and its text), the depth, and

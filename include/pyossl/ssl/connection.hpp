@@ -388,9 +388,7 @@ class Connection {
     std::vector<crypto::X509Name> names;
     STACK_OF(X509_NAME)* list = SSL_get_client_CA_list(ssl());
     for (int i = 0; list != nullptr && i < sk_X509_NAME_num(list); ++i) {
-      auto copy = detail::adopt(X509_NAME_dup(sk_X509_NAME_value(list, i)));
-      if (!copy) throw std::bad_alloc();
-      names.emplace_back(std::move(copy));
+      names.emplace_back(detail::duplicate_name(sk_X509_NAME_value(list, i)));
     }
     return names;
   }

@@ -352,8 +352,8 @@ class Context {
     auto names = detail::adopt(sk_X509_NAME_new_null());
     if (!names) throw std::bad_alloc();
     for (const crypto::X509Name& authority : authorities) {
-      auto copy = detail::adopt(X509_NAME_dup(authority.native_handle()));
-      if (!copy) return detail::fail(errc::ssl, operation, "cannot copy a CA name");
+      auto copy = detail::duplicate_name(authority.native_handle());
+      if (!copy) return detail::fail(errc::invalid_argument, operation, "an X509Name was moved from");
       if (sk_X509_NAME_push(names.get(), copy.get()) <= 0) throw std::bad_alloc();
       (void)copy.release();
     }
