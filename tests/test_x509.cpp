@@ -1,5 +1,6 @@
 // pyossl::crypto::X509 — manual 3.1.1, every method, plus the extension accessors and the
 // serial number of any size; success and failure paths.
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <limits>
@@ -21,6 +22,7 @@
 #include "process.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/x509.hpp"
+#include "pyossl/crypto/x509_time.hpp"
 #include "temp_dir.hpp"
 
 // Inside a namespace, so that X509 names pyossl's class rather than OpenSSL's struct.
@@ -530,3 +532,44 @@ TEST_CASE("get_signature_algorithm of an OID OpenSSL has no name for returns the
 }
 
 }  // namespace
+
+TEST_CASE("X509::get_serial_number_decimal reads a serial of any size as pyOpenSSL's int does", "[x509]") {
+  const auto [hex, decimal] = GENERATE(values<std::pair<std::string_view, std::string_view>>({
+      {"0", "0"},
+      {"-5", "-5"},
+      {"7fffffffffffffff", "9223372036854775807"},
+      {"010000000000000000", "18446744073709551616"},
+      {"4C0F9B3A7E2D1C6B5A4938271605F4E3D2C1B0A9",
+       "434231332069003424681861004211391852843345490089"},  // 20 bytes
+  }));
+  CAPTURE(hex);
+  pyossl::crypto::X509 cert;
+  REQUIRE_OK(cert.set_serial_number_hex(hex));
+  CHECK(cert.get_serial_number_decimal() == decimal);
+  CHECK(pyossl::crypto::X509().get_serial_number_decimal() == "0");
+}
+
+TEST_CASE("not_valid_before and not_valid_after give the validity period as std::chrono time points",
+          "[x509]") {
+  using namespace std::chrono;
+  pyossl::crypto::X509 cert;
+  CHECK_FALSE(pyossl::crypto::not_valid_before(cert).has_value());
+  CHECK_FALSE(pyossl::crypto::not_valid_after(cert).has_value());
+  REQUIRE_OK(cert.set_notBefore("20300102030405Z"));  // stored as UTCTime
+  REQUIRE_OK(cert.set_notAfter("99991231235959Z"));   // RFC 5280's "no expiry", GeneralizedTime
+  CHECK(pyossl::crypto::not_valid_before(cert) ==
+        sys_days{year{2030} / 1 / 2} + hours{3} + minutes{4} + seconds{5});
+  CHECK(pyossl::crypto::not_valid_after(cert) ==
+        sys_days{year{9999} / 12 / 31} + hours{23} + minutes{59} + seconds{59});
+  REQUIRE_OK(cert.set_notBefore("20300102030405+0130"));  // an offset is converted to UTC
+  CHECK(pyossl::crypto::not_valid_before(cert) ==
+        sys_days{year{2030} / 1 / 2} + hours{1} + minutes{34} + seconds{5});
+  // The same instant as the string getter says.
+  REQUIRE_OK(cert.gmtime_adj_notAfter(0));
+  const auto now = floor<seconds>(system_clock::now());
+  const auto after = pyossl::crypto::not_valid_after(cert);
+  REQUIRE(after.has_value());
+  CHECK(*after >= now - minutes{1});
+  CHECK(*after <= now + minutes{1});
+  CHECK(ERR_peek_error() == 0UL);
+}

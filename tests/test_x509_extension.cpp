@@ -298,3 +298,14 @@ TEST_CASE("crypto::X509Extension::to_string of a subjectAltName reads as pyOpenS
     CHECK(pyossl_subject_alt_name(*cert) == *theirs);
   }
 }
+
+TEST_CASE("X509Extension::get_long_name is the name openssl x509 -text heads it with", "[x509extension]") {
+  const auto [type, value, long_name] = GENERATE(table<std::string_view, std::string_view, std::string>({
+      {"basicConstraints", "CA:TRUE", "X509v3 Basic Constraints"},
+      {"subjectAltName", "DNS:a.example", "X509v3 Subject Alternative Name"},
+      {"keyUsage", "digitalSignature", "X509v3 Key Usage"},
+      {"1.2.3.4.5", "DER:05:00", "1.2.3.4.5"},
+  }));
+  const crypto::X509Extension extension = must(crypto::X509Extension::create(type, false, value));
+  CHECK(extension.get_long_name() == long_name);
+}

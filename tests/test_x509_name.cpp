@@ -289,3 +289,21 @@ TEST_CASE("X509Name equality and ordering follow OpenSSL's name comparison", "[x
   CHECK(names.size() == 4);
   CHECK(names.count(name_of({{"CN", "Beta"}})) == 1);
 }
+
+TEST_CASE("X509Name::to_string is pyOpenSSL's repr text and rfc2253_string the RFC 2253 form", "[x509name]") {
+  pyossl::crypto::X509Name name;
+  CHECK(name.to_string().empty());
+  CHECK(name.rfc2253_string().empty());
+  REQUIRE_OK(name.set("C", "US"));
+  REQUIRE_OK(name.set("O", "Example, Inc."));
+  REQUIRE_OK(name.set("CN", "example.com"));
+  // X509_NAME_oneline, as pyOpenSSL's <X509Name object '/C=US/O=Example, Inc./CN=example.com'>.
+  CHECK(name.to_string() == "/C=US/O=Example, Inc./CN=example.com");
+  // Most specific first, the comma escaped.
+  CHECK(name.rfc2253_string() == "CN=example.com,O=Example\\, Inc.,C=US");
+  REQUIRE_OK(name.set("L", "Zürich"));
+  CHECK(name.rfc2253_string() == "L=Zürich,CN=example.com,O=Example\\, Inc.,C=US");
+  CHECK(pyossl::crypto::X509Name(std::move(name)).to_string().find("/L=") != std::string::npos);
+  CHECK(name.to_string().empty());  // NOLINT: moved-from reads as empty
+  CHECK(ERR_peek_error() == 0UL);
+}

@@ -21,4 +21,5 @@
 #include "pyossl/crypto/x509_req.hpp"
 #include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/x509_store_context.hpp"
+#include "pyossl/crypto/x509_time.hpp"
 #include "pyossl/error.hpp"

@@ -305,6 +305,17 @@ class X509 {
     if (!cert_ || ASN1_STRING_length(X509_get0_serialNumber(cert_.get())) <= 0) return "0";
     return detail::integer_hex(X509_get0_serialNumber(cert_.get()));
   }
+  // Beyond the manual: the serial number of any size in decimal ("0", "-5",
+  // "434412623541393818376451106542183155183"), what str(cert.get_serial_number()) gives in
+  // pyOpenSSL, where Python's int has no size limit. Calls ASN1_INTEGER_to_BN, BN_bn2dec.
+  [[nodiscard]] std::string get_serial_number_decimal() const {
+    if (!cert_ || ASN1_STRING_length(X509_get0_serialNumber(cert_.get())) <= 0) return "0";
+    const detail::handle<BIGNUM> number(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert_.get()), nullptr));
+    if (!number) throw std::bad_alloc();
+    const detail::handle<char> text(BN_bn2dec(number.get()));
+    if (!text) throw std::bad_alloc();
+    return text.get();
+  }
   // Beyond the manual: sets a serial number of any size from hex digits (either case, an
   // optional leading "-"; no "0x", spaces or colons). Calls BN_hex2bn, BN_to_ASN1_INTEGER.
   // Anything else: errc::invalid_argument.

@@ -158,6 +158,19 @@ class X509Extension {
     return detail::object_short_name(X509_EXTENSION_get_object(extension_.get()));
   }
 
+  // Beyond the manual: the extension's long type name ("X509v3 Basic Constraints",
+  // "X509v3 Subject Alternative Name", as `openssl x509 -text` heads it); the dotted OID
+  // for an extension OpenSSL has no name for. Calls OBJ_nid2ln (OBJ_obj2txt).
+  [[nodiscard]] std::string get_long_name() const {
+    if (!extension_) return {};
+    const ASN1_OBJECT* object = X509_EXTENSION_get_object(extension_.get());
+    const int nid = OBJ_obj2nid(object);
+    if (nid != NID_undef) {
+      if (const char* name = OBJ_nid2ln(nid)) return name;
+    }
+    return detail::object_short_name(object);
+  }
+
   // Beyond the manual (modern pyOpenSSL's get_data): the extension's value as DER, the
   // contents of its extnValue OCTET STRING. Calls X509_EXTENSION_get_data.
   [[nodiscard]] std::string get_data() const {

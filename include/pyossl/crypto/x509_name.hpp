@@ -23,6 +23,7 @@
 
 #include "pyossl/detail/der.hpp"
 #include "pyossl/detail/handle.hpp"
+#include "pyossl/detail/memory_bio.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -166,6 +167,27 @@ class X509Name {
                               detail::asn1_string_utf8(X509_NAME_ENTRY_get_data(entry)));
     }
     return components;
+  }
+
+  // Beyond the manual: the name on one line as pyOpenSSL's repr shows it,
+  // "/C=US/O=Example/CN=example.com" (X509_NAME_oneline; bytes outside printable ASCII
+  // appear as \xXX escapes; unlike pyOpenSSL, never cut at 512 bytes). An empty name: "".
+  [[nodiscard]] std::string to_string() const {
+    if (!name_) return {};
+    const detail::handle<char> text(X509_NAME_oneline(name_.get(), nullptr, 0));
+    if (!text) throw std::bad_alloc();
+    return text.get();
+  }
+
+  // Beyond the manual: the name as RFC 2253 writes it, most specific attribute first
+  // ("CN=example.com,O=Example,C=US"), special characters escaped and UTF-8 kept as is, as
+  // Python cryptography's rfc4514_string (X509_NAME_print_ex with XN_FLAG_RFC2253).
+  [[nodiscard]] std::string rfc2253_string() const {
+    if (!name_) return {};
+    const detail::handle<BIO> out = detail::output_bio();
+    if (X509_NAME_print_ex(out.get(), name_.get(), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+      throw std::bad_alloc();
+    return detail::bio_contents(out.get());
   }
 
   // The name's hash as OpenSSL computes it today (X509_NAME_hash_ex: the first four bytes

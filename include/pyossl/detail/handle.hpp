@@ -68,6 +68,7 @@ PYOSSL_DETAIL_NATIVE(X509_STORE_CTX, X509_STORE_CTX_free);
 PYOSSL_DETAIL_NATIVE(X509_ATTRIBUTE, X509_ATTRIBUTE_free);
 // Bytes OpenSSL allocated for the caller (ASN1_STRING_to_UTF8, i2d_* into a NULL buffer).
 PYOSSL_DETAIL_NATIVE(unsigned char, OPENSSL_free);
+PYOSSL_DETAIL_NATIVE(char, OPENSSL_free);
 PYOSSL_DETAIL_NATIVE_REFCOUNTED(EVP_CIPHER, EVP_CIPHER_free, EVP_CIPHER_up_ref);
 PYOSSL_DETAIL_NATIVE_REFCOUNTED(EVP_MD, EVP_MD_free, EVP_MD_up_ref);
 PYOSSL_DETAIL_NATIVE_REFCOUNTED(EVP_PKEY, EVP_PKEY_free, EVP_PKEY_up_ref);
@@ -92,7 +93,9 @@ PYOSSL_DETAIL_NATIVE(STACK_OF(X509_NAME), free_x509_name_stack);
 PYOSSL_DETAIL_NATIVE(STACK_OF(X509_EXTENSION), free_x509_extension_stack);
 PYOSSL_DETAIL_NATIVE(STACK_OF(X509_CRL), free_x509_crl_stack);
 PYOSSL_DETAIL_NATIVE(GENERAL_NAMES, GENERAL_NAMES_free);
-inline void free_conf_value_stack(STACK_OF(CONF_VALUE) * s) noexcept { sk_CONF_VALUE_pop_free(s, X509V3_conf_free); }
+inline void free_conf_value_stack(STACK_OF(CONF_VALUE) * s) noexcept {
+  sk_CONF_VALUE_pop_free(s, X509V3_conf_free);
+}
 PYOSSL_DETAIL_NATIVE(STACK_OF(CONF_VALUE), free_conf_value_stack);
 // A cipher stack does not own its ciphers (they are OpenSSL's static tables).
 inline void free_ssl_cipher_stack(STACK_OF(SSL_CIPHER) * s) noexcept { sk_SSL_CIPHER_free(s); }
