@@ -284,8 +284,9 @@ TEST_CASE("one read and one write in flight at once move a megabyte each way thr
   // Small kernel buffers: the next layer's writes are partial and both sides must read
   // while they write, or the transfer deadlocks.
   for (tcp::socket* socket : {&sockets.first, &sockets.second}) {
-    socket->set_option(asio::socket_base::send_buffer_size(8192));
-    socket->set_option(asio::socket_base::receive_buffer_size(8192));
+    socket->set_option(asio::socket_base::send_buffer_size(16384));
+    socket->set_option(asio::socket_base::receive_buffer_size(16384));
+    socket->set_option(tcp::no_delay(true));  // no Nagle stalls on the partial segments
   }
   stream_pair pair(std::move(sockets));
   const std::string client_sends = payload(1 << 20, 2);
