@@ -13,12 +13,18 @@ foreach(variable IN ITEMS SERVER CLIENT WORK_DIR)
   endif()
 endforeach()
 
+# Optional: CLIENTS, how many connections the server serves before it exits (default 1),
+# and CLIENT_ARGS, extra options for the client (the async demo opens CLIENTS at once).
+if(NOT DEFINED CLIENTS)
+  set(CLIENTS 1)
+endif()
+
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
 execute_process(
-  COMMAND "${SERVER}" --port-file "${WORK_DIR}/port" --cert-out "${WORK_DIR}/server-cert.pem" --clients 1
-  COMMAND "${CLIENT}" --port-file "${WORK_DIR}/port" --cafile "${WORK_DIR}/server-cert.pem"
+  COMMAND "${SERVER}" --port-file "${WORK_DIR}/port" --cert-out "${WORK_DIR}/server-cert.pem" --clients ${CLIENTS}
+  COMMAND "${CLIENT}" --port-file "${WORK_DIR}/port" --cafile "${WORK_DIR}/server-cert.pem" ${CLIENT_ARGS}
           "Hello from pyossl over TLS!"
   RESULTS_VARIABLE exit_codes
   TIMEOUT 60)
