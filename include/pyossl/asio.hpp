@@ -203,6 +203,12 @@ struct stream_core {
     return {};
   }
 
+  // Lets every operation waiting on `gate` go on (a timer cancel costs a lock: skip it
+  // when nobody waits).
+  static void open_gate(gate_type& gate, int waiters) {
+    if (waiters > 0) gate.cancel();
+  }
+
   std::error_code fail(pyossl::error failure) {
     std::error_code code = to_error_code(failure);
     last_error = std::move(failure);
@@ -219,6 +225,8 @@ struct stream_core {
   gate_type write_gate;  // woken when the next-layer write finishes
   bool reading = false;  // an operation is reading the next layer
   bool writing = false;  // an operation is writing to the next layer
+  int read_waiters = 0;   // waits on read_gate not yet ended
+  int write_waiters = 0;  // waits on write_gate not yet ended
   std::error_code write_failure;  // a failed next-layer write: the stream cannot send any more
   std::vector<std::byte> input;
   std::vector<std::byte> output;
@@ -258,6 +266,8 @@ class io_operation {
   // A wait for the read or write gate ended (the holder finished, or we were cancelled).
   template <class Self>
   void operator()(Self& self, std::error_code /*woken*/) {
+    // Every wait ends exactly once (the gate opened, or this operation was cancelled).
+    --(phase_ == phase::waiting_to_read ? core_->read_waiters : core_->write_waiters);
     if (cancelled(self)) {
       complete(self, ::asio::error::operation_aborted);
       return;
@@ -303,6 +313,7 @@ class io_operation {
       // others complete only once their bytes have left.
       if (!Step::is_read) {
         phase_ = phase::waiting_to_write;
+        ++core_->write_waiters;
         core_->write_gate.async_wait(std::move(self));
         return;
       }
@@ -333,6 +344,7 @@ class io_operation {
   void start_read(Self& self) {
     if (core_->reading) {
       phase_ = phase::waiting_to_read;
+      ++core_->read_waiters;
       core_->read_gate.async_wait(std::move(self));
       return;
     }
@@ -344,7 +356,7 @@ class io_operation {
   template <class Self>
   void on_read(Self& self, std::error_code code, std::size_t count) {
     core_->reading = false;
-    core_->read_gate.cancel();  // the others may go on with what arrived
+    core_->open_gate(core_->read_gate, core_->read_waiters);  // the others go on with what arrived
     const bool end_of_file = code == ::asio::error::eof;
     auto given = core_->give_input(count, end_of_file);
     if (!given) {
@@ -384,7 +396,7 @@ class io_operation {
     if (code) {
       core_->writing = false;
       core_->write_failure = code;
-      core_->write_gate.cancel();
+      core_->open_gate(core_->write_gate, core_->write_waiters);
       complete(self, code == ::asio::error::operation_aborted ? code : core_->fail_transport(Step::name, code));
       return;
     }
@@ -393,7 +405,7 @@ class io_operation {
       return;
     }
     core_->writing = false;
-    core_->write_gate.cancel();
+    core_->open_gate(core_->write_gate, core_->write_waiters);
     proceed(self);
   }
 
