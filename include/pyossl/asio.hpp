@@ -248,9 +248,10 @@ class io_operation {
       finish(self);
       return;
     }
+    // True until the operation first waits: this object is moved into the handler of
+    // what it waits for, so the flag must be cleared before each wait, not after.
     initiating_ = true;
     run(self);
-    initiating_ = false;
   }
 
   // A next-layer read or write finished.
@@ -313,6 +314,7 @@ class io_operation {
       // others complete only once their bytes have left.
       if (!Step::is_read) {
         phase_ = phase::waiting_to_write;
+        initiating_ = false;  // it completes from a later handler
         ++core_->write_waiters;
         core_->write_gate.async_wait(std::move(self));
         return;
@@ -344,12 +346,14 @@ class io_operation {
   void start_read(Self& self) {
     if (core_->reading) {
       phase_ = phase::waiting_to_read;
+      initiating_ = false;
       ++core_->read_waiters;
       core_->read_gate.async_wait(std::move(self));
       return;
     }
     core_->reading = true;
     phase_ = phase::reading;
+    initiating_ = false;
     core_->next_layer.async_read_some(::asio::buffer(core_->input.data(), core_->input.size()), std::move(self));
   }
 
@@ -387,6 +391,7 @@ class io_operation {
     }
     core_->writing = true;
     phase_ = phase::writing;
+    initiating_ = false;
     ::asio::async_write(core_->next_layer, ::asio::buffer(core_->output.data(), core_->output.size()),
                         std::move(self));
   }
