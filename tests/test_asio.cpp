@@ -479,6 +479,46 @@ TEST_CASE("a peer that closes the socket without close_notify is errc::syscall, 
   CHECK(ERR_peek_error() == 0UL);
 }
 
+TEST_CASE("writing to a vanished peer fails with the transport's error, and every later write too", "[asio]") {
+  asio::io_context io;
+  stream_pair pair(io);
+  std::error_code first_failure;
+  std::error_code later_failure;
+  std::exception_ptr failure;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pair.server.async_handshake(handshake_type::server, asio::use_awaitable);
+        pair.server.next_layer().close();
+      },
+      keep_exception{&failure});
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pair.client.async_handshake(handshake_type::client, asio::use_awaitable);
+        const std::string chunk(16384, 'w');
+        // The first writes may land in the kernel's buffers; the peer's reset ends them.
+        for (int i = 0; i < 1000 && !first_failure; ++i) {
+          std::tie(first_failure, std::ignore) = co_await asio::async_write(
+              pair.client, asio::buffer(chunk), asio::experimental::as_tuple(asio::use_awaitable));
+          asio::steady_timer pause(io, 1ms);
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+        std::tie(later_failure, std::ignore) = co_await pair.client.async_write_some(
+            asio::buffer(chunk), asio::experimental::as_tuple(asio::use_awaitable));
+      },
+      keep_exception{&failure});
+  run_bounded(io);
+  if (failure) std::rethrow_exception(failure);
+  INFO(first_failure.message());
+  CHECK((first_failure == asio::error::broken_pipe || first_failure == asio::error::connection_reset));
+  CHECK(later_failure == first_failure);
+  REQUIRE(pair.client.last_error().has_value());
+  CHECK(pair.client.last_error()->kind() == errc::syscall);
+  CHECK(pair.client.last_error()->sys_errno() == first_failure.value());
+  CHECK(ERR_peek_error() == 0UL);
+}
+
 TEST_CASE("a host-name mismatch fails async_handshake with the verification details", "[asio]") {
   asio::io_context io;
   stream_pair pair(io);

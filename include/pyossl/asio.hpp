@@ -275,9 +275,14 @@ class io_operation {
     }
     if (phase_ == phase::waiting_to_read) {
       run(self);
-    } else {
-      flush(self);
+      return;
     }
+    // The write it waited for may have taken this operation's bytes and then failed.
+    if (core_->write_failure) {
+      complete(self, core_->write_failure);
+      return;
+    }
+    flush(self);
   }
 
  private:
@@ -300,19 +305,20 @@ class io_operation {
   // Sends what the step wrote, then goes on as the step asked.
   template <class Self>
   void flush(Self& self) {
-    if (core_->write_failure) {
-      complete(self, core_->write_failure);
-      return;
-    }
     if (core_->output_pending() > 0) {
-      if (!core_->writing) {
+      // After a failed write nothing more can be sent; a read still delivers what it got.
+      if (core_->write_failure) {
+        if (!Step::is_read) {
+          complete(self, core_->write_failure);
+          return;
+        }
+      } else if (!core_->writing) {
         start_write(self);
         return;
-      }
-      // A write is under way and will send this too before it lets go. A read goes on
-      // at once (waiting could deadlock against a peer that waits for our reading); the
-      // others complete only once their bytes have left.
-      if (!Step::is_read) {
+      } else if (!Step::is_read) {
+        // A write is under way and sends this too before it lets go. A read goes on at
+        // once (waiting could deadlock against a peer that waits for our reading); the
+        // others complete only once their bytes have left.
         phase_ = phase::waiting_to_write;
         initiating_ = false;  // it completes from a later handler
         ++core_->write_waiters;
