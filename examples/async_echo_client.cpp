@@ -88,10 +88,9 @@ std::string read_port_file(const std::string& path) {
 asio::awaitable<bool> echo(const ssl::Context& context, const options& settings, tcp::resolver::results_type endpoints,
                            int number) {
   tls_stream stream(context, co_await asio::this_coro::executor);
-  // Before the handshake: the host name to verify (OpenSSL checks the certificate's
-  // subjectAltName against it, SSL_set1_host) and, for a name, SNI.
-  if (SSL_set1_host(stream.connection().native_handle(), settings.host.c_str()) != 1)
-    throw std::runtime_error("SSL_set1_host failed");
+  // Before the handshake: the host name to verify (the certificate's subjectAltName must
+  // name it) and, for a name, SNI.
+  unwrap(stream.connection().set_verify_hostname(settings.host));
   asio::error_code not_an_address;
   asio::ip::make_address(settings.host, not_an_address);
   if (not_an_address) unwrap(stream.connection().set_tlsext_host_name(settings.host));
