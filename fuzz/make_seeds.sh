@@ -10,7 +10,7 @@ build=${1:-../build/fuzz}
 out=corpus
 rm -rf "$out"
 for target in load_certificate load_privatekey load_privatekey_passphrase load_publickey \
-    load_certificate_request load_pkcs12 load_pkcs7_data netscape_spki tls_server tls_client; do
+    load_certificate_request load_pkcs12 load_pkcs7_data netscape_spki load_crl tls_server tls_client; do
   mkdir -p "$out/$target"
 done
 work=$(mktemp -d)
@@ -85,6 +85,25 @@ ossl smime -encrypt -in "$work/message.txt" -aes128 -outform DER -out "$out/load
 for key in rsa ec; do
   ossl spkac -key "$work/$key.pem" -challenge fuzz | sed 's/^SPKAC=//' | tr -d "\n" > "$out/netscape_spki/$key.b64" || rm -f "$out/netscape_spki/$key.b64"
 done
+
+# CRLs: the CA's, empty and with the leaf revoked (keyCompromise), PEM and DER.
+mkdir -p "$work/ca-db"
+: > "$work/ca-db/index.txt"
+echo 1000 > "$work/ca-db/crlnumber"
+cat > "$work/ca.cnf" <<CNF
+[ca]
+default_ca = fuzz
+[fuzz]
+database = $work/ca-db/index.txt
+crlnumber = $work/ca-db/crlnumber
+default_md = sha256
+default_crl_days = 30
+CNF
+ossl ca -config "$work/ca.cnf" -gencrl -keyfile "$work/ec.pem" -cert "$work/ca.pem" -out "$out/load_crl/empty.pem"
+ossl ca -config "$work/ca.cnf" -revoke "$work/leaf.pem" -keyfile "$work/ec.pem" -cert "$work/ca.pem" \
+  -crl_reason keyCompromise
+ossl ca -config "$work/ca.cnf" -gencrl -keyfile "$work/ec.pem" -cert "$work/ca.pem" -out "$out/load_crl/revoked.pem"
+ossl crl -in "$out/load_crl/revoked.pem" -outform DER -out "$out/load_crl/revoked.der"
 
 # TLS: the flights of real handshakes.
 if [ -x "$build/fuzz/fuzz_tls_transcripts" ]; then

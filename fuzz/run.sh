@@ -15,7 +15,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
 targets=(load_certificate load_privatekey load_privatekey_passphrase load_publickey load_certificate_request
-  load_pkcs12 load_pkcs7_data netscape_spki tls_server tls_client)
+  load_pkcs12 load_pkcs7_data netscape_spki load_crl tls_server tls_client)
 failed=()
 printf '%-28s %12s %8s %s\n' target executions findings log
 for target in "${targets[@]}"; do

@@ -473,3 +473,34 @@ TEST_CASE("A CRL made by openssl ca -gencrl loads in pyossl and revokes in X509S
 }
 
 }  // namespace
+
+TEST_CASE("load_crl of a CRL whose entry extension does not decode succeeds and leaves no error queued",
+          "[crl][fuzz]") {
+  // Found by fuzz/load_crl in its first seconds: a CRL made by fuzz/make_seeds.sh (`openssl
+  // ca -gencrl`, one entry revoked for keyCompromise) with the fuzzer's mutations of its
+  // revocation date and reason-code bytes. d2i_X509_CRL accepts it, and used to leave the
+  // entry extension's decoding errors queued for the next call to misreport.
+  std::string der;
+  for (const char* line : {
+      "308201013081a7020101300a06082a8648ce3d0403023030310b300906035504061302444531143012060355040a0c0b",
+      "70796f73736c2066757a7a310b300906035504030c026361170d3236313230313132333634365a170d32363132333131",
+      "32333634365a303530330214154af7bc8715996f20807614b21275baaedf94b4170d3236313230363331313432365a30",
+      "0c300a0603551d150403c50101a00f300d300b0603551d14040402021001300a06082a8648ce3d044002034900304602",
+      "2100b09ba79b0ead753e92a024bc1093a13f4d02bee9b75c842e53edf6163f1e12da022100bf4dc8e4f6a77fed026ff4",
+      "0cdc3b34f2852ca29b4748b3cb2fc173bb5b16fe8c"}) {
+    const std::string_view hex(line);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+      der.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    }
+  }
+  REQUIRE(der.size() == 261);
+  auto crl = pyossl::crypto::load_crl(pyossl::crypto::FILETYPE_ASN1, der);
+  REQUIRE_OK(crl);
+  CHECK(ERR_peek_error() == 0UL);
+  auto revoked = crl->get_revoked();
+  REQUIRE(revoked.has_value());
+  CHECK(revoked->size() == 1);
+  (void)revoked->front().get_reason();
+  (void)revoked->front().get_rev_date();
+  CHECK(ERR_peek_error() == 0UL);
+}

@@ -39,6 +39,10 @@ template <class T>
                                             std::string_view what) {
   if (auto valid = check_filetype(operation, type); !valid) return unexpected(std::move(valid).error());
   if (buffer.empty()) return fail(errc::crypto, operation, "the buffer is empty");
+  // OpenSSL's decoders can succeed and still leave complaints queued (a CRL whose entry
+  // extensions do not decode, found by fuzz/load_crl): a failure drains them into its
+  // error, a success drops them when this scope ends.
+  const error_queue_mark mark;
   if (type == crypto::filetype::pem) {
     auto in = input_bio(operation, buffer);
     if (!in) return unexpected(std::move(in).error());
