@@ -315,3 +315,23 @@ TEST_CASE("rand::bytes allocates its string once", "[rand][alloc]") {
   CHECK((*random)->size() == 4096);
   CHECK(counted.first == 1);
 }
+
+TEST_CASE("recv and bio_read never return more than bufsize, even past one record", "[connection][alloc]") {
+  quiet_pair quiet;
+  const std::string big(40000, 'x');
+  constexpr std::size_t bufsize = 16 * 1024 + 100;  // more than the stack buffer takes at once
+  REQUIRE(quiet.pair.client.sendall(big).has_value());
+  REQUIRE(pyossl_test::transfer(quiet.pair.client, quiet.pair.server));
+  std::size_t received = 0;
+  while (received < big.size()) {
+    auto part = quiet.pair.server.recv(bufsize);
+    REQUIRE_OK(part);
+    CHECK(part->size() <= bufsize);
+    received += part->size();
+  }
+  CHECK(received == big.size());
+  REQUIRE(quiet.pair.server.sendall(big).has_value());
+  auto first = quiet.pair.server.bio_read(bufsize);
+  REQUIRE_OK(first);
+  CHECK(first->size() == bufsize);
+}

@@ -68,9 +68,11 @@ inline void seed(std::span<const std::byte> data) noexcept { add(data, static_ca
   // Allocated once and written once, by OpenSSL (no zero fill first).
   std::string out;
   result<void> filled;
-  out.resize_and_overwrite(static_cast<std::size_t>(num_bytes), [&filled](char* data, std::size_t size) {
-    filled = bytes_into(std::as_writable_bytes(std::span(data, size)));
-    return filled ? size : 0;
+  // libstdc++ 12 hands the callback the new capacity, not the size asked for: use our own.
+  const auto count = static_cast<std::size_t>(num_bytes);
+  out.resize_and_overwrite(count, [&filled, count](char* data, std::size_t /*capacity*/) {
+    filled = bytes_into(std::as_writable_bytes(std::span(data, count)));
+    return filled ? count : 0;
   });
 #else
   std::string out(static_cast<std::size_t>(num_bytes), '\0');

@@ -1062,8 +1062,10 @@ class Connection {
     if (more == 0) return data;
 #if defined(__cpp_lib_string_resize_and_overwrite)
     result<std::size_t> rest = std::size_t{0};
-    data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t size) {
-      rest = read_into(from, std::as_writable_bytes(std::span(bytes + *first, size - *first)));
+    // libstdc++ 12 hands the callback the new capacity, not the size asked for: read at
+    // most `more`, never what the capacity happens to allow.
+    data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t /*capacity*/) {
+      rest = read_into(from, std::as_writable_bytes(std::span(bytes + *first, more)));
       return *first + (rest ? *rest : 0);
     });
 #else
