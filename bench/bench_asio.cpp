@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include <benchmark/benchmark.h>
 #include <asio.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ssl.hpp>
-#include <benchmark/benchmark.h>
 
 #include <openssl/ssl.h>
 
@@ -66,8 +66,8 @@ struct pyossl_library {
     pyossl::unwrap(client_context.set_min_proto_version(TLS1_3_VERSION));
     pyossl::unwrap(server_context.use_certificate(
         pyossl::unwrap(crypto::load_certificate(crypto::FILETYPE_PEM, id.certificate_pem))));
-    pyossl::unwrap(
-        server_context.use_privatekey(pyossl::unwrap(crypto::load_privatekey(crypto::FILETYPE_PEM, id.key_pem))));
+    pyossl::unwrap(server_context.use_privatekey(
+        pyossl::unwrap(crypto::load_privatekey(crypto::FILETYPE_PEM, id.key_pem))));
   }
   stream_type server(tcp::socket socket) { return stream_type(server_context, std::move(socket)); }
   stream_type client(tcp::socket socket) { return stream_type(client_context, std::move(socket)); }
@@ -185,10 +185,16 @@ void echo_64(benchmark::State& state) {
 }
 
 BENCHMARK_TEMPLATE(handshake, asio_library)->Name("asio_ssl_stream/handshake")->Unit(benchmark::kMicrosecond);
-BENCHMARK_TEMPLATE(handshake, pyossl_library)->Name("pyossl_asio_stream/handshake")->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(handshake, pyossl_library)
+    ->Name("pyossl_asio_stream/handshake")
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(bulk_16k, asio_library)->Name("asio_ssl_stream/bulk_16k")->Unit(benchmark::kMicrosecond);
-BENCHMARK_TEMPLATE(bulk_16k, pyossl_library)->Name("pyossl_asio_stream/bulk_16k")->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(bulk_16k, pyossl_library)
+    ->Name("pyossl_asio_stream/bulk_16k")
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(echo_64, asio_library)->Name("asio_ssl_stream/echo_64")->Unit(benchmark::kMicrosecond);
-BENCHMARK_TEMPLATE(echo_64, pyossl_library)->Name("pyossl_asio_stream/echo_64")->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(echo_64, pyossl_library)
+    ->Name("pyossl_asio_stream/echo_64")
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -90,7 +90,8 @@ void pyossl_send_recv(benchmark::State& state) {
       benchmark::DoNotOptimize(inbox.data());
     }
   }
-  if (!as_string && !state.error_occurred() && !io.delivered()) state.SkipWithError("the payload arrived changed");
+  if (!as_string && !state.error_occurred() && !io.delivered())
+    state.SkipWithError("the payload arrived changed");
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
 

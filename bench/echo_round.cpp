@@ -6,7 +6,8 @@
 //   echo_round                     prints the allocation table
 //   echo_round SIDE SCENARIO N     runs N rounds of one scenario, prints its counts
 //
-// SIDE is pyossl, raw, raw-peek or raw-clear (see queue_policy below). Scenarios, all over memory BIOs after a TLS 1.3 handshake:
+// SIDE is pyossl, raw, raw-peek or raw-clear (see queue_policy below). Scenarios, all over memory BIOs after
+// a TLS 1.3 handshake:
 //   echo   client sends 64 B, carried to the server, which receives it, receives again
 //          (want_read), sends it back; carried to the client, which receives it.
 //   empty  one bio_read_into when TLS has written nothing (want_read).
@@ -239,7 +240,8 @@ void raw_echo(raw_pair& pair, io_buffers& io) {
   std::size_t none = 0;
   before_ssl_call();
   const int ret = SSL_read_ex(server, io.inbox.data(), io.inbox.size(), &none);
-  if (ret == 1 || SSL_get_error(server, ret) != SSL_ERROR_WANT_READ) die("server SSL_read_ex: want_read expected");
+  if (ret == 1 || SSL_get_error(server, ret) != SSL_ERROR_WANT_READ)
+    die("server SSL_read_ex: want_read expected");
   std::size_t echoed = 0;
   before_ssl_call();
   if (SSL_write_ex(server, io.inbox.data(), received, &echoed) != 1 || echoed != payload_size) {
@@ -263,7 +265,8 @@ void raw_oneway(raw_pair& pair, io_buffers& io) {
   carry_one(pair.client, pair.server, io.wire);
   std::size_t received = 0;
   before_ssl_call();
-  if (SSL_read_ex(pair.server.ssl.get(), io.inbox.data(), io.inbox.size(), &received) != 1 || received != size) {
+  if (SSL_read_ex(pair.server.ssl.get(), io.inbox.data(), io.inbox.size(), &received) != 1 ||
+      received != size) {
     die("server SSL_read_ex");
   }
 }
@@ -286,7 +289,7 @@ void raw_drain(raw_pair& pair, io_buffers& io) {
   for (int i = 0; i < drain_records; ++i) {
     std::size_t sent = 0;
     before_ssl_call();
-  if (SSL_write_ex(pair.client.ssl.get(), io.payload.data(), payload_size, &sent) != 1) {
+    if (SSL_write_ex(pair.client.ssl.get(), io.payload.data(), payload_size, &sent) != 1) {
       die("client SSL_write_ex");
     }
     carry_one(pair.client, pair.server, io.wire);
@@ -295,7 +298,7 @@ void raw_drain(raw_pair& pair, io_buffers& io) {
   for (;;) {
     std::size_t received = 0;
     before_ssl_call();
-  const int ret = SSL_read_ex(server, io.inbox.data(), io.inbox.size(), &received);
+    const int ret = SSL_read_ex(server, io.inbox.data(), io.inbox.size(), &received);
     if (ret != 1) {
       if (SSL_get_error(server, ret) != SSL_ERROR_WANT_READ) die("server SSL_read_ex");
       break;
@@ -335,7 +338,9 @@ counts run_scenario(std::string_view side, std::string_view scenario, long round
     if (scenario == "rand32") return run(pair, io, pyossl_rand<32>, rounds);
     if (scenario == "rand4096") return run(pair, io, pyossl_rand<4096>, rounds);
   } else if (side == "raw" || side == "raw-peek" || side == "raw-clear") {
-    raw_policy = side == "raw-peek" ? queue_policy::peek : side == "raw-clear" ? queue_policy::clear : queue_policy::ignore;
+    raw_policy = side == "raw-peek"    ? queue_policy::peek
+                 : side == "raw-clear" ? queue_policy::clear
+                                       : queue_policy::ignore;
     raw_pair pair = make_raw_pair(io);
     if (scenario == "echo") return run(pair, io, raw_echo, rounds);
     if (scenario == "empty") return run(pair, io, raw_empty, rounds);
@@ -363,12 +368,16 @@ int main(int argc, char** argv) {
       return 0;
     }
     constexpr long rounds = 1000;
-    std::printf("heap allocations per round (C++ operator new + OpenSSL malloc/realloc), %ld rounds\n", rounds);
-    std::printf("| scenario | pyossl new | pyossl OpenSSL | raw new | raw OpenSSL |\n| --- | ---: | ---: | ---: | ---: |\n");
+    std::printf("heap allocations per round (C++ operator new + OpenSSL malloc/realloc), %ld rounds\n",
+                rounds);
+    std::printf(
+        "| scenario | pyossl new | pyossl OpenSSL | raw new | raw OpenSSL |\n| --- | ---: | ---: | ---: | "
+        "---: |\n");
     for (const char* scenario : {"echo", "empty", "drain"}) {
       const counts mine = run_scenario("pyossl", scenario, rounds);
       const counts raw = run_scenario("raw", scenario, rounds);
-      std::printf("| %s | %.2f | %.2f | %.2f | %.2f |\n", scenario, mine.cxx, mine.openssl, raw.cxx, raw.openssl);
+      std::printf("| %s | %.2f | %.2f | %.2f | %.2f |\n", scenario, mine.cxx, mine.openssl, raw.cxx,
+                  raw.openssl);
     }
   } catch (const std::exception& failure) {
     die(failure.what());

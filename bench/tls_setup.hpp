@@ -263,5 +263,4 @@ inline bool negotiated_as_pinned(SSL* client, SSL* server) {
   return true;
 }
 
-
 }  // namespace pyossl_bench

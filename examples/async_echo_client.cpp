@@ -67,7 +67,8 @@ options parse(int argc, char* argv[]) {
                                   " (see the comment atop async_echo_client.cpp)");
   }
   if (i < argc) parsed.message = argv[i];
-  if (parsed.port.empty() && parsed.port_file.empty()) throw std::invalid_argument("give --port or --port-file");
+  if (parsed.port.empty() && parsed.port_file.empty())
+    throw std::invalid_argument("give --port or --port-file");
   return parsed;
 }
 
@@ -85,8 +86,8 @@ std::string read_port_file(const std::string& path) {
 
 // One connection: connect, handshake (the chain and the host name checked), send, read
 // the echo, close TLS. Returns whether the echo matched; throws on any failure.
-asio::awaitable<bool> echo(const ssl::Context& context, const options& settings, tcp::resolver::results_type endpoints,
-                           int number) {
+asio::awaitable<bool> echo(const ssl::Context& context, const options& settings,
+                           tcp::resolver::results_type endpoints, int number) {
   tls_stream stream(context, co_await asio::this_coro::executor);
   // Before the handshake: the host name to verify (the certificate's subjectAltName must
   // name it) and, for a name, SNI.
@@ -99,8 +100,8 @@ asio::awaitable<bool> echo(const ssl::Context& context, const options& settings,
   co_await stream.async_handshake(handshake_type::client, use_awaitable);
   if (number == 0) {
     const auto peer = stream.connection().get_peer_certificate();
-    std::printf("connected to %s:%s\nprotocol: %s\ncipher:   %s\nserver:   %s (verified)\n", settings.host.c_str(),
-                std::to_string(stream.next_layer().remote_endpoint().port()).c_str(),
+    std::printf("connected to %s:%s\nprotocol: %s\ncipher:   %s\nserver:   %s (verified)\n",
+                settings.host.c_str(), std::to_string(stream.next_layer().remote_endpoint().port()).c_str(),
                 stream.connection().get_protocol_version_name().c_str(),
                 stream.connection().get_cipher_name().value_or("?").c_str(),
                 peer ? peer->get_subject().get("CN").value_or("(no common name)").c_str() : "(none)");
@@ -154,7 +155,8 @@ int main(int argc, char* argv[]) try {
   }
   io.run();
   if (failed != 0 || matched != settings.connections) {
-    std::fprintf(stderr, "async_echo_client: %d of %d echoes matched\n", matched.load(), settings.connections);
+    std::fprintf(stderr, "async_echo_client: %d of %d echoes matched\n", matched.load(),
+                 settings.connections);
     return 1;
   }
   std::printf("%d echo%s matched\n", matched.load(), matched == 1 ? "" : "es");
