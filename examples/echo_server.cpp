@@ -267,13 +267,15 @@ int main(int argc, char* argv[]) try {
   unwrap(listener.bind({settings.host, static_cast<std::uint16_t>(settings.port)}));
   unwrap(listener.listen(128));  // room for a burst of clients connecting at once
   const net::Address bound = unwrap(listener.getsockname());  // the port, if the kernel picked it
+  // Fully started before the port is announced: whoever reads the port file (the demo, the
+  // load tests counting our threads) sees the server as it will stay.
+  watchdog dog;
   std::fprintf(stderr, "echo_server: listening on %s\n", net::to_string(bound).c_str());
   if (!settings.port_file.empty())
     write_file_atomically(settings.port_file, std::to_string(bound.port) + "\n");
 
   // One thread per client (std::async), at most --max-clients at once. Finished ones are
   // reaped as we go; leaving main waits for the rest (an std::async future joins).
-  watchdog dog;
   std::atomic<long> active{0};
   std::vector<std::future<void>> sessions;
   for (long connections = 0; settings.clients < 0 || connections < settings.clients; ++connections) {
