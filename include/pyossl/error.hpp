@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "pyossl/detail/config.hpp"
+
 namespace pyossl {
 
 // The kinds of failure. The first six are SSL_get_error's outcomes, as pyOpenSSL's
@@ -30,48 +32,19 @@ enum class errc {
 
 namespace detail {
 // What each kind of failure means, in words.
-[[nodiscard]] inline const char* errc_text(errc kind) noexcept {
-  switch (kind) {
-    case errc::ssl:
-      return "SSL error";
-    case errc::zero_return:
-      return "TLS connection closed by peer";
-    case errc::want_read:
-      return "operation wants to read from the transport";
-    case errc::want_write:
-      return "operation wants to write to the transport";
-    case errc::want_x509_lookup:
-      return "operation wants an X509 lookup callback";
-    case errc::syscall:
-      return "transport error";
-    case errc::crypto:
-      return "crypto error";
-    case errc::rand:
-      return "random number generator error";
-    case errc::invalid_argument:
-      return "invalid argument";
-    case errc::unsupported:
-      return "not supported by this OpenSSL";
-  }
-  return "unknown pyossl error";
-}
+[[nodiscard]] PYOSSL_DECL const char* errc_text(errc kind) noexcept;
 
 class error_category_impl final : public std::error_category {
  public:
   [[nodiscard]] const char* name() const noexcept override { return "pyossl"; }
-  [[nodiscard]] std::string message(int value) const override { return errc_text(static_cast<errc>(value)); }
+  [[nodiscard]] std::string message(int value) const override;
 };
 }  // namespace detail
 
 // The category of every pyossl error code.
-inline const std::error_category& error_category() noexcept {
-  static const detail::error_category_impl category;
-  return category;
-}
+PYOSSL_DECL const std::error_category& error_category() noexcept;
 
-inline std::error_code make_error_code(errc kind) noexcept {
-  return {static_cast<int>(kind), error_category()};
-}
+PYOSSL_DECL std::error_code make_error_code(errc kind) noexcept;
 
 }  // namespace pyossl
 
@@ -130,28 +103,13 @@ struct static_text {
 // pointers) until it carries something: queue entries, a reason, errno, a verification.
 class error {
  public:
-  error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {})
-      : kind_(kind),
-        details_(make_details()) {
-    details_->operation = std::move(operation);
-    details_->queue = std::move(queue);
-    details_->reason = std::move(reason);
-  }
+  error(errc kind, std::string operation, std::vector<error_queue_entry> queue = {}, std::string reason = {});
   // An error naming a static operation (and reason): allocates nothing (pyossl's hot paths).
   error(errc kind, detail::static_text operation, detail::static_text reason = {}) noexcept
       : kind_(kind), static_operation_(operation.text), static_reason_(reason.text) {}
 
-  error(const error& other)
-      : kind_(other.kind_),
-        static_operation_(other.static_operation_),
-        static_reason_(other.static_reason_),
-        details_(other.details_ ? make_details() : nullptr) {
-    if (details_) *details_ = *other.details_;
-  }
-  error& operator=(const error& other) {
-    if (this != &other) *this = error(other);
-    return *this;
-  }
+  error(const error& other);
+  error& operator=(const error& other);
   error(error&&) noexcept = default;
   error& operator=(error&&) noexcept = default;
   ~error() = default;
@@ -159,90 +117,38 @@ class error {
   [[nodiscard]] errc kind() const noexcept { return kind_; }
   [[nodiscard]] std::error_code code() const noexcept { return make_error_code(kind_); }
   // The operation that failed, in OpenSSL's or pyossl's terms ("SSL_do_handshake", "rand::egd").
-  [[nodiscard]] const std::string& operation() const noexcept {
-    if (static_operation_ != nullptr) return *static_operation_;
-    return details_ ? details_->operation : empty_text();
-  }
+  [[nodiscard]] const std::string& operation() const noexcept;
   // OpenSSL's error queue as drained at the failure, oldest entry first.
-  [[nodiscard]] const std::vector<error_queue_entry>& queue() const noexcept {
-    static const std::vector<error_queue_entry> none;
-    return details_ ? details_->queue : none;
-  }
+  [[nodiscard]] const std::vector<error_queue_entry>& queue() const noexcept;
   // pyossl's own explanation where OpenSSL queued none (or to add to it).
-  [[nodiscard]] const std::string& reason() const noexcept {
-    if (static_reason_ != nullptr) return *static_reason_;
-    return details_ ? details_->reason : empty_text();
-  }
+  [[nodiscard]] const std::string& reason() const noexcept;
 
   // For errc::syscall: pyOpenSSL's (errnum, errstr). An EOF that broke the protocol is
   // (-1, "Unexpected EOF"); 0 when no errno applies.
   [[nodiscard]] int sys_errno() const noexcept { return details_ ? details_->sys_errno : 0; }
-  [[nodiscard]] const std::string& sys_errstr() const noexcept {
-    return details_ ? details_->sys_errstr : empty_text();
-  }
-  error& set_syscall(int errnum, std::string errstr) & {
-    details().sys_errno = errnum;
-    details().sys_errstr = std::move(errstr);
-    return *this;
-  }
+  [[nodiscard]] const std::string& sys_errstr() const noexcept;
+  error& set_syscall(int errnum, std::string errstr) &;
 
   // For a failed certificate verification: which certificate, at what depth, and why.
-  [[nodiscard]] const std::optional<verify_failure>& verification() const noexcept {
-    static const std::optional<verify_failure> none;
-    return details_ ? details_->verification : none;
-  }
-  error& set_verification(verify_failure failure) & {
-    details().verification = std::move(failure);
-    return *this;
-  }
+  [[nodiscard]] const std::optional<verify_failure>& verification() const noexcept;
+  error& set_verification(verify_failure failure) &;
 
   // One readable line: the operation and the first reason ("SSL_do_handshake: certificate
   // verify failed (unable to get local issuer certificate)").
-  [[nodiscard]] std::string message() const {
-    const std::string& name = operation();
-    std::string line = name.empty() ? std::string("pyossl") : name;
-    line += ": ";
-    if (!reason().empty()) {
-      line += reason();
-    } else if (details_ && !details_->queue.empty()) {
-      const error_queue_entry& first = details_->queue.front();
-      line += first.reason;
-      if (!first.data.empty()) append_parenthesised(line, first.data);
-    } else if (details_ && !details_->sys_errstr.empty()) {
-      line += details_->sys_errstr;
-    } else {
-      line += detail::errc_text(kind_);
-    }
-    if (details_ && details_->verification && line.find(details_->verification->text) == std::string::npos) {
-      append_parenthesised(line, details_->verification->text);
-    }
-    return line;
-  }
+  [[nodiscard]] std::string message() const;
 
   friend bool operator==(const error& e, errc kind) noexcept { return e.kind_ == kind; }
 
  private:
-  static void append_parenthesised(std::string& line, const std::string& text) {
-    line += " (";
-    line += text;
-    line += ')';
-  }
-  [[nodiscard]] static const std::string& empty_text() noexcept {
-    static const std::string none;
-    return none;
-  }
-  [[nodiscard]] detail::error_details& details() {
-    if (!details_) details_ = make_details();
-    return *details_;
-  }
+  static void append_parenthesised(std::string& line, const std::string& text);
+  [[nodiscard]] static const std::string& empty_text() noexcept;
+  [[nodiscard]] detail::error_details& details();
 
   errc kind_;
   const std::string* static_operation_ = nullptr;  // else details_->operation
   const std::string* static_reason_ = nullptr;     // else details_->reason
   using details_pointer = std::unique_ptr<detail::error_details, detail::error_details_deleter>;
-  [[nodiscard]] static details_pointer make_details() {
-    return details_pointer(std::make_unique<detail::error_details>().release());
-  }
+  [[nodiscard]] static details_pointer make_details();
 
   details_pointer details_;
 };
@@ -312,7 +218,164 @@ class Error : public exception {
 // Throws the exception class that matches the error's kind: ssl::Error and its
 // subclasses, crypto::Error, rand::Error; invalid_argument and unsupported throw
 // pyossl::exception itself (pyOpenSSL raises TypeError/ValueError there).
-[[noreturn]] inline void throw_error(pyossl::error e) {
+[[noreturn]] PYOSSL_DECL void throw_error(pyossl::error e);
+
+// The value of a result, or the matching exception: the pyOpenSSL way of failing.
+template <class T>
+T unwrap(result<T> r) {
+  if (!r.has_value()) throw_error(std::move(r).error());
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+}  // namespace pyossl
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL const char* errc_text(errc kind) noexcept {
+  switch (kind) {
+    case errc::ssl:
+      return "SSL error";
+    case errc::zero_return:
+      return "TLS connection closed by peer";
+    case errc::want_read:
+      return "operation wants to read from the transport";
+    case errc::want_write:
+      return "operation wants to write to the transport";
+    case errc::want_x509_lookup:
+      return "operation wants an X509 lookup callback";
+    case errc::syscall:
+      return "transport error";
+    case errc::crypto:
+      return "crypto error";
+    case errc::rand:
+      return "random number generator error";
+    case errc::invalid_argument:
+      return "invalid argument";
+    case errc::unsupported:
+      return "not supported by this OpenSSL";
+  }
+  return "unknown pyossl error";
+}
+
+PYOSSL_DECL std::string error_category_impl::message(int value) const {
+  return errc_text(static_cast<errc>(value));
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl {
+
+PYOSSL_DECL const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+PYOSSL_DECL std::error_code make_error_code(errc kind) noexcept {
+  return {static_cast<int>(kind), error_category()};
+}
+
+PYOSSL_DECL error::error(errc kind, std::string operation, std::vector<error_queue_entry> queue,
+                         std::string reason)
+    : kind_(kind), details_(make_details()) {
+  details_->operation = std::move(operation);
+  details_->queue = std::move(queue);
+  details_->reason = std::move(reason);
+}
+
+PYOSSL_DECL error::error(const error& other)
+    : kind_(other.kind_),
+      static_operation_(other.static_operation_),
+      static_reason_(other.static_reason_),
+      details_(other.details_ ? make_details() : nullptr) {
+  if (details_) *details_ = *other.details_;
+}
+
+PYOSSL_DECL error& error::operator=(const error& other) {
+  if (this != &other) *this = error(other);
+  return *this;
+}
+
+PYOSSL_DECL const std::string& error::operation() const noexcept {
+  if (static_operation_ != nullptr) return *static_operation_;
+  return details_ ? details_->operation : empty_text();
+}
+
+PYOSSL_DECL const std::vector<error_queue_entry>& error::queue() const noexcept {
+  static const std::vector<error_queue_entry> none;
+  return details_ ? details_->queue : none;
+}
+
+PYOSSL_DECL const std::string& error::reason() const noexcept {
+  if (static_reason_ != nullptr) return *static_reason_;
+  return details_ ? details_->reason : empty_text();
+}
+
+PYOSSL_DECL const std::string& error::sys_errstr() const noexcept {
+  return details_ ? details_->sys_errstr : empty_text();
+}
+
+PYOSSL_DECL error& error::set_syscall(int errnum, std::string errstr) & {
+  details().sys_errno = errnum;
+  details().sys_errstr = std::move(errstr);
+  return *this;
+}
+
+PYOSSL_DECL const std::optional<verify_failure>& error::verification() const noexcept {
+  static const std::optional<verify_failure> none;
+  return details_ ? details_->verification : none;
+}
+
+PYOSSL_DECL error& error::set_verification(verify_failure failure) & {
+  details().verification = std::move(failure);
+  return *this;
+}
+
+PYOSSL_DECL std::string error::message() const {
+  const std::string& name = operation();
+  std::string line = name.empty() ? std::string("pyossl") : name;
+  line += ": ";
+  if (!reason().empty()) {
+    line += reason();
+  } else if (details_ && !details_->queue.empty()) {
+    const error_queue_entry& first = details_->queue.front();
+    line += first.reason;
+    if (!first.data.empty()) append_parenthesised(line, first.data);
+  } else if (details_ && !details_->sys_errstr.empty()) {
+    line += details_->sys_errstr;
+  } else {
+    line += detail::errc_text(kind_);
+  }
+  if (details_ && details_->verification && line.find(details_->verification->text) == std::string::npos) {
+    append_parenthesised(line, details_->verification->text);
+  }
+  return line;
+}
+
+PYOSSL_DECL void error::append_parenthesised(std::string& line, const std::string& text) {
+  line += " (";
+  line += text;
+  line += ')';
+}
+
+PYOSSL_DECL const std::string& error::empty_text() noexcept {
+  static const std::string none;
+  return none;
+}
+
+PYOSSL_DECL detail::error_details& error::details() {
+  if (!details_) details_ = make_details();
+  return *details_;
+}
+
+PYOSSL_DECL auto error::make_details() -> details_pointer {
+  return details_pointer(std::make_unique<detail::error_details>().release());
+}
+
+PYOSSL_DECL void throw_error(pyossl::error e) {
   switch (e.kind()) {
     case errc::ssl:
       throw ssl::Error(std::move(e));
@@ -337,11 +400,5 @@ class Error : public exception {
   throw exception(std::move(e));
 }
 
-// The value of a result, or the matching exception: the pyOpenSSL way of failing.
-template <class T>
-T unwrap(result<T> r) {
-  if (!r.has_value()) throw_error(std::move(r).error());
-  if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
 }  // namespace pyossl
+#endif  // PYOSSL_DEFINITIONS

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/detail/unique_fd.hpp"
@@ -29,7 +30,75 @@ namespace pyossl::rand {
 
 // Mixes `data` into the generator's state, crediting `entropy` bytes of randomness
 // (a lower bound). Calls RAND_add. Cannot fail.
-inline void add(std::span<const std::byte> data, double entropy) noexcept {
+PYOSSL_DECL void add(std::span<const std::byte> data, double entropy) noexcept;
+PYOSSL_DECL void add(std::string_view data, double entropy) noexcept;
+
+// Same as add(data, data.size()): every byte counted as random. Calls RAND_add.
+PYOSSL_DECL void seed(std::string_view data) noexcept;
+PYOSSL_DECL void seed(std::span<const std::byte> data) noexcept;
+
+// Fills `out` with random bytes (beyond the manual: no allocation). Calls RAND_bytes;
+// fails with errc::rand if the generator cannot produce them.
+[[nodiscard]] PYOSSL_DECL result<void> bytes_into(std::span<std::byte> out);
+
+// `num_bytes` random bytes as a string. Calls RAND_bytes. A negative count is
+// errc::invalid_argument; a generator that cannot deliver is errc::rand.
+[[nodiscard]] PYOSSL_DECL result<std::string> bytes(long num_bytes);
+
+// True if the generator has been seeded with enough data. Calls RAND_status.
+[[nodiscard]] inline bool status() noexcept { return RAND_status() == 1; }
+
+// pyOpenSSL's "erase the memory used by the PRNG". RAND_cleanup has been a no-op since
+// OpenSSL 1.1 (OpenSSL frees its state at exit), so this does nothing.
+inline void cleanup() noexcept {}
+
+// Windows' "add the screen's contents": on Windows, asks OpenSSL to reseed from the
+// operating system (RAND_poll, the modern equivalent of the removed RAND_screen);
+// elsewhere fails with errc::unsupported.
+[[nodiscard]] PYOSSL_DECL result<void> screen();
+
+}  // namespace pyossl::rand
+
+// The EGD client's plumbing.
+namespace pyossl::detail {
+
+[[nodiscard]] PYOSSL_DECL unexpected<error> egd_failure(std::string_view what, int errnum = 0);
+
+// Reads exactly out.size() bytes; false on EOF or error (errno tells which: 0 is EOF).
+[[nodiscard]] PYOSSL_DECL bool read_exactly(int fd, std::span<unsigned char> out, std::size_t& got) noexcept;
+
+[[nodiscard]] PYOSSL_DECL bool write_all(int fd, std::span<const unsigned char> data) noexcept;
+
+}  // namespace pyossl::detail
+
+namespace pyossl::rand {
+
+// Asks the Entropy Gathering Daemon on the Unix socket `path` for `bytes` bytes and adds
+// them to the generator; returns how many it got. OpenSSL 3 has no RAND_egd, so this
+// speaks EGD's protocol itself (command 0x01: "read entropy, non-blocking", at most 255
+// bytes a request) and stops early when the daemon has less entropy than asked.
+// Fails with errc::rand, carrying errno, if the socket cannot be reached or the daemon
+// closes early or answers short; errc::invalid_argument for a bad path or count.
+[[nodiscard]] PYOSSL_DECL result<int> egd(std::string_view path, int bytes = 255);
+
+// Seeds the generator from the file at `path`: `max_bytes` bytes, or all of it when
+// negative. Returns how many bytes were read. Calls RAND_load_file; a file that cannot
+// be read is errc::rand.
+[[nodiscard]] PYOSSL_DECL result<int> load_file(std::string_view path, long max_bytes = -1);
+
+// Writes 1024 random bytes to `path`, for load_file to seed from later; returns the
+// count written. Calls RAND_write_file; a file that cannot be written is errc::rand.
+[[nodiscard]] PYOSSL_DECL result<int> write_file(std::string_view path);
+
+}  // namespace pyossl::rand
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::rand {
+
+PYOSSL_DECL void add(std::span<const std::byte> data, double entropy) noexcept {
   // RAND_add takes an int length: feed larger buffers in pieces, entropy spread evenly.
   const double per_byte = data.empty() ? 0.0 : entropy / static_cast<double>(data.size());
   while (!data.empty()) {
@@ -38,17 +107,18 @@ inline void add(std::span<const std::byte> data, double entropy) noexcept {
     data = data.subspan(piece);
   }
 }
-inline void add(std::string_view data, double entropy) noexcept {
+
+PYOSSL_DECL void add(std::string_view data, double entropy) noexcept {
   add(std::as_bytes(std::span(data)), entropy);
 }
 
-// Same as add(data, data.size()): every byte counted as random. Calls RAND_add.
-inline void seed(std::string_view data) noexcept { add(data, static_cast<double>(data.size())); }
-inline void seed(std::span<const std::byte> data) noexcept { add(data, static_cast<double>(data.size())); }
+PYOSSL_DECL void seed(std::string_view data) noexcept { add(data, static_cast<double>(data.size())); }
 
-// Fills `out` with random bytes (beyond the manual: no allocation). Calls RAND_bytes;
-// fails with errc::rand if the generator cannot produce them.
-[[nodiscard]] inline result<void> bytes_into(std::span<std::byte> out) {
+PYOSSL_DECL void seed(std::span<const std::byte> data) noexcept {
+  add(data, static_cast<double>(data.size()));
+}
+
+PYOSSL_DECL result<void> bytes_into(std::span<std::byte> out) {
   while (!out.empty()) {
     const std::size_t piece = std::min<std::size_t>(out.size(), INT_MAX);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(piece)) != 1) {
@@ -59,9 +129,7 @@ inline void seed(std::span<const std::byte> data) noexcept { add(data, static_ca
   return {};
 }
 
-// `num_bytes` random bytes as a string. Calls RAND_bytes. A negative count is
-// errc::invalid_argument; a generator that cannot deliver is errc::rand.
-[[nodiscard]] inline result<std::string> bytes(long num_bytes) {
+PYOSSL_DECL result<std::string> bytes(long num_bytes) {
   if (num_bytes < 0)
     return detail::fail(errc::invalid_argument, "rand::bytes", "num_bytes must not be negative");
 #if defined(__cpp_lib_string_resize_and_overwrite)
@@ -82,17 +150,7 @@ inline void seed(std::span<const std::byte> data) noexcept { add(data, static_ca
   return out;
 }
 
-// True if the generator has been seeded with enough data. Calls RAND_status.
-[[nodiscard]] inline bool status() noexcept { return RAND_status() == 1; }
-
-// pyOpenSSL's "erase the memory used by the PRNG". RAND_cleanup has been a no-op since
-// OpenSSL 1.1 (OpenSSL frees its state at exit), so this does nothing.
-inline void cleanup() noexcept {}
-
-// Windows' "add the screen's contents": on Windows, asks OpenSSL to reseed from the
-// operating system (RAND_poll, the modern equivalent of the removed RAND_screen);
-// elsewhere fails with errc::unsupported.
-[[nodiscard]] inline result<void> screen() {
+PYOSSL_DECL result<void> screen() {
 #if defined(_WIN32)
   if (RAND_poll() != 1) return detail::fail(errc::rand, "rand::screen");
   return {};
@@ -103,10 +161,9 @@ inline void cleanup() noexcept {}
 
 }  // namespace pyossl::rand
 
-// The EGD client's plumbing.
 namespace pyossl::detail {
 
-[[nodiscard]] inline unexpected<error> egd_failure(std::string_view what, int errnum = 0) {
+PYOSSL_DECL unexpected<error> egd_failure(std::string_view what, int errnum) {
   std::string reason(what);
   if (errnum != 0) reason += ": " + errno_text(errnum);
   error e = openssl_error(errc::rand, "rand::egd", reason);
@@ -114,8 +171,7 @@ namespace pyossl::detail {
   return unexpected<error>(std::move(e));
 }
 
-// Reads exactly out.size() bytes; false on EOF or error (errno tells which: 0 is EOF).
-[[nodiscard]] inline bool read_exactly(int fd, std::span<unsigned char> out, std::size_t& got) noexcept {
+PYOSSL_DECL bool read_exactly(int fd, std::span<unsigned char> out, std::size_t& got) noexcept {
   got = 0;
   while (got < out.size()) {
     const ssize_t n = ::recv(fd, out.data() + got, out.size() - got, 0);
@@ -129,7 +185,7 @@ namespace pyossl::detail {
   return true;
 }
 
-[[nodiscard]] inline bool write_all(int fd, std::span<const unsigned char> data) noexcept {
+PYOSSL_DECL bool write_all(int fd, std::span<const unsigned char> data) noexcept {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -143,13 +199,7 @@ namespace pyossl::detail {
 
 namespace pyossl::rand {
 
-// Asks the Entropy Gathering Daemon on the Unix socket `path` for `bytes` bytes and adds
-// them to the generator; returns how many it got. OpenSSL 3 has no RAND_egd, so this
-// speaks EGD's protocol itself (command 0x01: "read entropy, non-blocking", at most 255
-// bytes a request) and stops early when the daemon has less entropy than asked.
-// Fails with errc::rand, carrying errno, if the socket cannot be reached or the daemon
-// closes early or answers short; errc::invalid_argument for a bad path or count.
-[[nodiscard]] inline result<int> egd(std::string_view path, int bytes = 255) {
+PYOSSL_DECL result<int> egd(std::string_view path, int bytes) {
   constexpr std::string_view operation = "rand::egd";
   if (bytes < 0) return detail::fail(errc::invalid_argument, operation, "bytes must not be negative");
   sockaddr_un address{};
@@ -194,10 +244,7 @@ namespace pyossl::rand {
   return total;
 }
 
-// Seeds the generator from the file at `path`: `max_bytes` bytes, or all of it when
-// negative. Returns how many bytes were read. Calls RAND_load_file; a file that cannot
-// be read is errc::rand.
-[[nodiscard]] inline result<int> load_file(std::string_view path, long max_bytes = -1) {
+PYOSSL_DECL result<int> load_file(std::string_view path, long max_bytes) {
   auto c_path = detail::c_string("rand::load_file", "path", path);
   if (!c_path) return unexpected(std::move(c_path).error());
   ERR_clear_error();
@@ -208,9 +255,7 @@ namespace pyossl::rand {
   return read;
 }
 
-// Writes 1024 random bytes to `path`, for load_file to seed from later; returns the
-// count written. Calls RAND_write_file; a file that cannot be written is errc::rand.
-[[nodiscard]] inline result<int> write_file(std::string_view path) {
+PYOSSL_DECL result<int> write_file(std::string_view path) {
   auto c_path = detail::c_string("rand::write_file", "path", path);
   if (!c_path) return unexpected(std::move(c_path).error());
   const int written = RAND_write_file(c_path->c_str());
@@ -219,3 +264,4 @@ namespace pyossl::rand {
 }
 
 }  // namespace pyossl::rand
+#endif  // PYOSSL_DEFINITIONS

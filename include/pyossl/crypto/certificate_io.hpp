@@ -15,6 +15,7 @@
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_req.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/der.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/memory_bio.hpp"
@@ -86,19 +87,46 @@ namespace pyossl::crypto {
 // FILETYPE_ASN1 (the whole buffer). Calls PEM_read_bio_X509 / d2i_X509. An empty,
 // truncated or garbled buffer, PEM of another kind (a key, a request), trailing bytes
 // after DER: errc::crypto; a bad `type`: errc::invalid_argument.
-[[nodiscard]] inline result<X509> load_certificate(filetype type, std::string_view buffer) {
-  auto cert = detail::load_object<::X509>("load_certificate", type, buffer, PEM_read_bio_X509, d2i_X509,
-                                          "certificate");
-  if (!cert) return unexpected(std::move(cert).error());
-  return X509(std::move(*cert));
-}
+[[nodiscard]] PYOSSL_DECL result<X509> load_certificate(filetype type, std::string_view buffer);
 
 // Writes `cert` as PEM ("BEGIN CERTIFICATE") or DER. Calls PEM_write_bio_X509 / i2d_X509.
 // FILETYPE_TEXT (pyOpenSSL 0.11) writes what `openssl x509 -text -noout` prints, byte for
 // byte (X509_print_ex with the CLI's default name format, "CN = x, O = y"; pyOpenSSL used
 // the older "CN=x, O=y"). A certificate that was never signed cannot be encoded as PEM or
 // DER: errc::crypto; a bad `type`: errc::invalid_argument.
-[[nodiscard]] inline result<std::string> dump_certificate(filetype type, const X509& cert) {
+[[nodiscard]] PYOSSL_DECL result<std::string> dump_certificate(filetype type, const X509& cert);
+
+// Reads a certificate signing request from `buffer`: PEM ("BEGIN CERTIFICATE REQUEST" or
+// "BEGIN NEW CERTIFICATE REQUEST"; the first one) for FILETYPE_PEM, DER for FILETYPE_ASN1
+// (the whole buffer). Calls PEM_read_bio_X509_REQ / d2i_X509_REQ. The signature is not
+// checked (X509Req::verify does that). An empty, truncated or garbled buffer, PEM of
+// another kind, trailing bytes after DER: errc::crypto; a bad `type`:
+// errc::invalid_argument.
+[[nodiscard]] PYOSSL_DECL result<X509Req> load_certificate_request(filetype type, std::string_view buffer);
+
+// Writes `request` as PEM ("BEGIN CERTIFICATE REQUEST") or DER. Calls
+// PEM_write_bio_X509_REQ / i2d_X509_REQ. FILETYPE_TEXT writes what `openssl req -text
+// -noout` prints (X509_REQ_print_ex, names as in dump_certificate). A request that was
+// never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type`:
+// errc::invalid_argument.
+[[nodiscard]] PYOSSL_DECL result<std::string> dump_certificate_request(filetype type, const X509Req& request);
+
+}  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::crypto {
+
+PYOSSL_DECL result<X509> load_certificate(filetype type, std::string_view buffer) {
+  auto cert = detail::load_object<::X509>("load_certificate", type, buffer, PEM_read_bio_X509, d2i_X509,
+                                          "certificate");
+  if (!cert) return unexpected(std::move(cert).error());
+  return X509(std::move(*cert));
+}
+
+PYOSSL_DECL result<std::string> dump_certificate(filetype type, const X509& cert) {
   if (type == filetype::text) {
     if (cert.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate", "the certificate was moved from");
@@ -110,25 +138,14 @@ namespace pyossl::crypto {
                                      i2d_X509, "cannot encode the certificate (it must be signed first)");
 }
 
-// Reads a certificate signing request from `buffer`: PEM ("BEGIN CERTIFICATE REQUEST" or
-// "BEGIN NEW CERTIFICATE REQUEST"; the first one) for FILETYPE_PEM, DER for FILETYPE_ASN1
-// (the whole buffer). Calls PEM_read_bio_X509_REQ / d2i_X509_REQ. The signature is not
-// checked (X509Req::verify does that). An empty, truncated or garbled buffer, PEM of
-// another kind, trailing bytes after DER: errc::crypto; a bad `type`:
-// errc::invalid_argument.
-[[nodiscard]] inline result<X509Req> load_certificate_request(filetype type, std::string_view buffer) {
+PYOSSL_DECL result<X509Req> load_certificate_request(filetype type, std::string_view buffer) {
   auto request = detail::load_object<X509_REQ>("load_certificate_request", type, buffer,
                                                PEM_read_bio_X509_REQ, d2i_X509_REQ, "certificate request");
   if (!request) return unexpected(std::move(request).error());
   return X509Req(std::move(*request));
 }
 
-// Writes `request` as PEM ("BEGIN CERTIFICATE REQUEST") or DER. Calls
-// PEM_write_bio_X509_REQ / i2d_X509_REQ. FILETYPE_TEXT writes what `openssl req -text
-// -noout` prints (X509_REQ_print_ex, names as in dump_certificate). A request that was
-// never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type`:
-// errc::invalid_argument.
-[[nodiscard]] inline result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
+PYOSSL_DECL result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
   if (type == filetype::text) {
     if (request.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate_request", "the request was moved from");
@@ -142,3 +159,4 @@ namespace pyossl::crypto {
 }
 
 }  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

@@ -13,6 +13,7 @@
 #include <openssl/objects.h>
 
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -43,7 +44,23 @@ class EllipticCurve {
 // Every named curve this OpenSSL has built in, in OpenSSL's order. Calls
 // EC_get_builtin_curves (pyOpenSSL returns a set of the same curves). X25519 and X448 are
 // not among them: they are TLS groups, chosen with Context::set_groups.
-[[nodiscard]] inline std::vector<EllipticCurve> get_elliptic_curves() {
+[[nodiscard]] PYOSSL_DECL std::vector<EllipticCurve> get_elliptic_curves();
+
+// The built-in curve named `name`: OpenSSL's short name ("prime256v1", as pyOpenSSL
+// takes) or, beyond pyOpenSSL, its NIST name ("P-256"). Calls EC_get_builtin_curves and
+// EC_curve_nist2nid. An unknown name or one with a NUL byte: errc::invalid_argument
+// (pyOpenSSL: ValueError "unknown curve name").
+[[nodiscard]] PYOSSL_DECL result<EllipticCurve> get_elliptic_curve(std::string_view name);
+
+}  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::crypto {
+
+PYOSSL_DECL std::vector<EllipticCurve> get_elliptic_curves() {
   std::vector<EC_builtin_curve> builtin(EC_get_builtin_curves(nullptr, 0));
   builtin.resize(EC_get_builtin_curves(builtin.data(), builtin.size()));
   std::vector<EllipticCurve> curves;
@@ -54,11 +71,7 @@ class EllipticCurve {
   return curves;
 }
 
-// The built-in curve named `name`: OpenSSL's short name ("prime256v1", as pyOpenSSL
-// takes) or, beyond pyOpenSSL, its NIST name ("P-256"). Calls EC_get_builtin_curves and
-// EC_curve_nist2nid. An unknown name or one with a NUL byte: errc::invalid_argument
-// (pyOpenSSL: ValueError "unknown curve name").
-[[nodiscard]] inline result<EllipticCurve> get_elliptic_curve(std::string_view name) {
+PYOSSL_DECL result<EllipticCurve> get_elliptic_curve(std::string_view name) {
   constexpr std::string_view operation = "get_elliptic_curve";
   auto text = detail::c_string(operation, "curve name", name);
   if (!text) return unexpected(std::move(text).error());
@@ -70,3 +83,4 @@ class EllipticCurve {
 }
 
 }  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

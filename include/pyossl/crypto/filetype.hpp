@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -49,7 +50,17 @@ namespace pyossl::detail {
 
 // errc::invalid_argument unless `type` is FILETYPE_PEM or FILETYPE_ASN1 (a value cast from
 // an int can be anything; FILETYPE_TEXT is refused with its own reason).
-[[nodiscard]] inline result<void> check_filetype(std::string_view operation, crypto::filetype type) {
+[[nodiscard]] PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type) {
   if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
   if (type == crypto::filetype::text) {
     return fail(errc::invalid_argument, operation,
@@ -60,3 +71,4 @@ namespace pyossl::detail {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

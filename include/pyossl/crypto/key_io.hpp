@@ -16,6 +16,7 @@
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/memory_bio.hpp"
 #include "pyossl/detail/openssl_error.hpp"
@@ -25,8 +26,73 @@ namespace pyossl::detail {
 
 // A DER private key in any form (PKCS#8, encrypted PKCS#8, or the algorithm's own)
 // through OSSL_DECODER.
-[[nodiscard]] inline handle<EVP_PKEY> decode_der_private_key(std::string_view buffer,
-                                                             passphrase_request& request) {
+[[nodiscard]] PYOSSL_DECL handle<EVP_PKEY> decode_der_private_key(std::string_view buffer,
+                                                                  passphrase_request& request);
+
+// `key` encoded by OSSL_ENCODER as `structure` ("PrivateKeyInfo", "SubjectPublicKeyInfo"),
+// encrypted with `cipher` when it is not null.
+[[nodiscard]] PYOSSL_DECL result<std::string> encode_key(std::string_view operation, EVP_PKEY* key,
+                                                         int selection, crypto::filetype type,
+                                                         const char* structure, const char* cipher,
+                                                         passphrase_request& request);
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+// Reads a private key (a key pair) from `buffer`. FILETYPE_PEM takes PKCS#8 ("BEGIN
+// PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY") and the traditional per-algorithm forms
+// ("BEGIN RSA PRIVATE KEY", encrypted with Proc-Type/DEK-Info too), skipping PEM blocks of
+// other types before the key (PEM_read_bio_PrivateKey_ex). FILETYPE_ASN1 takes DER in the
+// same forms, encrypted PKCS#8 included (OSSL_DECODER; pyOpenSSL could not decrypt DER).
+// `pass` is asked for only if the key is encrypted; OpenSSL never prompts on a terminal.
+// Fails with errc::crypto for garbage, truncated or empty buffers, PEM of another type, a
+// public key, a wrong passphrase or none for an encrypted key; errc::invalid_argument for a
+// bad `type` or a passphrase too long for OpenSSL. A callable passphrase's exception comes
+// out of this call.
+[[nodiscard]] PYOSSL_DECL result<PKey> load_privatekey(filetype type, std::string_view buffer,
+                                                       const passphrase& pass = {});
+
+// Writes the private key `key` as PKCS#8: PEM "BEGIN PRIVATE KEY", or with `cipher` (any
+// name OpenSSL knows: "aes-256-cbc", "des-ede3-cbc"...) and `pass`, PEM "BEGIN ENCRYPTED
+// PRIVATE KEY" (PBES2); FILETYPE_ASN1 writes DER PKCS#8 (OSSL_ENCODER, "PrivateKeyInfo").
+// pyOpenSSL wrote the traditional per-algorithm form ("BEGIN RSA PRIVATE KEY"); every
+// reader since OpenSSL 1.0 takes PKCS#8, and load_privatekey takes both. FILETYPE_TEXT
+// writes what `openssl pkey -text -noout` prints (EVP_PKEY_print_private), for every key
+// type where pyOpenSSL 0.11 printed RSA keys only.
+// Fails with errc::invalid_argument for an empty or public-only key, a bad `type`, a
+// cipher without a passphrase or a passphrase without a cipher, a cipher or passphrase with
+// FILETYPE_ASN1 or FILETYPE_TEXT (as pyOpenSSL), an unknown cipher name (pyOpenSSL:
+// ValueError) or a passphrase too long for OpenSSL; errc::unsupported for a cipher OpenSSL
+// 3 keeps in its legacy provider ("bf-cbc", "des-cbc", "cast5-cbc") when that is not
+// loaded; errc::crypto if OpenSSL cannot encrypt with that cipher or the passphrase is empty. A callable
+// passphrase's exception comes out of this call.
+[[nodiscard]] PYOSSL_DECL result<std::string> dump_privatekey(filetype type, const PKey& key,
+                                                              std::string_view cipher = {},
+                                                              const passphrase& pass = {});
+
+// Reads a public key: a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY" in PEM, as `openssl pkey
+// -pubout` writes; the whole buffer as DER for FILETYPE_ASN1) (PEM_read_bio_PUBKEY_ex,
+// d2i_PUBKEY_ex). The PKey has no private half. Beyond the manual (modern pyOpenSSL has
+// it). As with pyOpenSSL on OpenSSL 3, PEM also takes a PKCS#1 "BEGIN RSA PUBLIC KEY";
+// DER takes nothing but a SubjectPublicKeyInfo. Fails with errc::crypto for anything else
+// (DER PKCS#1 or DH parameters, trailing DER bytes), errc::invalid_argument for a bad `type`.
+[[nodiscard]] PYOSSL_DECL result<PKey> load_publickey(filetype type, std::string_view buffer);
+
+// Writes the public half of `key` (a key pair or a public key) as a SubjectPublicKeyInfo:
+// PEM "BEGIN PUBLIC KEY" or DER (OSSL_ENCODER). Beyond the manual. Fails with
+// errc::invalid_argument for an empty key or a bad `type`.
+[[nodiscard]] PYOSSL_DECL result<std::string> dump_publickey(filetype type, const PKey& key);
+
+}  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL handle<EVP_PKEY> decode_der_private_key(std::string_view buffer, passphrase_request& request) {
   EVP_PKEY* decoded = nullptr;
   handle<OSSL_DECODER_CTX> decoder(
       OSSL_DECODER_CTX_new_for_pkey(&decoded, "DER", nullptr, nullptr, EVP_PKEY_KEYPAIR, nullptr, nullptr));
@@ -38,11 +104,9 @@ namespace pyossl::detail {
   return adopt(decoded);
 }
 
-// `key` encoded by OSSL_ENCODER as `structure` ("PrivateKeyInfo", "SubjectPublicKeyInfo"),
-// encrypted with `cipher` when it is not null.
-[[nodiscard]] inline result<std::string> encode_key(std::string_view operation, EVP_PKEY* key, int selection,
-                                                    crypto::filetype type, const char* structure,
-                                                    const char* cipher, passphrase_request& request) {
+PYOSSL_DECL result<std::string> encode_key(std::string_view operation, EVP_PKEY* key, int selection,
+                                           crypto::filetype type, const char* structure, const char* cipher,
+                                           passphrase_request& request) {
   const char* output = type == crypto::filetype::pem ? "PEM" : "DER";
   handle<OSSL_ENCODER_CTX> encoder(OSSL_ENCODER_CTX_new_for_pkey(key, selection, output, structure, nullptr));
   if (!encoder) return fail(errc::crypto, operation);
@@ -66,18 +130,7 @@ namespace pyossl::detail {
 
 namespace pyossl::crypto {
 
-// Reads a private key (a key pair) from `buffer`. FILETYPE_PEM takes PKCS#8 ("BEGIN
-// PRIVATE KEY", "BEGIN ENCRYPTED PRIVATE KEY") and the traditional per-algorithm forms
-// ("BEGIN RSA PRIVATE KEY", encrypted with Proc-Type/DEK-Info too), skipping PEM blocks of
-// other types before the key (PEM_read_bio_PrivateKey_ex). FILETYPE_ASN1 takes DER in the
-// same forms, encrypted PKCS#8 included (OSSL_DECODER; pyOpenSSL could not decrypt DER).
-// `pass` is asked for only if the key is encrypted; OpenSSL never prompts on a terminal.
-// Fails with errc::crypto for garbage, truncated or empty buffers, PEM of another type, a
-// public key, a wrong passphrase or none for an encrypted key; errc::invalid_argument for a
-// bad `type` or a passphrase too long for OpenSSL. A callable passphrase's exception comes
-// out of this call.
-[[nodiscard]] inline result<PKey> load_privatekey(filetype type, std::string_view buffer,
-                                                  const passphrase& pass = {}) {
+PYOSSL_DECL result<PKey> load_privatekey(filetype type, std::string_view buffer, const passphrase& pass) {
   constexpr std::string_view operation = "load_privatekey";
   if (auto valid = detail::check_filetype(operation, type); !valid)
     return unexpected(std::move(valid).error());
@@ -101,22 +154,8 @@ namespace pyossl::crypto {
   return loaded;
 }
 
-// Writes the private key `key` as PKCS#8: PEM "BEGIN PRIVATE KEY", or with `cipher` (any
-// name OpenSSL knows: "aes-256-cbc", "des-ede3-cbc"...) and `pass`, PEM "BEGIN ENCRYPTED
-// PRIVATE KEY" (PBES2); FILETYPE_ASN1 writes DER PKCS#8 (OSSL_ENCODER, "PrivateKeyInfo").
-// pyOpenSSL wrote the traditional per-algorithm form ("BEGIN RSA PRIVATE KEY"); every
-// reader since OpenSSL 1.0 takes PKCS#8, and load_privatekey takes both. FILETYPE_TEXT
-// writes what `openssl pkey -text -noout` prints (EVP_PKEY_print_private), for every key
-// type where pyOpenSSL 0.11 printed RSA keys only.
-// Fails with errc::invalid_argument for an empty or public-only key, a bad `type`, a
-// cipher without a passphrase or a passphrase without a cipher, a cipher or passphrase with
-// FILETYPE_ASN1 or FILETYPE_TEXT (as pyOpenSSL), an unknown cipher name (pyOpenSSL:
-// ValueError) or a passphrase too long for OpenSSL; errc::unsupported for a cipher OpenSSL
-// 3 keeps in its legacy provider ("bf-cbc", "des-cbc", "cast5-cbc") when that is not
-// loaded; errc::crypto if OpenSSL cannot encrypt with that cipher or the passphrase is empty. A callable passphrase's exception comes out of this call.
-[[nodiscard]] inline result<std::string> dump_privatekey(filetype type, const PKey& key,
-                                                         std::string_view cipher = {},
-                                                         const passphrase& pass = {}) {
+PYOSSL_DECL result<std::string> dump_privatekey(filetype type, const PKey& key, std::string_view cipher,
+                                                const passphrase& pass) {
   constexpr std::string_view operation = "dump_privatekey";
   if (type != filetype::text) {
     if (auto valid = detail::check_filetype(operation, type); !valid)
@@ -134,9 +173,8 @@ namespace pyossl::crypto {
   if (!key.has_private_key())
     return detail::fail(errc::invalid_argument, operation, "the key has no private half");
   if (type == filetype::text) {
-    return detail::print_to_string(operation, [&](BIO* out) {
-      return EVP_PKEY_print_private(out, key.native_handle(), 0, nullptr);
-    });
+    return detail::print_to_string(
+        operation, [&](BIO* out) { return EVP_PKEY_print_private(out, key.native_handle(), 0, nullptr); });
   }
   std::string cipher_name;
   if (!cipher.empty()) {
@@ -158,13 +196,7 @@ namespace pyossl::crypto {
                             cipher.empty() ? nullptr : cipher_name.c_str(), request);
 }
 
-// Reads a public key: a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY" in PEM, as `openssl pkey
-// -pubout` writes; the whole buffer as DER for FILETYPE_ASN1) (PEM_read_bio_PUBKEY_ex,
-// d2i_PUBKEY_ex). The PKey has no private half. Beyond the manual (modern pyOpenSSL has
-// it). As with pyOpenSSL on OpenSSL 3, PEM also takes a PKCS#1 "BEGIN RSA PUBLIC KEY";
-// DER takes nothing but a SubjectPublicKeyInfo. Fails with errc::crypto for anything else
-// (DER PKCS#1 or DH parameters, trailing DER bytes), errc::invalid_argument for a bad `type`.
-[[nodiscard]] inline result<PKey> load_publickey(filetype type, std::string_view buffer) {
+PYOSSL_DECL result<PKey> load_publickey(filetype type, std::string_view buffer) {
   constexpr std::string_view operation = "load_publickey";
   if (auto valid = detail::check_filetype(operation, type); !valid)
     return unexpected(std::move(valid).error());
@@ -193,10 +225,7 @@ namespace pyossl::crypto {
   return PKey(std::move(key));
 }
 
-// Writes the public half of `key` (a key pair or a public key) as a SubjectPublicKeyInfo:
-// PEM "BEGIN PUBLIC KEY" or DER (OSSL_ENCODER). Beyond the manual. Fails with
-// errc::invalid_argument for an empty key or a bad `type`.
-[[nodiscard]] inline result<std::string> dump_publickey(filetype type, const PKey& key) {
+PYOSSL_DECL result<std::string> dump_publickey(filetype type, const PKey& key) {
   constexpr std::string_view operation = "dump_publickey";
   if (auto valid = detail::check_filetype(operation, type); !valid)
     return unexpected(std::move(valid).error());
@@ -208,3 +237,4 @@ namespace pyossl::crypto {
 }
 
 }  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "pyossl/detail/callback.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -41,9 +42,7 @@ class passphrase {
   passphrase(std::string_view text) : text_(text), has_text_(true) {}    // NOLINT: implicit by design
   passphrase(const std::string& text) : text_(text), has_text_(true) {}  // NOLINT
   // A null pointer is no passphrase, as the default.
-  passphrase(const char* text) : has_text_(text != nullptr) {  // NOLINT
-    if (text != nullptr) text_ = text;
-  }
+  passphrase(const char* text);
 
   // Any callable `std::string(bool writing)` (a lambda may return a const char* too),
   // move-only ones included. An exception it throws comes out of the load_privatekey /
@@ -60,10 +59,7 @@ class passphrase {
   [[nodiscard]] bool empty() const noexcept { return !has_text_ && !ask_; }
 
   // The passphrase: the string, or what the callable returns for `writing`; "" when none.
-  [[nodiscard]] std::string get(bool writing) const {
-    if (ask_) return ask_(0, writing);
-    return text_;
-  }
+  [[nodiscard]] std::string get(bool writing) const;
 
  private:
   friend class detail::passphrase_request;
@@ -96,12 +92,7 @@ class passphrase_request {
   // returns its length, or returns -1 (failing the OpenSSL call) when there is none, it is
   // empty, it does not fit, or the user's callable threw (the exception is stashed, and the
   // callable is not asked again during that call). A null userdata gives no passphrase.
-  static int callback(char* buffer, int size, int /*rwflag*/, void* userdata) noexcept {
-    if (userdata == nullptr) return -1;
-    auto& request = *static_cast<passphrase_request*>(userdata);
-    if (request.stash_.pending()) return -1;
-    return request.stash_.guard([&] { return request.supply(buffer, size); }, -1);
-  }
+  static int callback(char* buffer, int size, int /*rwflag*/, void* userdata) noexcept;
 
   // After the OpenSSL call returned: rethrows what the user's callable threw, if anything.
   void rethrow_pending() { stash_.rethrow_pending(); }
@@ -109,47 +100,14 @@ class passphrase_request {
   // After the OpenSSL call failed: the error, told by what happened to the passphrase.
   // A passphrase too long for OpenSSL's buffer is errc::invalid_argument; the rest `kind`
   // (errc::crypto for crypto's functions, errc::ssl for ssl::Context's).
-  [[nodiscard]] unexpected<error> failure(std::string_view operation, errc kind = errc::crypto) const {
-    switch (problem_) {
-      case problem::missing:
-        return fail(kind, operation, "the key is encrypted and no passphrase was given");
-      case problem::empty:
-        return fail(kind, operation, "the passphrase is empty");
-      case problem::too_long:
-        return fail(errc::invalid_argument, operation,
-                    "the passphrase is longer than the " + std::to_string(limit_) +
-                        " bytes OpenSSL accepts (maxlen); it is never cut to fit");
-      case problem::none:
-        break;
-    }
-    return fail(kind, operation);
-  }
+  [[nodiscard]] unexpected<error> failure(std::string_view operation, errc kind = errc::crypto) const;
 
  private:
   enum class problem { none, missing, empty, too_long };
 
-  int supply(char* buffer, int size) {
-    const std::size_t limit = size < 0 ? 0 : static_cast<std::size_t>(size);
-    if (*ask_) {
-      std::string text = (*ask_)(limit, writing_);
-      const int supplied = copy(buffer, limit, text);
-      OPENSSL_cleanse(text.data(), text.size());
-      return supplied;
-    }
-    if (text_ == nullptr) return refuse(problem::missing);
-    return copy(buffer, limit, *text_);
-  }
+  int supply(char* buffer, int size);
 
-  int copy(char* buffer, std::size_t limit, const std::string& text) noexcept {
-    if (text.empty()) return refuse(problem::empty);
-    if (text.size() > limit) {
-      limit_ = limit;
-      return refuse(problem::too_long);
-    }
-    std::memcpy(buffer, text.data(), text.size());
-    problem_ = problem::none;
-    return static_cast<int>(text.size());
-  }
+  int copy(char* buffer, std::size_t limit, const std::string& text) noexcept;
 
   int refuse(problem why) noexcept {
     problem_ = why;
@@ -168,3 +126,72 @@ class passphrase_request {
 inline constexpr pem_password_cb* passphrase_callback = &passphrase_request::callback;
 
 }  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::crypto {
+
+PYOSSL_DECL passphrase::passphrase(const char* text) : has_text_(text != nullptr) {  // NOLINT
+  if (text != nullptr) text_ = text;
+}
+
+PYOSSL_DECL std::string passphrase::get(bool writing) const {
+  if (ask_) return ask_(0, writing);
+  return text_;
+}
+
+}  // namespace pyossl::crypto
+
+namespace pyossl::detail {
+
+PYOSSL_DECL int passphrase_request::callback(char* buffer, int size, int /*rwflag*/,
+                                             void* userdata) noexcept {
+  if (userdata == nullptr) return -1;
+  auto& request = *static_cast<passphrase_request*>(userdata);
+  if (request.stash_.pending()) return -1;
+  return request.stash_.guard([&] { return request.supply(buffer, size); }, -1);
+}
+
+PYOSSL_DECL unexpected<error> passphrase_request::failure(std::string_view operation, errc kind) const {
+  switch (problem_) {
+    case problem::missing:
+      return fail(kind, operation, "the key is encrypted and no passphrase was given");
+    case problem::empty:
+      return fail(kind, operation, "the passphrase is empty");
+    case problem::too_long:
+      return fail(errc::invalid_argument, operation,
+                  "the passphrase is longer than the " + std::to_string(limit_) +
+                      " bytes OpenSSL accepts (maxlen); it is never cut to fit");
+    case problem::none:
+      break;
+  }
+  return fail(kind, operation);
+}
+
+PYOSSL_DECL int passphrase_request::supply(char* buffer, int size) {
+  const std::size_t limit = size < 0 ? 0 : static_cast<std::size_t>(size);
+  if (*ask_) {
+    std::string text = (*ask_)(limit, writing_);
+    const int supplied = copy(buffer, limit, text);
+    OPENSSL_cleanse(text.data(), text.size());
+    return supplied;
+  }
+  if (text_ == nullptr) return refuse(problem::missing);
+  return copy(buffer, limit, *text_);
+}
+
+PYOSSL_DECL int passphrase_request::copy(char* buffer, std::size_t limit, const std::string& text) noexcept {
+  if (text.empty()) return refuse(problem::empty);
+  if (text.size() > limit) {
+    limit_ = limit;
+    return refuse(problem::too_long);
+  }
+  std::memcpy(buffer, text.data(), text.size());
+  problem_ = problem::none;
+  return static_cast<int>(text.size());
+}
+
+}  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

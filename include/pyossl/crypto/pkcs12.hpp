@@ -27,6 +27,7 @@
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/detail/optional_text.hpp"
@@ -38,29 +39,11 @@ namespace pyossl::detail {
 // BMPString, PKCS12_add_friendlyname_utf8) and back unchanged: decoded with UTF8_getc as
 // OpenSSL does, no invalid or overlong sequence, no surrogate, no NUL, and nothing outside
 // the Basic Multilingual Plane (above U+FFFF), which a BMPString cannot hold.
-[[nodiscard]] inline bool is_pkcs12_text(std::string_view text) noexcept {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t at = 0;
-  while (at < text.size()) {
-    unsigned long code_point = 0;
-    const std::size_t left = text.size() - at;
-    const int length = UTF8_getc(bytes + at, left > INT_MAX ? INT_MAX : static_cast<int>(left), &code_point);
-    if (length <= 0 || code_point == 0 || code_point > 0xFFFF) return false;
-    at += static_cast<std::size_t>(length);
-  }
-  return true;
-}
+[[nodiscard]] PYOSSL_DECL bool is_pkcs12_text(std::string_view text) noexcept;
 
 // Whether a failure was OpenSSL 3 lacking an algorithm (ERR_R_UNSUPPORTED from a fetch,
 // EVP_R_UNSUPPORTED_ALGORITHM) rather than bad input or a wrong passphrase.
-[[nodiscard]] inline bool is_unsupported_algorithm(const std::vector<error_queue_entry>& queue) noexcept {
-  for (const error_queue_entry& entry : queue) {
-    const int reason = ERR_GET_REASON(entry.code);
-    if (reason == ERR_GET_REASON(ERR_R_UNSUPPORTED)) return true;
-    if (ERR_GET_LIB(entry.code) == ERR_LIB_EVP && reason == EVP_R_UNSUPPORTED_ALGORITHM) return true;
-  }
-  return false;
-}
+[[nodiscard]] PYOSSL_DECL bool is_unsupported_algorithm(const std::vector<error_queue_entry>& queue) noexcept;
 
 // Loads OpenSSL's legacy provider (RC2, RC4, DES, MD4...) into the default library
 // context, with the default provider beside it so both stay available. Tried once per
@@ -69,20 +52,7 @@ namespace pyossl::detail {
 // The providers stay loaded until this static's destructor unloads them at exit, which
 // runs before OPENSSL_cleanup (registered earlier, when OpenSSL initialised): left to
 // OPENSSL_cleanup, OpenSSL 3.0 would leak the legacy provider's child library context.
-[[nodiscard]] inline bool load_legacy_provider() {
-  struct providers {
-    handle<OSSL_PROVIDER> default_provider;
-    handle<OSSL_PROVIDER> legacy;
-  };
-  static const providers loaded = [] {
-    const error_queue_mark discard_load_errors;
-    providers loading;
-    loading.default_provider = adopt(OSSL_PROVIDER_load(nullptr, "default"));
-    if (loading.default_provider) loading.legacy = adopt(OSSL_PROVIDER_load(nullptr, "legacy"));
-    return loading;
-  }();
-  return loaded.legacy != nullptr;
-}
+[[nodiscard]] PYOSSL_DECL bool load_legacy_provider();
 
 // What PKCS12_parse found, each part owned.
 struct pkcs12_contents {
@@ -92,104 +62,38 @@ struct pkcs12_contents {
 };
 
 // One PKCS12_parse attempt; nullopt on failure, with OpenSSL's queue holding why.
-[[nodiscard]] inline std::optional<pkcs12_contents> parse_pkcs12(::PKCS12* p12, const char* passphrase) {
-  EVP_PKEY* key = nullptr;
-  ::X509* certificate = nullptr;
-  STACK_OF(X509)* ca_certificates = nullptr;
-  const int parsed = PKCS12_parse(p12, passphrase, &key, &certificate, &ca_certificates);
-  // Own whatever came back, even on failure, so nothing a failed parse left behind leaks.
-  pkcs12_contents contents{adopt(key), adopt(certificate), adopt(ca_certificates)};
-  if (parsed != 1) return std::nullopt;
-  return contents;
-}
+[[nodiscard]] PYOSSL_DECL std::optional<pkcs12_contents> parse_pkcs12(::PKCS12* p12, const char* passphrase);
 
 // A PKCS#12 passphrase as the C string OpenSSL takes, nullopt for none (a NULL pointer);
 // errc::invalid_argument if it holds a NUL byte.
-[[nodiscard]] inline result<std::optional<std::string>> pkcs12_passphrase(std::string_view operation,
-                                                                          detail::optional_text passphrase) {
-  if (!passphrase) return std::optional<std::string>();
-  auto checked = c_string(operation, "passphrase", *passphrase);
-  if (!checked) return unexpected(std::move(checked).error());
-  return std::optional<std::string>(std::move(*checked));
-}
+[[nodiscard]] PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(
+    std::string_view operation, detail::optional_text passphrase);
 
 // PKCS12_parse, and if it failed for lack of an algorithm, PKCS12_parse again once the
 // legacy provider is loaded. A wrong passphrase or bad MAC: errc::crypto; an algorithm
 // still missing: errc::unsupported, saying that the legacy provider is not installed
 // when it is not.
-[[nodiscard]] inline result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12,
-                                                                        const char* passphrase) {
-  constexpr std::string_view operation = "PKCS12_parse";
-  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
-  std::vector<error_queue_entry> queue = drain_error_queue();
-  if (!is_unsupported_algorithm(queue))
-    return unexpected(error(errc::crypto, std::string(operation), std::move(queue)));
-  if (!load_legacy_provider()) {
-    return unexpected(error(errc::unsupported, std::string(operation), std::move(queue),
-                            "the file is encrypted with a legacy algorithm (RC2, 3DES...) that OpenSSL 3 "
-                            "provides only in its legacy provider, which is not installed"));
-  }
-  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
-  queue = drain_error_queue();
-  const errc kind = is_unsupported_algorithm(queue) ? errc::unsupported : errc::crypto;
-  return unexpected(error(kind, std::string(operation), std::move(queue)));
-}
+[[nodiscard]] PYOSSL_DECL result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12,
+                                                                             const char* passphrase);
 
 // Takes the certificates out of `stack`, in order, leaving it empty. Here in detail
 // because sk_X509_shift casts to `X509*`, which inside pyossl::crypto names crypto::X509.
-[[nodiscard]] inline std::vector<handle<X509>> take_certificates(STACK_OF(X509) * stack) {
-  std::vector<handle<X509>> taken;
-  while (stack != nullptr && sk_X509_num(stack) > 0) taken.push_back(adopt(sk_X509_shift(stack)));
-  return taken;
-}
+[[nodiscard]] PYOSSL_DECL std::vector<handle<X509>> take_certificates(STACK_OF(X509) * stack);
 
 // PKCS12_parse returns a certificate apart only when it matches the file's key; without
 // a key every certificate comes back as a CA certificate. export_ marks the certificate
 // of a key-less PKCS12 with a localKeyID (which PKCS12_parse keeps as X509_keyid_get0):
 // takes out of `stack` the one certificate so marked, or returns none if not exactly one is.
-[[nodiscard]] inline handle<X509> take_marked_certificate(STACK_OF(X509) * stack) {
-  int marked = -1;
-  const int count = stack != nullptr ? sk_X509_num(stack) : 0;
-  for (int i = 0; i < count; ++i) {
-    int length = 0;
-    if (X509_keyid_get0(sk_X509_value(stack, i), &length) == nullptr) continue;
-    if (marked != -1) return {};
-    marked = i;
-  }
-  return marked == -1 ? handle<X509>() : adopt(sk_X509_delete(stack, marked));
-}
+[[nodiscard]] PYOSSL_DECL handle<X509> take_marked_certificate(STACK_OF(X509) * stack);
 
 // A copy of `certificate` for PKCS12_create to write (a copy keeps no friendlyName or
 // localKeyID): the certificate of the PKCS12 gets a localKeyID of its own only when there
 // is no key (PKCS12_create writes the key's), see take_marked_certificate; a CA
 // certificate keeps the friendlyName it was loaded with.
-[[nodiscard]] inline handle<X509> certificate_for_export(X509* certificate, bool mark, bool keep_alias) {
-  auto copy = duplicate_certificate(certificate);
-  if (mark) {
-    unsigned char key_id[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (X509_digest(certificate, EVP_sha1(), key_id, &length) != 1 ||
-        X509_keyid_set1(copy.get(), key_id, static_cast<int>(length)) != 1) {
-      throw std::bad_alloc();
-    }
-  }
-  int alias_length = 0;
-  const unsigned char* alias = keep_alias ? X509_alias_get0(certificate, &alias_length) : nullptr;
-  if (alias != nullptr && X509_alias_set1(copy.get(), alias, alias_length) != 1) throw std::bad_alloc();
-  return copy;
-}
+[[nodiscard]] PYOSSL_DECL handle<X509> certificate_for_export(X509* certificate, bool mark, bool keep_alias);
 
 // The CA certificates as the stack PKCS12_create takes.
-[[nodiscard]] inline handle<STACK_OF(X509)> ca_stack_for_export(const std::vector<X509*>& certificates) {
-  handle<STACK_OF(X509)> stack(sk_X509_new_null());
-  if (!stack) throw std::bad_alloc();
-  for (X509* certificate : certificates) {
-    auto copy = certificate_for_export(certificate, false, true);
-    if (sk_X509_push(stack.get(), copy.get()) <= 0) throw std::bad_alloc();
-    (void)copy.release();  // the stack owns it now
-  }
-  return stack;
-}
+[[nodiscard]] PYOSSL_DECL handle<STACK_OF(X509)> ca_stack_for_export(const std::vector<X509*>& certificates);
 
 }  // namespace pyossl::detail
 
@@ -224,31 +128,18 @@ class PKCS12 {
 
   // Replaces the private key; std::nullopt or an empty PKey removes it. export_ needs
   // a key with its private half.
-  void set_privatekey(std::optional<PKey> pkey) {
-    if (pkey && pkey->empty()) pkey.reset();
-    key_ = std::move(pkey);
-  }
+  void set_privatekey(std::optional<PKey> pkey);
 
   // Replaces the CA certificates (kept in this order); std::nullopt or an empty vector
   // removes them, as None does in pyOpenSSL.
-  void set_ca_certificates(std::optional<std::vector<X509>> cacerts) {
-    if (cacerts && cacerts->empty()) cacerts.reset();
-    ca_certificates_ = std::move(cacerts);
-  }
+  void set_ca_certificates(std::optional<std::vector<X509>> cacerts);
 
   // Replaces the friendly name; std::nullopt removes it. The name is kept byte for byte
   // through export_ and load_pkcs12. PKCS#12 stores it as a BMPString, so it must be valid
   // UTF-8 without NUL: anything else is errc::invalid_argument (pyOpenSSL would store a
   // mangled Latin-1 reading of such bytes). Characters above U+FFFF (emoji...) do not fit
   // a BMPString either and are refused the same way.
-  [[nodiscard]] result<void> set_friendlyname(detail::optional_text name) {
-    if (name && !detail::is_pkcs12_text(*name)) {
-      return detail::fail(errc::invalid_argument, "PKCS12::set_friendlyname",
-                          "the friendly name must be valid UTF-8 without NUL characters");
-    }
-    friendly_name_ = name ? std::optional<std::string>(std::in_place, *name) : std::nullopt;
-    return {};
-  }
+  [[nodiscard]] result<void> set_friendlyname(detail::optional_text name);
 
   // The manual's export: the PKCS#12 file as DER bytes. Calls PKCS12_create with OpenSSL
   // 3's defaults (key and certificates encrypted with AES-256-CBC under PBKDF2, SHA-256
@@ -266,66 +157,16 @@ class PKCS12 {
   // key, a negative count (but maciter -1) or a passphrase with a NUL; errc::crypto when the key does not
   // match the certificate or OpenSSL cannot encode them.
   [[nodiscard]] result<std::string> export_(detail::optional_text passphrase = {}, int iter = 2048,
-                                            int maciter = 1) const {
-    constexpr std::string_view operation = "PKCS12_create";
-    if (iter < 0 || maciter < -1) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "iter must not be negative, nor maciter below -1 (no MAC)");
-    }
-    if (!certificate_ && !key_ && !ca_certificates_) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "nothing to export: set a certificate, a private key or CA certificates first");
-    }
-    if (key_ && !key_->has_private_key()) {
-      return detail::fail(errc::invalid_argument, operation, "the private key has only a public part");
-    }
-    if (!all_certificates_signed()) {
-      return detail::fail(errc::crypto, operation, "a certificate must be signed before it is exported");
-    }
-    auto pass = detail::pkcs12_passphrase(operation, passphrase);
-    if (!pass) return unexpected(std::move(pass).error());
-    const detail::handle<::X509> certificate =
-        certificate_ ? detail::certificate_for_export(certificate_->native_handle(), !key_, false) : nullptr;
-    const detail::handle<STACK_OF(X509)> ca_certificates = ca_stack();
-    detail::handle<::PKCS12> p12(PKCS12_create(*pass ? (*pass)->c_str() : nullptr,
-                                               friendly_name_ ? friendly_name_->c_str() : nullptr,
-                                               key_ ? key_->native_handle() : nullptr, certificate.get(),
-                                               ca_certificates.get(), 0, 0, iter, maciter, 0));
-    if (!p12) return detail::fail(errc::crypto, operation);
-    const int length = i2d_PKCS12(p12.get(), nullptr);
-    if (length <= 0) return detail::fail(errc::crypto, "i2d_PKCS12");
-    std::string der(static_cast<std::size_t>(length), '\0');
-    auto* out = reinterpret_cast<unsigned char*>(der.data());
-    if (i2d_PKCS12(p12.get(), &out) != length) return detail::fail(errc::crypto, "i2d_PKCS12");
-    return der;
-  }
+                                            int maciter = 1) const;
 
  private:
   friend result<PKCS12> load_pkcs12(std::string_view buffer, detail::optional_text passphrase);
 
   // PKCS#12 stores certificates by their DER encoding, which one never signed does not
   // have (i2d_X509 fails on it); checked first so export_ can say so.
-  [[nodiscard]] bool all_certificates_signed() const {
-    const detail::error_queue_mark mark;  // what a failed i2d_X509 queues is not the report
-    const auto encodable = [](const X509& certificate) {
-      return certificate.native_handle() != nullptr && i2d_X509(certificate.native_handle(), nullptr) > 0;
-    };
-    if (certificate_ && !encodable(*certificate_)) return false;
-    if (ca_certificates_) {
-      for (const X509& certificate : *ca_certificates_) {
-        if (!encodable(certificate)) return false;
-      }
-    }
-    return true;
-  }
+  [[nodiscard]] bool all_certificates_signed() const;
 
-  [[nodiscard]] detail::handle<STACK_OF(X509)> ca_stack() const {
-    if (!ca_certificates_) return nullptr;
-    std::vector<::X509*> natives;
-    natives.reserve(ca_certificates_->size());
-    for (const X509& certificate : *ca_certificates_) natives.push_back(certificate.native_handle());
-    return detail::ca_stack_for_export(natives);
-  }
+  [[nodiscard]] detail::handle<STACK_OF(X509)> ca_stack() const;
 
   std::optional<X509> certificate_;
   std::optional<PKey> key_;
@@ -334,17 +175,223 @@ class PKCS12 {
 };
 
 // Reads a PKCS#12 file (DER, as export_ and `openssl pkcs12 -export` write it) and
-// verifies its MAC, if it has one (pyOpenSSL 0.13's maciter -1 writes none). Calls d2i_PKCS12 and PKCS12_parse; a file that needs the legacy
-// provider makes it load once (see the top of this header) and is parsed again.
-// `passphrase` nullopt tries no passphrase and the empty one.
-// The certificate is the one that matches the key (PKCS12_parse); in a file without a key
-// it is the one certificate with a localKeyID, as export_ writes it, and every other
-// certificate is a CA certificate (pyOpenSSL put them all there). Garbage or truncated
-// input, a wrong passphrase or a bad MAC: errc::crypto; a legacy file where the legacy
-// provider is not installed: errc::unsupported, saying so; a passphrase with a NUL:
-// errc::invalid_argument.
-[[nodiscard]] inline result<PKCS12> load_pkcs12(std::string_view buffer,
-                                                detail::optional_text passphrase = {}) {
+// verifies its MAC, if it has one (pyOpenSSL 0.13's maciter -1 writes none). Calls d2i_PKCS12 and
+// PKCS12_parse; a file that needs the legacy provider makes it load once (see the top of this header) and is
+// parsed again. `passphrase` nullopt tries no passphrase and the empty one. The certificate is the one that
+// matches the key (PKCS12_parse); in a file without a key it is the one certificate with a localKeyID, as
+// export_ writes it, and every other certificate is a CA certificate (pyOpenSSL put them all there). Garbage
+// or truncated input, a wrong passphrase or a bad MAC: errc::crypto; a legacy file where the legacy provider
+// is not installed: errc::unsupported, saying so; a passphrase with a NUL: errc::invalid_argument.
+[[nodiscard]] PYOSSL_DECL result<PKCS12> load_pkcs12(std::string_view buffer,
+                                                     detail::optional_text passphrase = {});
+
+}  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL bool is_pkcs12_text(std::string_view text) noexcept {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    unsigned long code_point = 0;
+    const std::size_t left = text.size() - at;
+    const int length = UTF8_getc(bytes + at, left > INT_MAX ? INT_MAX : static_cast<int>(left), &code_point);
+    if (length <= 0 || code_point == 0 || code_point > 0xFFFF) return false;
+    at += static_cast<std::size_t>(length);
+  }
+  return true;
+}
+
+PYOSSL_DECL bool is_unsupported_algorithm(const std::vector<error_queue_entry>& queue) noexcept {
+  for (const error_queue_entry& entry : queue) {
+    const int reason = ERR_GET_REASON(entry.code);
+    if (reason == ERR_GET_REASON(ERR_R_UNSUPPORTED)) return true;
+    if (ERR_GET_LIB(entry.code) == ERR_LIB_EVP && reason == EVP_R_UNSUPPORTED_ALGORITHM) return true;
+  }
+  return false;
+}
+
+PYOSSL_DECL bool load_legacy_provider() {
+  struct providers {
+    handle<OSSL_PROVIDER> default_provider;
+    handle<OSSL_PROVIDER> legacy;
+  };
+  static const providers loaded = [] {
+    const error_queue_mark discard_load_errors;
+    providers loading;
+    loading.default_provider = adopt(OSSL_PROVIDER_load(nullptr, "default"));
+    if (loading.default_provider) loading.legacy = adopt(OSSL_PROVIDER_load(nullptr, "legacy"));
+    return loading;
+  }();
+  return loaded.legacy != nullptr;
+}
+
+PYOSSL_DECL std::optional<pkcs12_contents> parse_pkcs12(::PKCS12* p12, const char* passphrase) {
+  EVP_PKEY* key = nullptr;
+  ::X509* certificate = nullptr;
+  STACK_OF(X509)* ca_certificates = nullptr;
+  const int parsed = PKCS12_parse(p12, passphrase, &key, &certificate, &ca_certificates);
+  // Own whatever came back, even on failure, so nothing a failed parse left behind leaks.
+  pkcs12_contents contents{adopt(key), adopt(certificate), adopt(ca_certificates)};
+  if (parsed != 1) return std::nullopt;
+  return contents;
+}
+
+PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(std::string_view operation,
+                                                                 detail::optional_text passphrase) {
+  if (!passphrase) return std::optional<std::string>();
+  auto checked = c_string(operation, "passphrase", *passphrase);
+  if (!checked) return unexpected(std::move(checked).error());
+  return std::optional<std::string>(std::move(*checked));
+}
+
+PYOSSL_DECL result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12, const char* passphrase) {
+  constexpr std::string_view operation = "PKCS12_parse";
+  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
+  std::vector<error_queue_entry> queue = drain_error_queue();
+  if (!is_unsupported_algorithm(queue))
+    return unexpected(error(errc::crypto, std::string(operation), std::move(queue)));
+  if (!load_legacy_provider()) {
+    return unexpected(error(errc::unsupported, std::string(operation), std::move(queue),
+                            "the file is encrypted with a legacy algorithm (RC2, 3DES...) that OpenSSL 3 "
+                            "provides only in its legacy provider, which is not installed"));
+  }
+  if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
+  queue = drain_error_queue();
+  const errc kind = is_unsupported_algorithm(queue) ? errc::unsupported : errc::crypto;
+  return unexpected(error(kind, std::string(operation), std::move(queue)));
+}
+
+PYOSSL_DECL std::vector<handle<X509>> take_certificates(STACK_OF(X509) * stack) {
+  std::vector<handle<X509>> taken;
+  while (stack != nullptr && sk_X509_num(stack) > 0) taken.push_back(adopt(sk_X509_shift(stack)));
+  return taken;
+}
+
+PYOSSL_DECL handle<X509> take_marked_certificate(STACK_OF(X509) * stack) {
+  int marked = -1;
+  const int count = stack != nullptr ? sk_X509_num(stack) : 0;
+  for (int i = 0; i < count; ++i) {
+    int length = 0;
+    if (X509_keyid_get0(sk_X509_value(stack, i), &length) == nullptr) continue;
+    if (marked != -1) return {};
+    marked = i;
+  }
+  return marked == -1 ? handle<X509>() : adopt(sk_X509_delete(stack, marked));
+}
+
+PYOSSL_DECL handle<X509> certificate_for_export(X509* certificate, bool mark, bool keep_alias) {
+  auto copy = duplicate_certificate(certificate);
+  if (mark) {
+    unsigned char key_id[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (X509_digest(certificate, EVP_sha1(), key_id, &length) != 1 ||
+        X509_keyid_set1(copy.get(), key_id, static_cast<int>(length)) != 1) {
+      throw std::bad_alloc();
+    }
+  }
+  int alias_length = 0;
+  const unsigned char* alias = keep_alias ? X509_alias_get0(certificate, &alias_length) : nullptr;
+  if (alias != nullptr && X509_alias_set1(copy.get(), alias, alias_length) != 1) throw std::bad_alloc();
+  return copy;
+}
+
+PYOSSL_DECL handle<STACK_OF(X509)> ca_stack_for_export(const std::vector<X509*>& certificates) {
+  handle<STACK_OF(X509)> stack(sk_X509_new_null());
+  if (!stack) throw std::bad_alloc();
+  for (X509* certificate : certificates) {
+    auto copy = certificate_for_export(certificate, false, true);
+    if (sk_X509_push(stack.get(), copy.get()) <= 0) throw std::bad_alloc();
+    (void)copy.release();  // the stack owns it now
+  }
+  return stack;
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+PYOSSL_DECL void PKCS12::set_privatekey(std::optional<PKey> pkey) {
+  if (pkey && pkey->empty()) pkey.reset();
+  key_ = std::move(pkey);
+}
+
+PYOSSL_DECL void PKCS12::set_ca_certificates(std::optional<std::vector<X509>> cacerts) {
+  if (cacerts && cacerts->empty()) cacerts.reset();
+  ca_certificates_ = std::move(cacerts);
+}
+
+PYOSSL_DECL result<void> PKCS12::set_friendlyname(detail::optional_text name) {
+  if (name && !detail::is_pkcs12_text(*name)) {
+    return detail::fail(errc::invalid_argument, "PKCS12::set_friendlyname",
+                        "the friendly name must be valid UTF-8 without NUL characters");
+  }
+  friendly_name_ = name ? std::optional<std::string>(std::in_place, *name) : std::nullopt;
+  return {};
+}
+
+PYOSSL_DECL result<std::string> PKCS12::export_(detail::optional_text passphrase, int iter,
+                                                int maciter) const {
+  constexpr std::string_view operation = "PKCS12_create";
+  if (iter < 0 || maciter < -1) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "iter must not be negative, nor maciter below -1 (no MAC)");
+  }
+  if (!certificate_ && !key_ && !ca_certificates_) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "nothing to export: set a certificate, a private key or CA certificates first");
+  }
+  if (key_ && !key_->has_private_key()) {
+    return detail::fail(errc::invalid_argument, operation, "the private key has only a public part");
+  }
+  if (!all_certificates_signed()) {
+    return detail::fail(errc::crypto, operation, "a certificate must be signed before it is exported");
+  }
+  auto pass = detail::pkcs12_passphrase(operation, passphrase);
+  if (!pass) return unexpected(std::move(pass).error());
+  const detail::handle<::X509> certificate =
+      certificate_ ? detail::certificate_for_export(certificate_->native_handle(), !key_, false) : nullptr;
+  const detail::handle<STACK_OF(X509)> ca_certificates = ca_stack();
+  detail::handle<::PKCS12> p12(PKCS12_create(*pass ? (*pass)->c_str() : nullptr,
+                                             friendly_name_ ? friendly_name_->c_str() : nullptr,
+                                             key_ ? key_->native_handle() : nullptr, certificate.get(),
+                                             ca_certificates.get(), 0, 0, iter, maciter, 0));
+  if (!p12) return detail::fail(errc::crypto, operation);
+  const int length = i2d_PKCS12(p12.get(), nullptr);
+  if (length <= 0) return detail::fail(errc::crypto, "i2d_PKCS12");
+  std::string der(static_cast<std::size_t>(length), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(der.data());
+  if (i2d_PKCS12(p12.get(), &out) != length) return detail::fail(errc::crypto, "i2d_PKCS12");
+  return der;
+}
+
+PYOSSL_DECL bool PKCS12::all_certificates_signed() const {
+  const detail::error_queue_mark mark;  // what a failed i2d_X509 queues is not the report
+  const auto encodable = [](const X509& certificate) {
+    return certificate.native_handle() != nullptr && i2d_X509(certificate.native_handle(), nullptr) > 0;
+  };
+  if (certificate_ && !encodable(*certificate_)) return false;
+  if (ca_certificates_) {
+    for (const X509& certificate : *ca_certificates_) {
+      if (!encodable(certificate)) return false;
+    }
+  }
+  return true;
+}
+
+PYOSSL_DECL detail::handle<STACK_OF(X509)> PKCS12::ca_stack() const {
+  if (!ca_certificates_) return nullptr;
+  std::vector<::X509*> natives;
+  natives.reserve(ca_certificates_->size());
+  for (const X509& certificate : *ca_certificates_) natives.push_back(certificate.native_handle());
+  return detail::ca_stack_for_export(natives);
+}
+
+PYOSSL_DECL result<PKCS12> load_pkcs12(std::string_view buffer, detail::optional_text passphrase) {
   auto pass = detail::pkcs12_passphrase("load_pkcs12", passphrase);
   if (!pass) return unexpected(std::move(pass).error());
   if (buffer.size() > static_cast<std::size_t>(LONG_MAX)) {
@@ -391,3 +438,4 @@ class PKCS12 {
 }
 
 }  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

@@ -17,6 +17,7 @@
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/bitmask.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -62,18 +63,13 @@ class CRL;
 class X509Store {
  public:
   // A new, empty store. Calls X509_STORE_new.
-  X509Store() : store_(detail::adopt(X509_STORE_new())) {
-    if (!store_) throw std::bad_alloc();
-  }
+  X509Store();
   // Adopts a store the caller owns (detail::up_ref(p) to share one OpenSSL still uses).
   explicit X509Store(detail::handle<X509_STORE> store) noexcept : store_(std::move(store)) {}
 
   // Shares the other's store (X509_STORE_up_ref).
   X509Store(const X509Store& other) : store_(share(other.store_.get())) {}
-  X509Store& operator=(const X509Store& other) {
-    if (this != &other) store_ = share(other.store_.get());
-    return *this;
-  }
+  X509Store& operator=(const X509Store& other);
   // A moved-from X509Store holds no store: add_cert fails with errc::invalid_argument.
   X509Store(X509Store&&) noexcept = default;
   X509Store& operator=(X509Store&&) noexcept = default;
@@ -84,73 +80,26 @@ class X509Store {
   // certificate the store already has is not an error (OpenSSL 3 ignores the duplicate;
   // pyOpenSSL 0.10 on OpenSSL 1.0 raised). A moved-from X509 or X509Store:
   // errc::invalid_argument.
-  [[nodiscard]] result<void> add_cert(const X509& cert) {
-    constexpr std::string_view operation = "X509_STORE_add_cert";
-    if (!store_) return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
-    if (cert.native_handle() == nullptr)
-      return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
-    const detail::handle<::X509> copy = detail::duplicate_certificate(cert.native_handle());
-    if (X509_STORE_add_cert(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> add_cert(const X509& cert);
 
   // Beyond the manual (modern pyOpenSSL): trusts the certificates in the PEM file `cafile`
   // and/or the hashed directory `capath` (as `openssl rehash` makes); pass an empty view
   // for the one you do not use. Calls X509_STORE_load_file / X509_STORE_load_path.
   // Neither given, or a NUL byte: errc::invalid_argument; an unreadable file or a file
   // with no certificate: errc::crypto.
-  [[nodiscard]] result<void> load_locations(std::string_view cafile, std::string_view capath = {}) {
-    constexpr std::string_view operation = "X509_STORE_load_locations";
-    if (!store_) return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
-    if (cafile.empty() && capath.empty()) {
-      return detail::fail(errc::invalid_argument, operation, "give a CA file, a CA directory or both");
-    }
-    auto file = detail::c_string(operation, "cafile", cafile);
-    if (!file) return unexpected(std::move(file).error());
-    auto path = detail::c_string(operation, "capath", capath);
-    if (!path) return unexpected(std::move(path).error());
-    if (!file->empty() && X509_STORE_load_file(store_.get(), file->c_str()) != 1) {
-      return detail::fail(errc::crypto, "X509_STORE_load_file",
-                          ERR_peek_error() == 0 ? "cannot load " + *file : "");
-    }
-    if (!path->empty() && X509_STORE_load_path(store_.get(), path->c_str()) != 1) {
-      return detail::fail(errc::crypto, "X509_STORE_load_path",
-                          ERR_peek_error() == 0 ? "cannot use " + *path : "");
-    }
-    return {};
-  }
+  [[nodiscard]] result<void> load_locations(std::string_view cafile, std::string_view capath = {});
 
   // Beyond the manual (pyOpenSSL 0.15+): adds `flags` to those every verification with
   // this store uses (X509_STORE_set_flags, which ORs them in, as in pyOpenSSL; TLS
   // handshakes of a Context sharing the store use them too). A value with bits that are
   // not X509StoreFlags, or a moved-from store: errc::invalid_argument.
-  [[nodiscard]] result<void> set_flags(X509StoreFlags flags) {
-    constexpr std::string_view operation = "X509_STORE_set_flags";
-    if (!store_) return moved_from(operation);
-    constexpr auto known = X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL |
-                           X509StoreFlags::IGNORE_CRITICAL | X509StoreFlags::X509_STRICT |
-                           X509StoreFlags::ALLOW_PROXY_CERTS | X509StoreFlags::POLICY_CHECK |
-                           X509StoreFlags::EXPLICIT_POLICY | X509StoreFlags::INHIBIT_MAP |
-                           X509StoreFlags::CHECK_SS_SIGNATURE | X509StoreFlags::PARTIAL_CHAIN;
-    if ((flags & ~known) != X509StoreFlags{}) {
-      return detail::fail(errc::invalid_argument, operation, "unknown X509StoreFlags bits");
-    }
-    if (X509_STORE_set_flags(store_.get(), static_cast<unsigned long>(flags)) != 1) {
-      return detail::fail(errc::crypto, operation);
-    }
-    return {};
-  }
+  [[nodiscard]] result<void> set_flags(X509StoreFlags flags);
 
   // Beyond the manual (pyOpenSSL 17.0+): verifies as if it were `when` instead of now,
   // to the second (X509_VERIFY_PARAM_set_time on the store's parameters, which also turns
   // on X509_V_FLAG_USE_CHECK_TIME). Certificate and CRL validity are checked against it.
   // A moved-from store: errc::invalid_argument.
-  [[nodiscard]] result<void> set_time(std::chrono::system_clock::time_point when) {
-    if (!store_) return moved_from("X509_VERIFY_PARAM_set_time");
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store_.get()), seconds);
-    return {};
-  }
+  [[nodiscard]] result<void> set_time(std::chrono::system_clock::time_point when);
 
   // Beyond the manual (pyOpenSSL 16.1+): adds a copy of `crl` to the store (X509_CRL_dup,
   // X509_STORE_add_crl), used when CRL_CHECK is set. The same CRL twice is not an error.
@@ -162,29 +111,108 @@ class X509Store {
   // Beyond the manual (pyOpenSSL 0.12+): trusts OpenSSL's default CA file and directory
   // (the system's, or $SSL_CERT_FILE / $SSL_CERT_DIR). Calls X509_STORE_set_default_paths.
   // A moved-from store: errc::invalid_argument.
-  [[nodiscard]] result<void> set_default_paths() {
-    constexpr std::string_view operation = "X509_STORE_set_default_paths";
-    if (!store_) return moved_from(operation);
-    if (X509_STORE_set_default_paths(store_.get()) != 1) return detail::fail(errc::crypto, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> set_default_paths();
 
   // The OpenSSL object, still owned by this X509Store (and its copies).
   [[nodiscard]] X509_STORE* native_handle() const noexcept { return store_.get(); }
 
  private:
-  [[nodiscard]] static unexpected<error> moved_from(std::string_view operation) {
-    return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
-  }
+  [[nodiscard]] static unexpected<error> moved_from(std::string_view operation);
 
-  [[nodiscard]] static detail::handle<X509_STORE> share(X509_STORE* store) {
-    if (store == nullptr) return {};
-    auto shared = detail::up_ref(store);
-    if (!shared) throw std::bad_alloc();
-    return shared;
-  }
+  [[nodiscard]] static detail::handle<X509_STORE> share(X509_STORE* store);
 
   detail::handle<X509_STORE> store_;
 };
 
 }  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::crypto {
+
+PYOSSL_DECL X509Store::X509Store() : store_(detail::adopt(X509_STORE_new())) {
+  if (!store_) throw std::bad_alloc();
+}
+
+PYOSSL_DECL X509Store& X509Store::operator=(const X509Store& other) {
+  if (this != &other) store_ = share(other.store_.get());
+  return *this;
+}
+
+PYOSSL_DECL result<void> X509Store::add_cert(const X509& cert) {
+  constexpr std::string_view operation = "X509_STORE_add_cert";
+  if (!store_) return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
+  if (cert.native_handle() == nullptr)
+    return detail::fail(errc::invalid_argument, operation, "the X509 was moved from");
+  const detail::handle<::X509> copy = detail::duplicate_certificate(cert.native_handle());
+  if (X509_STORE_add_cert(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
+  return {};
+}
+
+PYOSSL_DECL result<void> X509Store::load_locations(std::string_view cafile, std::string_view capath) {
+  constexpr std::string_view operation = "X509_STORE_load_locations";
+  if (!store_) return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
+  if (cafile.empty() && capath.empty()) {
+    return detail::fail(errc::invalid_argument, operation, "give a CA file, a CA directory or both");
+  }
+  auto file = detail::c_string(operation, "cafile", cafile);
+  if (!file) return unexpected(std::move(file).error());
+  auto path = detail::c_string(operation, "capath", capath);
+  if (!path) return unexpected(std::move(path).error());
+  if (!file->empty() && X509_STORE_load_file(store_.get(), file->c_str()) != 1) {
+    return detail::fail(errc::crypto, "X509_STORE_load_file",
+                        ERR_peek_error() == 0 ? "cannot load " + *file : "");
+  }
+  if (!path->empty() && X509_STORE_load_path(store_.get(), path->c_str()) != 1) {
+    return detail::fail(errc::crypto, "X509_STORE_load_path",
+                        ERR_peek_error() == 0 ? "cannot use " + *path : "");
+  }
+  return {};
+}
+
+PYOSSL_DECL result<void> X509Store::set_flags(X509StoreFlags flags) {
+  constexpr std::string_view operation = "X509_STORE_set_flags";
+  if (!store_) return moved_from(operation);
+  constexpr auto known = X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL |
+                         X509StoreFlags::IGNORE_CRITICAL | X509StoreFlags::X509_STRICT |
+                         X509StoreFlags::ALLOW_PROXY_CERTS | X509StoreFlags::POLICY_CHECK |
+                         X509StoreFlags::EXPLICIT_POLICY | X509StoreFlags::INHIBIT_MAP |
+                         X509StoreFlags::CHECK_SS_SIGNATURE | X509StoreFlags::PARTIAL_CHAIN;
+  if ((flags & ~known) != X509StoreFlags{}) {
+    return detail::fail(errc::invalid_argument, operation, "unknown X509StoreFlags bits");
+  }
+  if (X509_STORE_set_flags(store_.get(), static_cast<unsigned long>(flags)) != 1) {
+    return detail::fail(errc::crypto, operation);
+  }
+  return {};
+}
+
+PYOSSL_DECL result<void> X509Store::set_time(std::chrono::system_clock::time_point when) {
+  if (!store_) return moved_from("X509_VERIFY_PARAM_set_time");
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store_.get()), seconds);
+  return {};
+}
+
+PYOSSL_DECL result<void> X509Store::set_default_paths() {
+  constexpr std::string_view operation = "X509_STORE_set_default_paths";
+  if (!store_) return moved_from(operation);
+  if (X509_STORE_set_default_paths(store_.get()) != 1) return detail::fail(errc::crypto, operation);
+  return {};
+}
+
+PYOSSL_DECL unexpected<error> X509Store::moved_from(std::string_view operation) {
+  return detail::fail(errc::invalid_argument, operation, "the X509Store was moved from");
+}
+
+PYOSSL_DECL detail::handle<X509_STORE> X509Store::share(X509_STORE* store) {
+  if (store == nullptr) return {};
+  auto shared = detail::up_ref(store);
+  if (!shared) throw std::bad_alloc();
+  return shared;
+}
+
+}  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

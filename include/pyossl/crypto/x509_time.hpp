@@ -11,13 +11,36 @@
 #include <openssl/x509.h>
 
 #include "pyossl/crypto/x509.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 
 namespace pyossl::detail {
 
 // An ASN.1 time (UTCTime or GeneralizedTime, any offset) as UTC seconds since the epoch
 // (ASN1_TIME_to_tm), or std::nullopt if absent or unreadable.
-[[nodiscard]] inline std::optional<std::chrono::sys_seconds> asn1_time_point(const ASN1_TIME* time) {
+[[nodiscard]] PYOSSL_DECL std::optional<std::chrono::sys_seconds> asn1_time_point(const ASN1_TIME* time);
+
+}  // namespace pyossl::detail
+
+namespace pyossl::crypto {
+
+// Beyond the manual (Python cryptography's not_valid_before_utc): the start of `cert`'s
+// validity period as a UTC time point, or std::nullopt if not set or unreadable. Seconds,
+// not system_clock::time_point, so that RFC 5280's "no end" 99991231235959Z fits.
+[[nodiscard]] PYOSSL_DECL std::optional<std::chrono::sys_seconds> not_valid_before(const X509& cert);
+
+// Beyond the manual (not_valid_after_utc): the end of the validity period; as not_valid_before.
+[[nodiscard]] PYOSSL_DECL std::optional<std::chrono::sys_seconds> not_valid_after(const X509& cert);
+
+}  // namespace pyossl::crypto
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL std::optional<std::chrono::sys_seconds> asn1_time_point(const ASN1_TIME* time) {
   if (time == nullptr || ASN1_STRING_length(time) <= 0) return std::nullopt;
   const error_queue_mark mark;  // an unreadable time is reported as absent
   std::tm parts{};
@@ -33,18 +56,15 @@ namespace pyossl::detail {
 
 namespace pyossl::crypto {
 
-// Beyond the manual (Python cryptography's not_valid_before_utc): the start of `cert`'s
-// validity period as a UTC time point, or std::nullopt if not set or unreadable. Seconds,
-// not system_clock::time_point, so that RFC 5280's "no end" 99991231235959Z fits.
-[[nodiscard]] inline std::optional<std::chrono::sys_seconds> not_valid_before(const X509& cert) {
+PYOSSL_DECL std::optional<std::chrono::sys_seconds> not_valid_before(const X509& cert) {
   return cert.native_handle() != nullptr ? detail::asn1_time_point(X509_get0_notBefore(cert.native_handle()))
                                          : std::nullopt;
 }
 
-// Beyond the manual (not_valid_after_utc): the end of the validity period; as not_valid_before.
-[[nodiscard]] inline std::optional<std::chrono::sys_seconds> not_valid_after(const X509& cert) {
+PYOSSL_DECL std::optional<std::chrono::sys_seconds> not_valid_after(const X509& cert) {
   return cert.native_handle() != nullptr ? detail::asn1_time_point(X509_get0_notAfter(cert.native_handle()))
                                          : std::nullopt;
 }
 
 }  // namespace pyossl::crypto
+#endif  // PYOSSL_DEFINITIONS

@@ -4,14 +4,26 @@
 #include <string>
 #include <string_view>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 
 namespace pyossl::detail {
 
 // `text` as a C string, or errc::invalid_argument if it holds a NUL byte that C would
 // silently cut it at. `what` names the argument in the message ("path", "cipher list").
-[[nodiscard]] inline result<std::string> c_string(std::string_view operation, std::string_view what,
-                                                  std::string_view text) {
+[[nodiscard]] PYOSSL_DECL result<std::string> c_string(std::string_view operation, std::string_view what,
+                                                       std::string_view text);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL result<std::string> c_string(std::string_view operation, std::string_view what,
+                                         std::string_view text) {
   if (text.find('\0') != std::string_view::npos) {
     return fail(errc::invalid_argument, operation, std::string(what) + " contains a NUL byte");
   }
@@ -19,3 +31,4 @@ namespace pyossl::detail {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

@@ -18,6 +18,8 @@
 
 #include <openssl/err.h>
 
+#include "pyossl/detail/config.hpp"
+
 namespace pyossl::detail {
 
 template <class Signature>
@@ -72,12 +74,7 @@ class exception_stash {
 
   // Throws the stored exception, if any, and forgets it. What OpenSSL queued for the
   // operation the exception aborted is dropped: the exception is the report.
-  void rethrow_pending() {
-    if (!pending_) return;
-    ERR_clear_error();
-    std::exception_ptr caught = std::exchange(pending_, nullptr);
-    std::rethrow_exception(caught);
-  }
+  void rethrow_pending();
 
   // Forgets a stored exception without throwing it (e.g. the object is being destroyed).
   void discard() noexcept { pending_ = nullptr; }
@@ -87,3 +84,19 @@ class exception_stash {
 };
 
 }  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL void exception_stash::rethrow_pending() {
+  if (!pending_) return;
+  ERR_clear_error();
+  std::exception_ptr caught = std::exchange(pending_, nullptr);
+  std::rethrow_exception(caught);
+}
+
+}  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

@@ -7,6 +7,7 @@
 
 #include <openssl/x509.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -30,8 +31,18 @@ template <class T>
 // A public-only copy of `key` (i2d_PUBKEY, d2i_PUBKEY). X509_set_pubkey and
 // X509_REQ_set_pubkey keep the EVP_PKEY they are given, private half and all, and hand it
 // back from X509_get_pubkey: a certificate or request must carry only the public key.
-[[nodiscard]] inline result<handle<EVP_PKEY>> public_key_copy(std::string_view operation,
-                                                              const EVP_PKEY* key) {
+[[nodiscard]] PYOSSL_DECL result<handle<EVP_PKEY>> public_key_copy(std::string_view operation,
+                                                                   const EVP_PKEY* key);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL result<handle<EVP_PKEY>> public_key_copy(std::string_view operation, const EVP_PKEY* key) {
   auto der = encode_der(operation, key, i2d_PUBKEY, "cannot encode the public key");
   if (!der) return unexpected(std::move(der).error());
   const auto* in = reinterpret_cast<const unsigned char*>(der->data());
@@ -42,3 +53,4 @@ template <class T>
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

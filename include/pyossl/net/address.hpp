@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -29,10 +30,7 @@ struct Address {
 };
 
 // "127.0.0.1:443", or "[::1]:443" for an IPv6 host: for messages and logs.
-[[nodiscard]] inline std::string to_string(const Address& address) {
-  const bool ipv6 = address.host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
-}
+[[nodiscard]] PYOSSL_DECL std::string to_string(const Address& address);
 
 }  // namespace pyossl::net
 
@@ -47,8 +45,34 @@ struct native_traits<addrinfo> {
 // Resolves `address` for a TCP socket of `family` (AF_INET or AF_INET6). `passive` is for
 // bind (an empty host is the wildcard address). The port is never looked up as a service
 // name (AI_NUMERICSERV). Fails with errc::invalid_argument and getaddrinfo's reason.
-[[nodiscard]] inline result<handle<addrinfo>> resolve(std::string_view operation, const net::Address& address,
-                                                      int family, bool passive) {
+[[nodiscard]] PYOSSL_DECL result<handle<addrinfo>> resolve(std::string_view operation,
+                                                           const net::Address& address, int family,
+                                                           bool passive);
+
+// The numeric host and port of a socket address (getnameinfo with NI_NUMERICHOST, so it
+// never touches DNS). Fails with errc::invalid_argument for a non-IP address family.
+[[nodiscard]] PYOSSL_DECL result<net::Address> to_address(std::string_view operation,
+                                                          const sockaddr_storage& storage, socklen_t length);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::net {
+
+PYOSSL_DECL std::string to_string(const Address& address) {
+  const bool ipv6 = address.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+}  // namespace pyossl::net
+
+namespace pyossl::detail {
+
+PYOSSL_DECL result<handle<addrinfo>> resolve(std::string_view operation, const net::Address& address,
+                                             int family, bool passive) {
   auto host = c_string(operation, "host", address.host);
   if (!host) return unexpected(std::move(host).error());
   addrinfo hints{};
@@ -66,10 +90,8 @@ struct native_traits<addrinfo> {
   return adopt(list);
 }
 
-// The numeric host and port of a socket address (getnameinfo with NI_NUMERICHOST, so it
-// never touches DNS). Fails with errc::invalid_argument for a non-IP address family.
-[[nodiscard]] inline result<net::Address> to_address(std::string_view operation,
-                                                     const sockaddr_storage& storage, socklen_t length) {
+PYOSSL_DECL result<net::Address> to_address(std::string_view operation, const sockaddr_storage& storage,
+                                            socklen_t length) {
   std::uint16_t port = 0;
   if (storage.ss_family == AF_INET) {
     sockaddr_in ipv4{};
@@ -90,3 +112,4 @@ struct native_traits<addrinfo> {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

@@ -45,17 +45,18 @@
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/crypto/x509_name.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
-#include "pyossl/ssl/detail/alpn.hpp"
-#include "pyossl/ssl/detail/datagram_bio.hpp"
-#include "pyossl/ssl/detail/ssl_io.hpp"
-#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/net/address.hpp"
 #include "pyossl/net/socket.hpp"
 #include "pyossl/ssl/constants.hpp"
 #include "pyossl/ssl/context.hpp"
+#include "pyossl/ssl/detail/alpn.hpp"
+#include "pyossl/ssl/detail/datagram_bio.hpp"
+#include "pyossl/ssl/detail/ssl_io.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/ssl/session.hpp"
 
 #include <sys/socket.h>
@@ -84,36 +85,13 @@ struct connection_state {
 };
 
 // Whether `name` is an IPv4 or IPv6 address literal (not a DNS name). Calls a2i_IPADDRESS.
-[[nodiscard]] inline bool is_ip_literal(const std::string& name) {
-  const error_queue_mark mark;
-  return static_cast<bool>(handle<ASN1_STRING>(a2i_IPADDRESS(name.c_str())));
-}
+[[nodiscard]] PYOSSL_DECL bool is_ip_literal(const std::string& name);
 
 // Copies of the certificates in `stack` (new references), in its order.
-[[nodiscard]] inline std::vector<crypto::X509> certificates_of(STACK_OF(X509)* stack) {
-  std::vector<crypto::X509> certificates;
-  certificates.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
-  for (int i = 0; i < sk_X509_num(stack); ++i) certificates.emplace_back(up_ref(sk_X509_value(stack, i)));
-  return certificates;
-}
+[[nodiscard]] PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack);
 
 // SSL_get0_group_name's spelling (OpenSSL 3.2+) for the NID SSL_get_negotiated_group gives.
-[[nodiscard]] inline std::optional<std::string> group_name_of(int nid) {
-  if (nid == NID_undef || (nid & TLSEXT_nid_unknown) != 0) return std::nullopt;
-  switch (nid) {
-    case NID_X9_62_prime256v1:
-      return std::string("secp256r1");
-    case NID_X25519:
-      return std::string("x25519");
-    case NID_X448:
-      return std::string("x448");
-    default:
-      break;
-  }
-  const char* name = OBJ_nid2sn(nid);  // secp384r1, secp521r1, ffdhe2048, brainpoolP256r1...
-  if (name == nullptr) return std::nullopt;
-  return std::string(name);
-}
+[[nodiscard]] PYOSSL_DECL std::optional<std::string> group_name_of(int nid);
 
 }  // namespace pyossl::detail
 
@@ -137,7 +115,7 @@ class [[nodiscard]] sendall_result {
     return sent_;
   }
   [[nodiscard]] const pyossl::error& error() const& noexcept { return status_.error(); }
-  [[nodiscard]] pyossl::error&& error() && noexcept { return std::move(status_).error(); }
+  [[nodiscard]] pyossl::error&& error() && noexcept;
 
  private:
   std::size_t sent_;
@@ -151,19 +129,7 @@ class Connection {
   // DTLS Context, two datagram queues: each bio_read is one datagram, each bio_write one). Marks
   // the Context used (it can no longer be changed). Throws std::bad_alloc if OpenSSL
   // cannot allocate. pyOpenSSL: Connection(context, None).
-  explicit Connection(const Context& context) : context_(context.state_), state_(new_state(context)) {
-    state_->link.owner = this;
-    // DTLS needs each record to stay its own datagram: a BIO_s_mem would merge them.
-    const BIO_METHOD* memory = SSL_is_dtls(ssl()) ? detail::datagram_bio_method() : BIO_s_mem();
-    auto into_ssl = detail::adopt(BIO_new(memory));
-    auto from_ssl = detail::adopt(BIO_new(memory));
-    if (!into_ssl || !from_ssl) throw std::bad_alloc();
-    BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
-    BIO_set_mem_eof_return(from_ssl.get(), -1);
-    state_->into_ssl = into_ssl.get();
-    state_->from_ssl = from_ssl.get();
-    SSL_set_bio(state_->ssl.get(), into_ssl.release(), from_ssl.release());
-  }
+  explicit Connection(const Context& context);
 
   // A connection over `socket`, which it owns from now on (closed with the Connection).
   // Reads and writes go through a BIO that sends with MSG_NOSIGNAL, so a vanished peer is
@@ -171,24 +137,10 @@ class Connection {
   // non-blocking one reports want_read / want_write). Call set_connect_state or
   // set_accept_state (or connect / accept) before the handshake. Throws std::bad_alloc if
   // OpenSSL cannot allocate. pyOpenSSL: Connection(context, socket).
-  Connection(const Context& context, net::Socket socket)
-      : context_(context.state_), state_(new_state(context)) {
-    state_->link.owner = this;
-    attach_socket(std::move(socket));
-  }
+  Connection(const Context& context, net::Socket socket);
 
-  Connection(Connection&& other) noexcept
-      : context_(std::move(other.context_)), state_(std::move(other.state_)) {
-    if (state_) state_->link.owner = this;
-  }
-  Connection& operator=(Connection&& other) noexcept {
-    if (this != &other) {
-      state_ = std::move(other.state_);
-      context_ = std::move(other.context_);
-      if (state_) state_->link.owner = this;
-    }
-    return *this;
-  }
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection() = default;
@@ -204,30 +156,15 @@ class Connection {
   // Runs the handshake (or the rest of it). Calls SSL_do_handshake; fails as send and recv
   // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
   // when the peer's certificate was rejected).
-  [[nodiscard]] result<void> do_handshake() {
-    auto done = perform(detail::io_call::handshake, [](SSL* s, std::size_t&) { return SSL_do_handshake(s); });
-    if (!done) return unexpected(std::move(done).error());
-    return {};
-  }
+  [[nodiscard]] result<void> do_handshake();
 
   // Starts a renegotiation (TLS 1.2 and below); do_handshake then carries it out. Calls
   // SSL_renegotiate. On TLS 1.3, which has no renegotiation, errc::unsupported; other
   // refusals (OP_NO_RENEGOTIATION) errc::ssl.
-  [[nodiscard]] result<void> renegotiate() {
-    constexpr std::string_view operation = "SSL_renegotiate";
-    detail::clear_error_queue();
-    if (SSL_renegotiate(ssl()) != 1) {
-      if (SSL_version(ssl()) == TLS1_3_VERSION) {
-        return detail::fail(errc::unsupported, operation,
-                            "TLS 1.3 has no renegotiation (it updates keys with SSL_key_update instead)");
-      }
-      return detail::fail(errc::ssl, operation);
-    }
-    return {};
-  }
+  [[nodiscard]] result<void> renegotiate();
   // Beyond the manual (modern pyOpenSSL): whether a renegotiation is under way, and how
   // many have been started. Call SSL_renegotiate_pending / SSL_total_renegotiations.
-  [[nodiscard]] bool renegotiate_pending() const noexcept { return SSL_renegotiate_pending(ssl()) == 1; }
+  [[nodiscard]] bool renegotiate_pending() const noexcept;
   [[nodiscard]] long total_renegotiations() const noexcept { return SSL_total_renegotiations(ssl()); }
 
   // ---- Application data ----
@@ -236,52 +173,26 @@ class Connection {
   // a time, as pyOpenSSL: SSL_MODE_ENABLE_PARTIAL_WRITE). After want_write, call again
   // with the same bytes first. Allocates nothing. An empty buffer sends nothing and
   // returns 0. Calls SSL_write_ex.
-  [[nodiscard]] result<std::size_t> send(std::span<const std::byte> data) {
-    if (data.empty()) return std::size_t{0};
-    return perform(detail::io_call::write, [data](SSL* s, std::size_t& written) {
-      return SSL_write_ex(s, data.data(), data.size(), &written);
-    });
-  }
-  [[nodiscard]] result<std::size_t> send(std::span<const unsigned char> data) {
-    return send(std::as_bytes(data));
-  }
-  [[nodiscard]] result<std::size_t> send(std::string_view data) {
-    return send(std::as_bytes(std::span(data)));
-  }
+  [[nodiscard]] result<std::size_t> send(std::span<const std::byte> data);
+  [[nodiscard]] result<std::size_t> send(std::span<const unsigned char> data);
+  [[nodiscard]] result<std::size_t> send(std::string_view data);
 
   // Sends all the bytes, calling send until done. On failure sendall_result::sent() says
   // how many went out first (pyOpenSSL cannot tell). Calls SSL_write_ex.
-  sendall_result sendall(std::span<const std::byte> data) {
-    std::size_t total = 0;
-    while (total < data.size()) {
-      auto sent = send(data.subspan(total));
-      if (!sent) return sendall_result(total, unexpected(std::move(sent).error()));
-      total += *sent;
-    }
-    return sendall_result(total, {});
-  }
-  sendall_result sendall(std::span<const unsigned char> data) { return sendall(std::as_bytes(data)); }
-  sendall_result sendall(std::string_view data) { return sendall(std::as_bytes(std::span(data))); }
+  sendall_result sendall(std::span<const std::byte> data);
+  sendall_result sendall(std::span<const unsigned char> data);
+  sendall_result sendall(std::string_view data);
 
   // Receives at most `bufsize` bytes of application data. Calls SSL_read_ex; the peer's
   // close_notify is errc::zero_return, an EOF without it errc::syscall (-1,
   // "Unexpected EOF"), no data yet want_read.
   // The string holds only what was read, allocated once; nothing is zero-filled.
-  [[nodiscard]] result<std::string> recv(std::size_t bufsize) {
-    return read_string(bufsize, source::tls);
-  }
+  [[nodiscard]] result<std::string> recv(std::size_t bufsize);
 
   // Receives into the caller's buffer, never past its end; returns the count. Allocates
   // nothing. An empty buffer receives nothing and returns 0. Calls SSL_read_ex.
-  [[nodiscard]] result<std::size_t> recv_into(std::span<std::byte> buffer) {
-    if (buffer.empty()) return std::size_t{0};
-    return perform(detail::io_call::read, [buffer](SSL* s, std::size_t& read) {
-      return SSL_read_ex(s, buffer.data(), buffer.size(), &read);
-    });
-  }
-  [[nodiscard]] result<std::size_t> recv_into(std::span<unsigned char> buffer) {
-    return recv_into(std::as_writable_bytes(buffer));
-  }
+  [[nodiscard]] result<std::size_t> recv_into(std::span<std::byte> buffer);
+  [[nodiscard]] result<std::size_t> recv_into(std::span<unsigned char> buffer);
 
   // Bytes already decrypted and waiting (not what the transport holds). Calls SSL_pending.
   [[nodiscard]] int pending() const noexcept { return SSL_pending(ssl()); }
@@ -291,24 +202,13 @@ class Connection {
   // Sends close_notify. true when the exchange is complete (the peer's close_notify has
   // arrived too), false when it is not yet (call recv, or shutdown again, later). Calls
   // SSL_shutdown; failures as for recv.
-  [[nodiscard]] result<bool> shutdown() {
-    detail::clear_error_queue();
-    errno = 0;
-    const int ret = SSL_shutdown(ssl());
-    const int saved_errno = errno;
-    state_->link.stash.rethrow_pending();
-    if (ret == 1) return true;
-    if (ret == 0) return false;
-    return detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link);
-  }
+  [[nodiscard]] result<bool> shutdown();
 
   // Which close_notify messages have gone and come: SENT_SHUTDOWN and/or RECEIVED_SHUTDOWN.
   // Calls SSL_get_shutdown.
-  [[nodiscard]] shutdown_state get_shutdown() const noexcept {
-    return static_cast<shutdown_state>(SSL_get_shutdown(ssl()));
-  }
+  [[nodiscard]] shutdown_state get_shutdown() const noexcept;
   // Sets them (e.g. to skip waiting for the peer's). Calls SSL_set_shutdown.
-  void set_shutdown(shutdown_state state) noexcept { SSL_set_shutdown(ssl(), static_cast<int>(state)); }
+  void set_shutdown(shutdown_state state) noexcept;
 
   // ---- Memory BIOs (memory connections only: errc::invalid_argument over a socket) ----
 
@@ -316,82 +216,37 @@ class Connection {
   // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` is
   // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
   // The string holds only what was taken, allocated once; nothing is zero-filled.
-  [[nodiscard]] result<std::string> bio_read(std::size_t bufsize) {
-    return read_string(bufsize, source::outgoing_bio);
-  }
+  [[nodiscard]] result<std::string> bio_read(std::size_t bufsize);
 
   // The same into the caller's buffer; returns the count. Allocates nothing, want_read
   // included. Calls BIO_read_ex.
-  [[nodiscard]] result<std::size_t> bio_read_into(std::span<std::byte> buffer) {
-    if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
-    if (buffer.empty()) return std::size_t{0};
-    std::size_t read = 0;
-    if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
-    return bio_read_failure(buffer.size());
-  }
-  [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer) {
-    return bio_read_into(std::as_writable_bytes(buffer));
-  }
+  [[nodiscard]] result<std::size_t> bio_read_into(std::span<std::byte> buffer);
+  [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer);
 
   // Hands TLS bytes that arrived from the peer; returns the count (always all of them: the
   // memory BIO grows). Allocates nothing of pyossl's own. Calls BIO_write_ex.
-  [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data) {
-    constexpr std::string_view operation = "BIO_write_ex";
-    if (state_->into_ssl == nullptr) return not_memory(operation);
-    if (data.empty()) return std::size_t{0};
-    std::size_t written = 0;
-    if (BIO_write_ex(state_->into_ssl, data.data(), data.size(), &written) != 1) {
-      return detail::fail(errc::ssl, operation);
-    }
-    return written;
-  }
-  [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data) {
-    return bio_write(std::as_bytes(data));
-  }
-  [[nodiscard]] result<std::size_t> bio_write(std::string_view data) {
-    return bio_write(std::as_bytes(std::span(data)));
-  }
+  [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data);
+  [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data);
+  [[nodiscard]] result<std::size_t> bio_write(std::string_view data);
 
   // Says the peer's byte stream has ended: once TLS has read what bio_write gave it, reads
   // see end of file (recv then fails with syscall (-1, "Unexpected EOF") unless
   // close_notify came first). Calls BIO_set_mem_eof_return(0).
-  [[nodiscard]] result<void> bio_shutdown() {
-    if (state_->into_ssl == nullptr) return not_memory("ssl::Connection::bio_shutdown");
-    BIO_set_mem_eof_return(state_->into_ssl, 0);
-    return {};
-  }
+  [[nodiscard]] result<void> bio_shutdown();
 
   // ---- What was negotiated ----
 
   // The peer's certificate, if it sent one. Calls SSL_get1_peer_certificate.
-  [[nodiscard]] std::optional<crypto::X509> get_peer_certificate() const {
-    auto cert = detail::adopt(SSL_get1_peer_certificate(ssl()));
-    if (!cert) return std::nullopt;
-    return crypto::X509(std::move(cert));
-  }
+  [[nodiscard]] std::optional<crypto::X509> get_peer_certificate() const;
 
   // The names of the ciphers this connection may use, in preference order (TLS 1.3 suites
   // first). Calls SSL_get_ciphers.
-  [[nodiscard]] std::vector<std::string> get_cipher_list() const {
-    std::vector<std::string> names;
-    STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl());
-    for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
-      names.emplace_back(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
-    }
-    return names;
-  }
+  [[nodiscard]] std::vector<std::string> get_cipher_list() const;
 
   // The CA names a server asks client certificates from: on a client, those the server
   // sent (empty before the handshake); on a server, those its Context sends. Copies.
   // Calls SSL_get_client_CA_list.
-  [[nodiscard]] std::vector<crypto::X509Name> get_client_ca_list() const {
-    std::vector<crypto::X509Name> names;
-    STACK_OF(X509_NAME)* list = SSL_get_client_CA_list(ssl());
-    for (int i = 0; list != nullptr && i < sk_X509_NAME_num(list); ++i) {
-      names.emplace_back(detail::duplicate_name(sk_X509_NAME_value(list, i)));
-    }
-    return names;
-  }
+  [[nodiscard]] std::vector<crypto::X509Name> get_client_ca_list() const;
 
   // Where the handshake is, in words ("SSL negotiation finished successfully"). Calls
   // SSL_state_string_long.
@@ -401,155 +256,70 @@ class Connection {
   // before there is a session (pyOpenSSL's None). Call SSL_get_client_random,
   // SSL_get_server_random, SSL_SESSION_get_master_key. In TLS 1.3 the "master key" is
   // the session's resumption secret, as OpenSSL reports it.
-  [[nodiscard]] std::optional<std::string> client_random() const {
-    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
-    std::string random(SSL_get_client_random(ssl(), nullptr, 0), '\0');
-    random.resize(
-        SSL_get_client_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
-    return random;
-  }
-  [[nodiscard]] std::optional<std::string> server_random() const {
-    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
-    std::string random(SSL_get_server_random(ssl(), nullptr, 0), '\0');
-    random.resize(
-        SSL_get_server_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
-    return random;
-  }
-  [[nodiscard]] std::optional<std::string> master_key() const {
-    const SSL_SESSION* session = SSL_get_session(ssl());
-    if (session == nullptr) return std::nullopt;
-    std::string key(SSL_SESSION_get_master_key(session, nullptr, 0), '\0');
-    key.resize(SSL_SESSION_get_master_key(session, reinterpret_cast<unsigned char*>(key.data()), key.size()));
-    return key;
-  }
+  [[nodiscard]] std::optional<std::string> client_random() const;
+  [[nodiscard]] std::optional<std::string> server_random() const;
+  [[nodiscard]] std::optional<std::string> master_key() const;
 
   // Beyond the manual (modern pyOpenSSL): the cipher in use (nullopt before the
   // handshake), its secret bits, the protocol version that introduced it, and the
   // protocol version negotiated ("TLSv1.3"; "unknown" before). Call SSL_get_current_cipher,
   // SSL_CIPHER_get_name / _get_bits / _get_version, SSL_get_version, SSL_version.
-  [[nodiscard]] std::optional<std::string> get_cipher_name() const {
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
-    if (cipher == nullptr) return std::nullopt;
-    return std::string(SSL_CIPHER_get_name(cipher));
-  }
-  [[nodiscard]] std::optional<int> get_cipher_bits() const noexcept {
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
-    if (cipher == nullptr) return std::nullopt;
-    return SSL_CIPHER_get_bits(cipher, nullptr);
-  }
-  [[nodiscard]] std::optional<std::string> get_cipher_version() const {
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
-    if (cipher == nullptr) return std::nullopt;
-    return std::string(SSL_CIPHER_get_version(cipher));
-  }
+  [[nodiscard]] std::optional<std::string> get_cipher_name() const;
+  [[nodiscard]] std::optional<int> get_cipher_bits() const noexcept;
+  [[nodiscard]] std::optional<std::string> get_cipher_version() const;
   [[nodiscard]] std::string get_protocol_version_name() const { return SSL_get_version(ssl()); }
   [[nodiscard]] int get_protocol_version() const noexcept { return SSL_version(ssl()); }
 
   // Whether the handshake is waiting to read from, or has bytes to write to, the
   // transport. Call SSL_want_read / SSL_want_write.
-  [[nodiscard]] bool want_read() const noexcept { return SSL_want_read(ssl()) != 0; }
-  [[nodiscard]] bool want_write() const noexcept { return SSL_want_write(ssl()) != 0; }
+  [[nodiscard]] bool want_read() const noexcept;
+  [[nodiscard]] bool want_write() const noexcept;
 
   // ---- Sessions (beyond the manual, as modern pyOpenSSL) ----
 
   // The session this connection established, for a later connection to resume; nullopt
   // before there is one. In TLS 1.3 a client gets it from the server's ticket, which
   // arrives after the handshake: recv once first. Calls SSL_get1_session.
-  [[nodiscard]] std::optional<Session> get_session() const {
-    auto session = detail::adopt(SSL_get1_session(ssl()));
-    if (!session) return std::nullopt;
-    return Session(std::move(session), detail::up_ref(SSL_get_SSL_CTX(ssl())));
-  }
+  [[nodiscard]] std::optional<Session> get_session() const;
   // Offers `session` for resumption (client, before the handshake). An empty Session
   // (Session()) or one from another Context is errc::invalid_argument. Calls SSL_set_session.
-  [[nodiscard]] result<void> set_session(const Session& session) {
-    constexpr std::string_view operation = "SSL_set_session";
-    if (session.empty()) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "the session is empty: use one that Connection::get_session returned");
-    }
-    if (session.context_.get() != SSL_get_SSL_CTX(ssl())) {
-      return detail::fail(
-          errc::invalid_argument, operation,
-          "the session belongs to another Context: only the Context that made it can resume it");
-    }
-    if (SSL_set_session(ssl(), session.native_handle()) != 1) return detail::fail(errc::ssl, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> set_session(const Session& session);
   // Whether the handshake resumed a session. Calls SSL_session_reused.
-  [[nodiscard]] bool session_reused() const noexcept { return SSL_session_reused(ssl()) == 1; }
+  [[nodiscard]] bool session_reused() const noexcept;
 
   // ---- ALPN (beyond the manual, as modern pyOpenSSL) ----
 
   // Client: the application protocols this connection offers, in preference order
   // (replacing the Context's). Calls SSL_set_alpn_protos; an empty list, an empty name or
   // one over 255 bytes is errc::invalid_argument.
-  [[nodiscard]] result<void> set_alpn_protos(std::initializer_list<std::string_view> protos) {
-    return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
-  }
-  [[nodiscard]] result<void> set_alpn_protos(const std::vector<std::string>& protos) {
-    return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
-  }
+  [[nodiscard]] result<void> set_alpn_protos(std::initializer_list<std::string_view> protos);
+  [[nodiscard]] result<void> set_alpn_protos(const std::vector<std::string>& protos);
   // The protocol agreed on; empty when none (no handshake yet, or no ALPN). Calls
   // SSL_get0_alpn_selected.
-  [[nodiscard]] std::string get_alpn_proto_negotiated() const {
-    const unsigned char* protocol = nullptr;
-    unsigned int length = 0;
-    SSL_get0_alpn_selected(ssl(), &protocol, &length);
-    if (protocol == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(protocol), length);
-  }
+  [[nodiscard]] std::string get_alpn_proto_negotiated() const;
 
   // ---- Chains, identities and key material (beyond the manual, as modern pyOpenSSL) ----
 
   // The certificates the peer sent, as it sent them: on a client the server's leaf first;
   // on a server without the client's leaf (get_peer_certificate has it). nullopt when the
   // peer sent no certificate. Copies. Calls SSL_get_peer_cert_chain.
-  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_peer_cert_chain() const {
-    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl());
-    if (chain == nullptr || SSL_get0_peer_certificate(ssl()) == nullptr) return std::nullopt;
-    return detail::certificates_of(chain);
-  }
+  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_peer_cert_chain() const;
   // The chain verification built, leaf first, ending at the trusted root; nullopt when
   // there is none (no handshake, no peer certificate). Calls SSL_get0_verified_chain.
-  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const {
-    STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl());
-    if (chain == nullptr) return std::nullopt;
-    return detail::certificates_of(chain);
-  }
+  [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const;
   // This end's own certificate (the Connection's, else the Context's), also before the
   // handshake; nullopt when there is none. Calls SSL_get_certificate.
-  [[nodiscard]] std::optional<crypto::X509> get_certificate() const {
-    ::X509* cert = SSL_get_certificate(ssl());
-    if (cert == nullptr) return std::nullopt;
-    return crypto::X509(detail::up_ref(cert));
-  }
+  [[nodiscard]] std::optional<crypto::X509> get_certificate() const;
 
   // `olen` bytes of keying material derived from the session (RFC 5705 / RFC 8446 7.5),
   // with an optional context value. Calls SSL_export_keying_material; before the handshake
   // has finished errc::ssl, an olen of 0 errc::invalid_argument.
-  [[nodiscard]] result<std::string> export_keying_material(std::string_view label, std::size_t olen,
-                                                           std::optional<std::string_view> context = std::nullopt) {
-    constexpr std::string_view operation = "SSL_export_keying_material";
-    if (olen == 0) return detail::fail(errc::invalid_argument, operation, "ask for at least one byte");
-    if (SSL_is_init_finished(ssl()) != 1) {
-      return detail::fail(errc::ssl, operation, "the handshake has not finished: there is no key to export yet");
-    }
-    std::string material(olen, '\0');
-    if (SSL_export_keying_material(ssl(), reinterpret_cast<unsigned char*>(material.data()), olen, label.data(),
-                                   label.size(),
-                                   context ? reinterpret_cast<const unsigned char*>(context->data()) : nullptr,
-                                   context ? context->size() : 0, context ? 1 : 0) != 1) {
-      return detail::fail(errc::ssl, operation);
-    }
-    return material;
-  }
+  [[nodiscard]] result<std::string> export_keying_material(
+      std::string_view label, std::size_t olen, std::optional<std::string_view> context = std::nullopt);
 
   // The last Finished message this end sent, and the one the peer sent; nullopt before
   // there is one. Call SSL_get_finished / SSL_get_peer_finished.
-  [[nodiscard]] std::optional<std::string> get_finished() const {
-    return finished_message(SSL_get_finished);
-  }
+  [[nodiscard]] std::optional<std::string> get_finished() const { return finished_message(SSL_get_finished); }
   [[nodiscard]] std::optional<std::string> get_peer_finished() const {
     return finished_message(SSL_get_peer_finished);
   }
@@ -557,16 +327,7 @@ class Connection {
   // The key-exchange group negotiated, spelled as OpenSSL 3.2's SSL_get0_group_name
   // ("x25519", "secp256r1", "ffdhe2048") on every OpenSSL 3; nullopt before a session
   // exists or when none was used. Calls SSL_get_negotiated_group.
-  [[nodiscard]] std::optional<std::string> get_group_name() const {
-    if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
-#if OPENSSL_VERSION_NUMBER >= 0x30200000L
-    const char* name = SSL_get0_group_name(ssl());
-    if (name == nullptr) return std::nullopt;
-    return std::string(name);
-#else
-    return detail::group_name_of(SSL_get_negotiated_group(ssl()));
-#endif
-  }
+  [[nodiscard]] std::optional<std::string> get_group_name() const;
 
   // ---- Per-connection verification and identity (beyond the manual, as modern pyOpenSSL) ----
 
@@ -584,59 +345,26 @@ class Connection {
   }
   // The same without a callback: OpenSSL's own verdict decides, whatever the Context's
   // callback would have said.
-  [[nodiscard]] result<void> set_verify(verify_mode mode) {
-    if (auto checked = check_verify_mode(mode); !checked) return checked;
-    state_->link.verify = nullptr;
-    state_->link.own_verify = true;
-    SSL_set_verify(ssl(), static_cast<int>(mode), detail::verify_trampoline);
-    return {};
-  }
+  [[nodiscard]] result<void> set_verify(verify_mode mode);
   // This connection's verify mode (the Context's unless set_verify changed it). Calls
   // SSL_get_verify_mode.
-  [[nodiscard]] verify_mode get_verify_mode() const noexcept {
-    return static_cast<verify_mode>(SSL_get_verify_mode(ssl()));
-  }
+  [[nodiscard]] verify_mode get_verify_mode() const noexcept;
 
   // Uses `cert` as this connection's certificate (instead of the Context's). Calls
   // SSL_use_certificate; an empty certificate is errc::invalid_argument, one OpenSSL
   // refuses (too weak for the security level) errc::ssl.
-  [[nodiscard]] result<void> use_certificate(const crypto::X509& cert) {
-    constexpr std::string_view operation = "SSL_use_certificate";
-    if (cert.native_handle() == nullptr) {
-      return detail::fail(errc::invalid_argument, operation, "the certificate is empty");
-    }
-    if (SSL_use_certificate(ssl(), cert.native_handle()) != 1) return detail::fail(errc::ssl, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> use_certificate(const crypto::X509& cert);
   // Uses `key` as this connection's private key. Calls SSL_use_PrivateKey; an empty key is
   // errc::invalid_argument, a key that does not match the certificate of its type errc::ssl
   // (OpenSSL would silently drop the certificate instead).
-  [[nodiscard]] result<void> use_privatekey(const crypto::PKey& key) {
-    constexpr std::string_view operation = "SSL_use_PrivateKey";
-    if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
-    const ::X509* cert = SSL_get_certificate(ssl());
-    const EVP_PKEY* cert_key = cert != nullptr ? X509_get0_pubkey(cert) : nullptr;
-    if (cert_key != nullptr && EVP_PKEY_get_base_id(cert_key) == EVP_PKEY_get_base_id(key.native_handle()) &&
-        EVP_PKEY_eq(cert_key, key.native_handle()) != 1) {
-      return detail::fail(errc::ssl, operation, "the private key does not match the certificate");
-    }
-    if (SSL_use_PrivateKey(ssl(), key.native_handle()) != 1) return detail::fail(errc::ssl, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> use_privatekey(const crypto::PKey& key);
 
   // ---- OCSP stapling (beyond the manual, as modern pyOpenSSL) ----
 
   // Client: asks the server to staple an OCSP response (the Context's OCSP callbacks run
   // only then). Before the handshake; later is errc::invalid_argument. Calls
   // SSL_set_tlsext_status_type.
-  [[nodiscard]] result<void> request_ocsp() {
-    constexpr std::string_view operation = "SSL_set_tlsext_status_type";
-    if (SSL_in_before(ssl()) == 0) {
-      return detail::fail(errc::invalid_argument, operation, "ask for OCSP stapling before the handshake");
-    }
-    if (SSL_set_tlsext_status_type(ssl(), TLSEXT_STATUSTYPE_ocsp) != 1) return detail::fail(errc::ssl, operation);
-    return {};
-  }
+  [[nodiscard]] result<void> request_ocsp();
 
   // ---- Server names (SNI; beyond the manual, as modern pyOpenSSL) ----
 
@@ -645,16 +373,7 @@ class Connection {
   // errc::ssl. On a Context with set_check_hostname on, it is also the name the server's
   // certificate must match (set_verify_hostname), as Python's server_hostname; an IP
   // address is then checked but never sent (SNI carries only DNS names, RFC 6066).
-  [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name) {
-    constexpr std::string_view operation = "SSL_set_tlsext_host_name";
-    auto c_name = detail::c_string(operation, "name", name);
-    if (!c_name) return unexpected(std::move(c_name).error());
-    const bool check = state_->context->check_hostname;
-    if (check && detail::is_ip_literal(*c_name)) return set_verify_hostname(name);
-    if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
-    if (check) return set_verify_hostname(name);
-    return {};
-  }
+  [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name);
 
   // The name the server's certificate must match: a DNS name (RFC 6125 matching, wildcards
   // only as a whole left-most label) or an IPv4/IPv6 address (matched against iPAddress
@@ -664,29 +383,9 @@ class Connection {
   // name is never used for a certificate without subjectAltNames. Sends no SNI. Calls
   // X509_VERIFY_PARAM_set1_host / _set1_ip_asc; an empty name or one with a NUL byte is
   // errc::invalid_argument. Python's ssl: server_hostname with check_hostname.
-  [[nodiscard]] result<void> set_verify_hostname(std::string_view name) {
-    constexpr std::string_view operation = "ssl::Connection::set_verify_hostname";
-    auto c_name = detail::c_string(operation, "name", name);
-    if (!c_name) return unexpected(std::move(c_name).error());
-    if (name.empty()) return detail::fail(errc::invalid_argument, operation, "the host name is empty");
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
-    X509_VERIFY_PARAM_set_hostflags(param, detail::hostname_check_flags);
-    const bool address = detail::is_ip_literal(*c_name);
-    const bool set = address ? X509_VERIFY_PARAM_set1_host(param, nullptr, 0) == 1 &&
-                                   X509_VERIFY_PARAM_set1_ip_asc(param, c_name->c_str()) == 1
-                             : X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) == 1 &&
-                                   X509_VERIFY_PARAM_set1_host(param, c_name->c_str(), 0) == 1;
-    if (!set) return detail::fail(errc::ssl, operation);
-    state_->link.expected_host = std::move(*c_name);
-    state_->link.hostname_missing = false;
-    return {};
-  }
+  [[nodiscard]] result<void> set_verify_hostname(std::string_view name);
   // Server: the name the client asked for, if any. Calls SSL_get_servername.
-  [[nodiscard]] std::optional<std::string> get_servername() const {
-    const char* name = SSL_get_servername(ssl(), TLSEXT_NAMETYPE_host_name);
-    if (name == nullptr) return std::nullopt;
-    return std::string(name);
-  }
+  [[nodiscard]] std::optional<std::string> get_servername() const;
 
   // ---- The Context ----
 
@@ -700,108 +399,45 @@ class Connection {
   // `context`'s certificate and key. The verify settings and callback stay those of the
   // Context this connection was made with; the info callback becomes `context`'s, as
   // OpenSSL does. Marks `context` used. Calls SSL_set_SSL_CTX.
-  [[nodiscard]] result<void> set_context(const Context& context) {
-    if (SSL_set_SSL_CTX(ssl(), context.ctx()) == nullptr) return detail::fail(errc::ssl, "SSL_set_SSL_CTX");
-    context.state_->used.store(true, std::memory_order_release);
-    context_ = Context(context.state_);
-    state_->link.current = context.state_.get();
-    return {};
-  }
+  [[nodiscard]] result<void> set_context(const Context& context);
 
   // Any value, kept with this connection.
   [[nodiscard]] std::any& get_app_data() noexcept { return state_->app_data; }
   [[nodiscard]] const std::any& get_app_data() const noexcept { return state_->app_data; }
-  void set_app_data(std::any data) { state_->app_data = std::move(data); }
+  void set_app_data(std::any data);
 
   // ---- The socket (socket connections only: errc::invalid_argument over memory BIOs) ----
 
   // Accepts the next connection on this listening socket: returns a new server-side
   // Connection (set_accept_state done) sharing this one's Context, and the peer's address.
   // Failures as net::Socket::accept (errc::syscall; EAGAIN when non-blocking and none waits).
-  [[nodiscard]] result<std::pair<Connection, net::Address>> accept() {
-    constexpr std::string_view operation = "ssl::Connection::accept";
-    if (!state_->over_socket) return not_socket(operation);
-    auto accepted = state_->socket.accept();
-    if (!accepted) return unexpected(std::move(accepted).error());
-    Connection connection(context_, std::move(accepted->first));
-    connection.set_accept_state();
-    return std::pair<Connection, net::Address>(std::move(connection), std::move(accepted->second));
-  }
+  [[nodiscard]] result<std::pair<Connection, net::Address>> accept();
   // Binds the socket. net::Socket::bind.
-  [[nodiscard]] result<void> bind(const net::Address& address) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::bind");
-    return state_->socket.bind(address);
-  }
+  [[nodiscard]] result<void> bind(const net::Address& address);
   // Listens on the socket. net::Socket::listen.
-  [[nodiscard]] result<void> listen(int backlog) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::listen");
-    return state_->socket.listen(backlog);
-  }
+  [[nodiscard]] result<void> listen(int backlog);
   // Makes this the client end (set_connect_state), then connects the socket
   // (net::Socket::connect; a non-blocking socket reports EINPROGRESS).
-  [[nodiscard]] result<void> connect(const net::Address& address) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::connect");
-    set_connect_state();
-    auto connected = state_->socket.connect(address);
-    if (connected) note_datagram_peer();
-    return connected;
-  }
+  [[nodiscard]] result<void> connect(const net::Address& address);
   // The same, returning the errno (0 when connected) as the manual's connect_ex. Like modern
   // pyOpenSSL it makes this the client end whatever connect returns (the manual's 0.10 did
   // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call).
-  [[nodiscard]] result<int> connect_ex(const net::Address& address) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
-    set_connect_state();
-    const int outcome = state_->socket.connect_ex(address);
-    if (outcome == 0) note_datagram_peer();
-    return outcome;
-  }
+  [[nodiscard]] result<int> connect_ex(const net::Address& address);
   // Closes the socket without a TLS shutdown (call shutdown first for a clean close).
-  [[nodiscard]] result<void> close() {
-    if (!state_->over_socket) return not_socket("ssl::Connection::close");
-    state_->socket.close();
-    return {};
-  }
+  [[nodiscard]] result<void> close();
   // The socket's descriptor (-1 once closed), for poll() and friends.
-  [[nodiscard]] result<int> fileno() const {
-    if (!state_->over_socket) return not_socket("ssl::Connection::fileno");
-    return state_->socket.fileno();
-  }
-  [[nodiscard]] result<net::Address> getpeername() const {
-    if (!state_->over_socket) return not_socket("ssl::Connection::getpeername");
-    return state_->socket.getpeername();
-  }
-  [[nodiscard]] result<net::Address> getsockname() const {
-    if (!state_->over_socket) return not_socket("ssl::Connection::getsockname");
-    return state_->socket.getsockname();
-  }
-  [[nodiscard]] result<int> getsockopt(int level, int optname) const {
-    if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
-    return state_->socket.getsockopt(level, optname);
-  }
-  [[nodiscard]] result<std::string> getsockopt(int level, int optname, std::size_t buflen) const {
-    if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
-    return state_->socket.getsockopt(level, optname, buflen);
-  }
-  [[nodiscard]] result<void> setsockopt(int level, int optname, int value) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
-    return state_->socket.setsockopt(level, optname, value);
-  }
-  [[nodiscard]] result<void> setsockopt(int level, int optname, std::span<const std::byte> value) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
-    return state_->socket.setsockopt(level, optname, value);
-  }
+  [[nodiscard]] result<int> fileno() const;
+  [[nodiscard]] result<net::Address> getpeername() const;
+  [[nodiscard]] result<net::Address> getsockname() const;
+  [[nodiscard]] result<int> getsockopt(int level, int optname) const;
+  [[nodiscard]] result<std::string> getsockopt(int level, int optname, std::size_t buflen) const;
+  [[nodiscard]] result<void> setsockopt(int level, int optname, int value);
+  [[nodiscard]] result<void> setsockopt(int level, int optname, std::span<const std::byte> value);
   // Blocking or not; non-blocking I/O then reports want_read / want_write.
-  [[nodiscard]] result<void> setblocking(bool blocking) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::setblocking");
-    return state_->socket.setblocking(blocking);
-  }
+  [[nodiscard]] result<void> setblocking(bool blocking);
   // Shuts down one or both directions of the socket (SHUT_RD / SHUT_WR / SHUT_RDWR), with
   // no TLS close_notify. Python's socket.shutdown.
-  [[nodiscard]] result<void> sock_shutdown(int how) {
-    if (!state_->over_socket) return not_socket("ssl::Connection::sock_shutdown");
-    return state_->socket.shutdown(how);
-  }
+  [[nodiscard]] result<void> sock_shutdown(int how);
 
   // ---- DTLS (pyOpenSSL 26; DTLS_METHOD contexts only, else errc::invalid_argument) ----
 
@@ -812,76 +448,28 @@ class Connection {
   // send what bio_read returns, call again). On success call do_handshake: the accepted
   // ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks,
   // is errc::ssl. Calls DTLSv1_listen.
-  [[nodiscard]] result<void> DTLSv1_listen() {
-    constexpr std::string_view operation = "DTLSv1_listen";
-    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
-    state_->link.stash.rethrow_pending();
-    auto client = detail::adopt(BIO_ADDR_new());
-    if (!client) throw std::bad_alloc();
-    state_->link.oversized_cookie = 0;
-    detail::clear_error_queue();
-    const int ret = ::DTLSv1_listen(ssl(), client.get());
-    state_->link.stash.rethrow_pending();
-    if (ret > 0) return {};
-    if (ret == 0) {
-      // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
-      return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
-    }
-    if (const std::size_t length = std::exchange(state_->link.oversized_cookie, 0); length != 0) {
-      return detail::fail(errc::ssl, operation,
-                          "the cookie generate callback returned " + std::to_string(length) +
-                              " bytes; a DTLS cookie is at most 255");
-    }
-    return detail::fail(errc::ssl, operation);
-  }
+  [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
   // std::nullopt when no timer runs; zero means due now: call DTLSv1_handle_timeout. Wait
   // for the next datagram at most this long. Calls SSL_ctrl(DTLS_CTRL_GET_TIMEOUT).
-  [[nodiscard]] std::optional<std::chrono::microseconds> DTLSv1_get_timeout() const noexcept {
-    if (!SSL_is_dtls(ssl())) return std::nullopt;
-    timeval remaining{};
-    if (SSL_ctrl(ssl(), DTLS_CTRL_GET_TIMEOUT, 0, &remaining) != 1) return std::nullopt;
-    return std::chrono::seconds(remaining.tv_sec) + std::chrono::microseconds(remaining.tv_usec);
-  }
+  [[nodiscard]] std::optional<std::chrono::microseconds> DTLSv1_get_timeout() const noexcept;
 
   // Resends the last flight if its timer has expired: true when it did (over memory BIOs,
   // bio_read then has the datagrams), false when no timer had expired. Too many resends
   // without an answer is errc::ssl. Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
-  [[nodiscard]] result<bool> DTLSv1_handle_timeout() {
-    constexpr std::string_view operation = "DTLSv1_handle_timeout";
-    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
-    state_->link.stash.rethrow_pending();
-    detail::clear_error_queue();
-    const long handled = SSL_ctrl(ssl(), DTLS_CTRL_HANDLE_TIMEOUT, 0, nullptr);
-    state_->link.stash.rethrow_pending();
-    if (handled < 0) return detail::fail(errc::ssl, operation, "the peer has not answered after repeated resends");
-    detail::clear_error_queue();
-    return handled > 0;
-  }
+  [[nodiscard]] result<bool> DTLSv1_handle_timeout();
 
   // The largest datagram DTLS may send, the record headers and encryption included (IP and
   // UDP headers not): set it before the handshake over memory BIOs or any transport whose
   // MTU OpenSSL cannot ask. Kept for the connection's life (it also sets OP_NO_QUERY_MTU,
   // so DTLSv1_listen and the handshake do not replace it). Below DTLS's minimum (about 256
   // bytes) errc::invalid_argument (pyOpenSSL ignores it). Calls SSL_set_mtu.
-  [[nodiscard]] result<void> set_ciphertext_mtu(int mtu) {
-    constexpr std::string_view operation = "SSL_set_mtu";
-    if (!SSL_is_dtls(ssl())) return not_dtls(operation);
-    if (mtu <= 0 || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "an MTU of " + std::to_string(mtu) + " is below the smallest DTLS can work with");
-    }
-    SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
-    return {};
-  }
+  [[nodiscard]] result<void> set_ciphertext_mtu(int mtu);
 
   // The most application data one DTLS record can carry at the current MTU and cipher;
   // 0 before a cipher is agreed (and on a TLS connection). Calls DTLS_get_data_mtu.
-  [[nodiscard]] int get_cleartext_mtu() const noexcept {
-    if (!SSL_is_dtls(ssl())) return 0;
-    return static_cast<int>(DTLS_get_data_mtu(ssl()));
-  }
+  [[nodiscard]] int get_cleartext_mtu() const noexcept;
 
   // ---- pyOpenSSL 0.11-0.15 and 26 additions: handshake state, SRTP ----
 
@@ -890,24 +478,12 @@ class Connection {
   // handshake, ST_CONNECT or ST_ACCEPT with OpenSSL's step in the ST_MASK bits during it,
   // ST_OK once done, ST_RENEGOTIATE while a requested renegotiation has not started. From
   // SSL_in_before, SSL_is_init_finished, SSL_renegotiate_pending and SSL_get_state.
-  [[nodiscard]] int get_state() const noexcept {
-    SSL* s = ssl();
-    const int role = SSL_is_server(s) == 1 ? ST_ACCEPT : ST_CONNECT;
-    if (SSL_in_before(s) == 1) return ST_BEFORE | role;
-    if (SSL_is_init_finished(s) == 1) return SSL_renegotiate_pending(s) == 1 ? ST_RENEGOTIATE : ST_OK;
-    return role | (static_cast<int>(SSL_get_state(s)) & ST_MASK);
-  }
+  [[nodiscard]] int get_state() const noexcept;
 
   // The SRTP protection profile the DTLS handshake chose (DTLS-SRTP, RFC 5764; see
   // Context::set_tlsext_use_srtp), e.g. "SRTP_AES128_CM_SHA1_80"; empty when none was
   // (pyOpenSSL: b""). Calls SSL_get_selected_srtp_profile.
-  [[nodiscard]] std::string get_selected_srtp_profile() const {
-#ifndef OPENSSL_NO_SRTP
-    const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl());
-    if (profile != nullptr && profile->name != nullptr) return profile->name;
-#endif
-    return {};
-  }
+  [[nodiscard]] std::string get_selected_srtp_profile() const;
 
   // The SSL, for calls pyossl does not wrap.
   [[nodiscard]] SSL* native_handle() const noexcept { return ssl(); }
@@ -915,55 +491,13 @@ class Connection {
  private:
   [[nodiscard]] SSL* ssl() const noexcept { return state_->ssl.get(); }
 
-  static std::unique_ptr<detail::connection_state> new_state(const Context& context) {
-    auto state = std::make_unique<detail::connection_state>();
-    state->context = context.state_;
-    state->link.context = context.state_.get();
-    state->link.current = context.state_.get();
-    {
-      detail::error_queue_mark mark;  // a failure here is reported as bad_alloc, not queued
-      state->ssl = detail::adopt(SSL_new(context.ctx()));
-      if (!state->ssl ||
-          SSL_set_ex_data(state->ssl.get(), detail::connection_ex_index(), &state->link) != 1) {
-        throw std::bad_alloc();
-      }
-    }
-    state->link.hostname_missing = context.state_->check_hostname;
-    context.state_->used.store(true, std::memory_order_release);
-    return state;
-  }
+  static std::unique_ptr<detail::connection_state> new_state(const Context& context);
 
-  void attach_socket(net::Socket socket) {
-    state_->socket = std::move(socket);
-    state_->over_socket = true;
-    if (SSL_is_dtls(ssl())) {
-      // A UDP socket: OpenSSL's datagram BIO knows the path MTU and the DTLS timers. UDP
-      // raises no SIGPIPE. The Connection still owns the descriptor (BIO_NOCLOSE).
-      auto bio = detail::adopt(BIO_new_dgram(state_->socket.fileno(), BIO_NOCLOSE));
-      if (!bio) throw std::bad_alloc();
-      SSL_set_bio(ssl(), bio.get(), bio.get());
-      (void)bio.release();
-      note_datagram_peer();
-      return;
-    }
-    detail::suppress_sigpipe(state_->socket.fileno());
-    auto bio = detail::adopt(BIO_new(detail::socket_bio_method()));
-    if (!bio) throw std::bad_alloc();
-    BIO_set_data(bio.get(), &state_->socket);
-    SSL_set_bio(ssl(), bio.get(), bio.get());  // one reference, for both directions
-    (void)bio.release();
-  }
+  void attach_socket(net::Socket socket);
 
   // DTLS over a connected UDP socket: tells OpenSSL's datagram BIO the peer, so that it
   // sends with send(2) rather than sendto(2) a peer it does not know. Nothing otherwise.
-  void note_datagram_peer() noexcept {
-    if (!state_->over_socket || !SSL_is_dtls(ssl())) return;
-    sockaddr_storage peer{};
-    socklen_t length = sizeof(peer);
-    if (::getpeername(state_->socket.fileno(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
-    // BIO_ADDR is a union of the sockaddr kinds; OpenSSL copies it by its family.
-    BIO_ctrl(SSL_get_wbio(ssl()), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
-  }
+  void note_datagram_peer() noexcept;
 
   // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
   // > 0 for success), rethrows what a callback threw, and classifies a failure.
@@ -974,7 +508,8 @@ class Connection {
   [[nodiscard]] result<std::size_t> perform(detail::io_call operation, Call&& call) {
     state_->link.stash.rethrow_pending();  // left by an earlier call that moved bytes
     if (state_->link.hostname_missing) [[unlikely]] {
-      if (auto named = require_hostname(*detail::io_call_text(operation).text); !named) return unexpected(std::move(named).error());
+      if (auto named = require_hostname(*detail::io_call_text(operation).text); !named)
+        return unexpected(std::move(named).error());
     }
     SSL* s = ssl();
     detail::clear_error_queue();
@@ -990,124 +525,32 @@ class Connection {
 
   // A client of a hostname-checking Context must know whom it expects before its first
   // byte goes out (a server need not).
-  [[nodiscard]] result<void> require_hostname(std::string_view operation) {
-    if (SSL_is_server(ssl()) != 0) {
-      if (SSL_in_before(ssl()) == 0) state_->link.hostname_missing = false;
-      return {};
-    }
-    return detail::fail(errc::invalid_argument, operation,
-                        "this Context checks host names (set_check_hostname), and no host name is set: call "
-                        "set_tlsext_host_name or set_verify_hostname before the handshake");
-  }
+  [[nodiscard]] result<void> require_hostname(std::string_view operation);
 
-  [[nodiscard]] result<void> set_alpn_wire(result<std::string> wire) {
-    constexpr std::string_view operation = "SSL_set_alpn_protos";
-    if (!wire) return unexpected(std::move(wire).error());
-    // OpenSSL's one call that returns 0 for success.
-    if (SSL_set_alpn_protos(ssl(), reinterpret_cast<const unsigned char*>(wire->data()),
-                            static_cast<unsigned int>(wire->size())) != 0) {
-      return detail::fail(errc::ssl, operation);
-    }
-    return {};
-  }
+  [[nodiscard]] result<void> set_alpn_wire(result<std::string> wire);
 
-  [[nodiscard]] result<void> check_verify_mode(verify_mode mode) const {
-    if (state_->context->check_hostname && (static_cast<int>(mode) & SSL_VERIFY_PEER) == 0) {
-      return detail::fail(errc::invalid_argument, "SSL_set_verify",
-                          "this Context checks host names (set_check_hostname): the mode must include "
-                          "VERIFY_PEER");
-    }
-    return {};
-  }
+  [[nodiscard]] result<void> check_verify_mode(verify_mode mode) const;
 
   using finished_getter = std::size_t (*)(const SSL*, void*, std::size_t);
-  [[nodiscard]] std::optional<std::string> finished_message(finished_getter get) const {
-    unsigned char buffer[EVP_MAX_MD_SIZE];
-    const std::size_t length = get(ssl(), buffer, sizeof(buffer));
-    if (length == 0) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(buffer), std::min(length, sizeof(buffer)));
-  }
+  [[nodiscard]] std::optional<std::string> finished_message(finished_getter get) const;
 
   // recv and bio_read: reads up to `bufsize` bytes (recv_into or bio_read_into) into a
   // string of exactly the bytes read. Up to one TLS record's worth goes through an
   // uninitialised stack buffer (no fill, one exact allocation, none for 15 bytes or fewer);
   // only when that fills and more is waiting does the string grow to take the rest.
   enum class source { tls, outgoing_bio };
-  [[nodiscard]] result<std::size_t> read_into(source from, std::span<std::byte> buffer) {
-    return from == source::tls ? recv_into(buffer) : bio_read_into(buffer);
-  }
-  [[nodiscard]] std::size_t waiting(source from) const noexcept {
-    if (from == source::tls) return static_cast<std::size_t>(std::max(pending(), 0));
-    return state_->from_ssl != nullptr ? BIO_ctrl_pending(state_->from_ssl) : 0;
-  }
-  [[nodiscard]] result<std::string> read_string(std::size_t bufsize, source from) {
-    constexpr std::size_t stack_size = 16 * 1024;  // TLS's largest record plaintext
-    // DTLS's outgoing BIO hands out one whole datagram per read: one larger than the stack
-    // buffer is read straight into a string of its size, and reads never continue.
-    const bool datagrams = from == source::outgoing_bio && SSL_is_dtls(ssl()) == 1;
-    if (datagrams && bufsize > stack_size && waiting(from) > stack_size) {
-      std::string datagram(std::min(bufsize, waiting(from)), '\0');
-      auto taken = read_into(from, std::as_writable_bytes(std::span(datagram)));
-      if (!taken) return unexpected(std::move(taken).error());
-      datagram.resize(*taken);
-      return datagram;
-    }
-    std::array<std::byte, stack_size> stack;  // NOLINT: deliberately left uninitialised
-    const std::size_t first_size = std::min(bufsize, stack_size);
-    auto first = read_into(from, std::span<std::byte>(stack.data(), first_size));
-    if (!first) return unexpected(std::move(first).error());
-    std::string data(reinterpret_cast<const char*>(stack.data()), *first);
-    if (datagrams || *first < first_size || bufsize == *first) return data;
-    const std::size_t more = std::min(bufsize - *first, waiting(from));
-    if (more == 0) return data;
-#if defined(__cpp_lib_string_resize_and_overwrite)
-    result<std::size_t> rest = std::size_t{0};
-    // libstdc++ 12 hands the callback the new capacity, not the size asked for: read at
-    // most `more`, never what the capacity happens to allow.
-    data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t /*capacity*/) {
-      rest = read_into(from, std::as_writable_bytes(std::span(bytes + *first, more)));
-      return *first + (rest ? *rest : 0);
-    });
-#else
-    data.resize(*first + more);
-    auto rest = read_into(from, std::as_writable_bytes(std::span(data)).subspan(*first));
-    data.resize(*first + (rest ? *rest : 0));
-#endif
-    // The first part was read and is gone from OpenSSL: return it, and leave a failure
-    // (want_read, say) for the next call to report.
-    return data;
-  }
+  [[nodiscard]] result<std::size_t> read_into(source from, std::span<std::byte> buffer);
+  [[nodiscard]] std::size_t waiting(source from) const noexcept;
+  [[nodiscard]] result<std::string> read_string(std::size_t bufsize, source from);
 
   // Why BIO_read_ex on the outgoing memory BIO returned nothing: want_read when TLS has
   // written nothing (allocating nothing); a DTLS datagram larger than the buffer
   // errc::invalid_argument; else errc::ssl.
-  [[nodiscard]] unexpected<error> bio_read_failure(std::size_t buffer_size) const {
-    constexpr std::string_view operation = "BIO_read_ex";
-    if (BIO_should_retry(state_->from_ssl)) {
-      return unexpected<error>(detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
-                                                    detail::io_call_text(detail::io_call::nothing_to_bio_read)));
-    }
-    if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
-      return detail::fail(errc::invalid_argument, operation,
-                          "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
-                              std::to_string(buffer_size) + ": nothing was taken, read it with a larger buffer");
-    }
-    return detail::fail(errc::ssl, operation);
-  }
+  [[nodiscard]] unexpected<error> bio_read_failure(std::size_t buffer_size) const;
 
-  [[nodiscard]] static unexpected<error> not_memory(std::string_view operation) {
-    return detail::fail(
-        errc::invalid_argument, operation,
-        "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
-  }
-  [[nodiscard]] static unexpected<error> not_dtls(std::string_view operation) {
-    return detail::fail(errc::invalid_argument, operation,
-                        "this is a TLS connection; DTLS calls need a DTLS_METHOD Context");
-  }
-  [[nodiscard]] static unexpected<error> not_socket(std::string_view operation) {
-    return detail::fail(errc::invalid_argument, operation,
-                        "this Connection runs over memory BIOs and has no socket");
-  }
+  [[nodiscard]] static unexpected<error> not_memory(std::string_view operation);
+  [[nodiscard]] static unexpected<error> not_dtls(std::string_view operation);
+  [[nodiscard]] static unexpected<error> not_socket(std::string_view operation);
 
   Context context_;  // the current Context (set_context may switch it)
   std::unique_ptr<detail::connection_state> state_;
@@ -1119,9 +562,792 @@ namespace pyossl {
 
 // unwrap for sendall: the count, or the exception pyOpenSSL would raise (the count is lost
 // with it: keep the sendall_result to read sent()).
-inline std::size_t unwrap(ssl::sendall_result outcome) {
+PYOSSL_DECL std::size_t unwrap(ssl::sendall_result outcome);
+
+}  // namespace pyossl
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL bool is_ip_literal(const std::string& name) {
+  const error_queue_mark mark;
+  return static_cast<bool>(handle<ASN1_STRING>(a2i_IPADDRESS(name.c_str())));
+}
+
+PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack) {
+  std::vector<crypto::X509> certificates;
+  certificates.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
+  for (int i = 0; i < sk_X509_num(stack); ++i) certificates.emplace_back(up_ref(sk_X509_value(stack, i)));
+  return certificates;
+}
+
+PYOSSL_DECL std::optional<std::string> group_name_of(int nid) {
+  if (nid == NID_undef || (nid & TLSEXT_nid_unknown) != 0) return std::nullopt;
+  switch (nid) {
+    case NID_X9_62_prime256v1:
+      return std::string("secp256r1");
+    case NID_X25519:
+      return std::string("x25519");
+    case NID_X448:
+      return std::string("x448");
+    default:
+      break;
+  }
+  const char* name = OBJ_nid2sn(nid);  // secp384r1, secp521r1, ffdhe2048, brainpoolP256r1...
+  if (name == nullptr) return std::nullopt;
+  return std::string(name);
+}
+
+}  // namespace pyossl::detail
+
+namespace pyossl::ssl {
+
+PYOSSL_DECL pyossl::error&& sendall_result::error() && noexcept { return std::move(status_).error(); }
+
+PYOSSL_DECL Connection::Connection(const Context& context)
+    : context_(context.state_), state_(new_state(context)) {
+  state_->link.owner = this;
+  // DTLS needs each record to stay its own datagram: a BIO_s_mem would merge them.
+  const BIO_METHOD* memory = SSL_is_dtls(ssl()) ? detail::datagram_bio_method() : BIO_s_mem();
+  auto into_ssl = detail::adopt(BIO_new(memory));
+  auto from_ssl = detail::adopt(BIO_new(memory));
+  if (!into_ssl || !from_ssl) throw std::bad_alloc();
+  BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
+  BIO_set_mem_eof_return(from_ssl.get(), -1);
+  state_->into_ssl = into_ssl.get();
+  state_->from_ssl = from_ssl.get();
+  SSL_set_bio(state_->ssl.get(), into_ssl.release(), from_ssl.release());
+}
+
+PYOSSL_DECL Connection::Connection(const Context& context, net::Socket socket)
+    : context_(context.state_), state_(new_state(context)) {
+  state_->link.owner = this;
+  attach_socket(std::move(socket));
+}
+
+PYOSSL_DECL Connection::Connection(Connection&& other) noexcept
+    : context_(std::move(other.context_)), state_(std::move(other.state_)) {
+  if (state_) state_->link.owner = this;
+}
+
+PYOSSL_DECL Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    state_ = std::move(other.state_);
+    context_ = std::move(other.context_);
+    if (state_) state_->link.owner = this;
+  }
+  return *this;
+}
+
+PYOSSL_DECL result<void> Connection::do_handshake() {
+  auto done = perform(detail::io_call::handshake, [](SSL* s, std::size_t&) { return SSL_do_handshake(s); });
+  if (!done) return unexpected(std::move(done).error());
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::renegotiate() {
+  constexpr std::string_view operation = "SSL_renegotiate";
+  detail::clear_error_queue();
+  if (SSL_renegotiate(ssl()) != 1) {
+    if (SSL_version(ssl()) == TLS1_3_VERSION) {
+      return detail::fail(errc::unsupported, operation,
+                          "TLS 1.3 has no renegotiation (it updates keys with SSL_key_update instead)");
+    }
+    return detail::fail(errc::ssl, operation);
+  }
+  return {};
+}
+
+PYOSSL_DECL bool Connection::renegotiate_pending() const noexcept {
+  return SSL_renegotiate_pending(ssl()) == 1;
+}
+
+PYOSSL_DECL result<std::size_t> Connection::send(std::span<const std::byte> data) {
+  if (data.empty()) return std::size_t{0};
+  return perform(detail::io_call::write, [data](SSL* s, std::size_t& written) {
+    return SSL_write_ex(s, data.data(), data.size(), &written);
+  });
+}
+
+PYOSSL_DECL result<std::size_t> Connection::send(std::span<const unsigned char> data) {
+  return send(std::as_bytes(data));
+}
+
+PYOSSL_DECL result<std::size_t> Connection::send(std::string_view data) {
+  return send(std::as_bytes(std::span(data)));
+}
+
+PYOSSL_DECL sendall_result Connection::sendall(std::span<const std::byte> data) {
+  std::size_t total = 0;
+  while (total < data.size()) {
+    auto sent = send(data.subspan(total));
+    if (!sent) return sendall_result(total, unexpected(std::move(sent).error()));
+    total += *sent;
+  }
+  return sendall_result(total, {});
+}
+
+PYOSSL_DECL sendall_result Connection::sendall(std::span<const unsigned char> data) {
+  return sendall(std::as_bytes(data));
+}
+
+PYOSSL_DECL sendall_result Connection::sendall(std::string_view data) {
+  return sendall(std::as_bytes(std::span(data)));
+}
+
+PYOSSL_DECL result<std::string> Connection::recv(std::size_t bufsize) {
+  return read_string(bufsize, source::tls);
+}
+
+PYOSSL_DECL result<std::size_t> Connection::recv_into(std::span<std::byte> buffer) {
+  if (buffer.empty()) return std::size_t{0};
+  return perform(detail::io_call::read, [buffer](SSL* s, std::size_t& read) {
+    return SSL_read_ex(s, buffer.data(), buffer.size(), &read);
+  });
+}
+
+PYOSSL_DECL result<std::size_t> Connection::recv_into(std::span<unsigned char> buffer) {
+  return recv_into(std::as_writable_bytes(buffer));
+}
+
+PYOSSL_DECL result<bool> Connection::shutdown() {
+  detail::clear_error_queue();
+  errno = 0;
+  const int ret = SSL_shutdown(ssl());
+  const int saved_errno = errno;
+  state_->link.stash.rethrow_pending();
+  if (ret == 1) return true;
+  if (ret == 0) return false;
+  return detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link);
+}
+
+PYOSSL_DECL shutdown_state Connection::get_shutdown() const noexcept {
+  return static_cast<shutdown_state>(SSL_get_shutdown(ssl()));
+}
+
+PYOSSL_DECL void Connection::set_shutdown(shutdown_state state) noexcept {
+  SSL_set_shutdown(ssl(), static_cast<int>(state));
+}
+
+PYOSSL_DECL result<std::string> Connection::bio_read(std::size_t bufsize) {
+  return read_string(bufsize, source::outgoing_bio);
+}
+
+PYOSSL_DECL result<std::size_t> Connection::bio_read_into(std::span<std::byte> buffer) {
+  if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
+  if (buffer.empty()) return std::size_t{0};
+  std::size_t read = 0;
+  if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
+  return bio_read_failure(buffer.size());
+}
+
+PYOSSL_DECL result<std::size_t> Connection::bio_read_into(std::span<unsigned char> buffer) {
+  return bio_read_into(std::as_writable_bytes(buffer));
+}
+
+PYOSSL_DECL result<std::size_t> Connection::bio_write(std::span<const std::byte> data) {
+  constexpr std::string_view operation = "BIO_write_ex";
+  if (state_->into_ssl == nullptr) return not_memory(operation);
+  if (data.empty()) return std::size_t{0};
+  std::size_t written = 0;
+  if (BIO_write_ex(state_->into_ssl, data.data(), data.size(), &written) != 1) {
+    return detail::fail(errc::ssl, operation);
+  }
+  return written;
+}
+
+PYOSSL_DECL result<std::size_t> Connection::bio_write(std::span<const unsigned char> data) {
+  return bio_write(std::as_bytes(data));
+}
+
+PYOSSL_DECL result<std::size_t> Connection::bio_write(std::string_view data) {
+  return bio_write(std::as_bytes(std::span(data)));
+}
+
+PYOSSL_DECL result<void> Connection::bio_shutdown() {
+  if (state_->into_ssl == nullptr) return not_memory("ssl::Connection::bio_shutdown");
+  BIO_set_mem_eof_return(state_->into_ssl, 0);
+  return {};
+}
+
+PYOSSL_DECL std::optional<crypto::X509> Connection::get_peer_certificate() const {
+  auto cert = detail::adopt(SSL_get1_peer_certificate(ssl()));
+  if (!cert) return std::nullopt;
+  return crypto::X509(std::move(cert));
+}
+
+PYOSSL_DECL std::vector<std::string> Connection::get_cipher_list() const {
+  std::vector<std::string> names;
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_get_ciphers(ssl());
+  for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    names.emplace_back(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+  }
+  return names;
+}
+
+PYOSSL_DECL std::vector<crypto::X509Name> Connection::get_client_ca_list() const {
+  std::vector<crypto::X509Name> names;
+  STACK_OF(X509_NAME)* list = SSL_get_client_CA_list(ssl());
+  for (int i = 0; list != nullptr && i < sk_X509_NAME_num(list); ++i) {
+    names.emplace_back(detail::duplicate_name(sk_X509_NAME_value(list, i)));
+  }
+  return names;
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::client_random() const {
+  if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+  std::string random(SSL_get_client_random(ssl(), nullptr, 0), '\0');
+  random.resize(SSL_get_client_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+  return random;
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::server_random() const {
+  if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+  std::string random(SSL_get_server_random(ssl(), nullptr, 0), '\0');
+  random.resize(SSL_get_server_random(ssl(), reinterpret_cast<unsigned char*>(random.data()), random.size()));
+  return random;
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::master_key() const {
+  const SSL_SESSION* session = SSL_get_session(ssl());
+  if (session == nullptr) return std::nullopt;
+  std::string key(SSL_SESSION_get_master_key(session, nullptr, 0), '\0');
+  key.resize(SSL_SESSION_get_master_key(session, reinterpret_cast<unsigned char*>(key.data()), key.size()));
+  return key;
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::get_cipher_name() const {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+  if (cipher == nullptr) return std::nullopt;
+  return std::string(SSL_CIPHER_get_name(cipher));
+}
+
+PYOSSL_DECL std::optional<int> Connection::get_cipher_bits() const noexcept {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+  if (cipher == nullptr) return std::nullopt;
+  return SSL_CIPHER_get_bits(cipher, nullptr);
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::get_cipher_version() const {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl());
+  if (cipher == nullptr) return std::nullopt;
+  return std::string(SSL_CIPHER_get_version(cipher));
+}
+
+PYOSSL_DECL bool Connection::want_read() const noexcept { return SSL_want_read(ssl()) != 0; }
+
+PYOSSL_DECL bool Connection::want_write() const noexcept { return SSL_want_write(ssl()) != 0; }
+
+PYOSSL_DECL std::optional<Session> Connection::get_session() const {
+  auto session = detail::adopt(SSL_get1_session(ssl()));
+  if (!session) return std::nullopt;
+  return Session(std::move(session), detail::up_ref(SSL_get_SSL_CTX(ssl())));
+}
+
+PYOSSL_DECL result<void> Connection::set_session(const Session& session) {
+  constexpr std::string_view operation = "SSL_set_session";
+  if (session.empty()) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "the session is empty: use one that Connection::get_session returned");
+  }
+  if (session.context_.get() != SSL_get_SSL_CTX(ssl())) {
+    return detail::fail(
+        errc::invalid_argument, operation,
+        "the session belongs to another Context: only the Context that made it can resume it");
+  }
+  if (SSL_set_session(ssl(), session.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+  return {};
+}
+
+PYOSSL_DECL bool Connection::session_reused() const noexcept { return SSL_session_reused(ssl()) == 1; }
+
+PYOSSL_DECL result<void> Connection::set_alpn_protos(std::initializer_list<std::string_view> protos) {
+  return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
+}
+
+PYOSSL_DECL result<void> Connection::set_alpn_protos(const std::vector<std::string>& protos) {
+  return set_alpn_wire(detail::alpn_wire("SSL_set_alpn_protos", protos));
+}
+
+PYOSSL_DECL std::string Connection::get_alpn_proto_negotiated() const {
+  const unsigned char* protocol = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl(), &protocol, &length);
+  if (protocol == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(protocol), length);
+}
+
+PYOSSL_DECL std::optional<std::vector<crypto::X509>> Connection::get_peer_cert_chain() const {
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl());
+  if (chain == nullptr || SSL_get0_peer_certificate(ssl()) == nullptr) return std::nullopt;
+  return detail::certificates_of(chain);
+}
+
+PYOSSL_DECL std::optional<std::vector<crypto::X509>> Connection::get_verified_chain() const {
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl());
+  if (chain == nullptr) return std::nullopt;
+  return detail::certificates_of(chain);
+}
+
+PYOSSL_DECL std::optional<crypto::X509> Connection::get_certificate() const {
+  ::X509* cert = SSL_get_certificate(ssl());
+  if (cert == nullptr) return std::nullopt;
+  return crypto::X509(detail::up_ref(cert));
+}
+
+PYOSSL_DECL result<std::string> Connection::export_keying_material(std::string_view label, std::size_t olen,
+                                                                   std::optional<std::string_view> context) {
+  constexpr std::string_view operation = "SSL_export_keying_material";
+  if (olen == 0) return detail::fail(errc::invalid_argument, operation, "ask for at least one byte");
+  if (SSL_is_init_finished(ssl()) != 1) {
+    return detail::fail(errc::ssl, operation,
+                        "the handshake has not finished: there is no key to export yet");
+  }
+  std::string material(olen, '\0');
+  if (SSL_export_keying_material(ssl(), reinterpret_cast<unsigned char*>(material.data()), olen, label.data(),
+                                 label.size(),
+                                 context ? reinterpret_cast<const unsigned char*>(context->data()) : nullptr,
+                                 context ? context->size() : 0, context ? 1 : 0) != 1) {
+    return detail::fail(errc::ssl, operation);
+  }
+  return material;
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::get_group_name() const {
+  if (SSL_get_session(ssl()) == nullptr) return std::nullopt;
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+  const char* name = SSL_get0_group_name(ssl());
+  if (name == nullptr) return std::nullopt;
+  return std::string(name);
+#else
+  return detail::group_name_of(SSL_get_negotiated_group(ssl()));
+#endif
+}
+
+PYOSSL_DECL result<void> Connection::set_verify(verify_mode mode) {
+  if (auto checked = check_verify_mode(mode); !checked) return checked;
+  state_->link.verify = nullptr;
+  state_->link.own_verify = true;
+  SSL_set_verify(ssl(), static_cast<int>(mode), detail::verify_trampoline);
+  return {};
+}
+
+PYOSSL_DECL verify_mode Connection::get_verify_mode() const noexcept {
+  return static_cast<verify_mode>(SSL_get_verify_mode(ssl()));
+}
+
+PYOSSL_DECL result<void> Connection::use_certificate(const crypto::X509& cert) {
+  constexpr std::string_view operation = "SSL_use_certificate";
+  if (cert.native_handle() == nullptr) {
+    return detail::fail(errc::invalid_argument, operation, "the certificate is empty");
+  }
+  if (SSL_use_certificate(ssl(), cert.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::use_privatekey(const crypto::PKey& key) {
+  constexpr std::string_view operation = "SSL_use_PrivateKey";
+  if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
+  const ::X509* cert = SSL_get_certificate(ssl());
+  const EVP_PKEY* cert_key = cert != nullptr ? X509_get0_pubkey(cert) : nullptr;
+  if (cert_key != nullptr && EVP_PKEY_get_base_id(cert_key) == EVP_PKEY_get_base_id(key.native_handle()) &&
+      EVP_PKEY_eq(cert_key, key.native_handle()) != 1) {
+    return detail::fail(errc::ssl, operation, "the private key does not match the certificate");
+  }
+  if (SSL_use_PrivateKey(ssl(), key.native_handle()) != 1) return detail::fail(errc::ssl, operation);
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::request_ocsp() {
+  constexpr std::string_view operation = "SSL_set_tlsext_status_type";
+  if (SSL_in_before(ssl()) == 0) {
+    return detail::fail(errc::invalid_argument, operation, "ask for OCSP stapling before the handshake");
+  }
+  if (SSL_set_tlsext_status_type(ssl(), TLSEXT_STATUSTYPE_ocsp) != 1)
+    return detail::fail(errc::ssl, operation);
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::set_tlsext_host_name(std::string_view name) {
+  constexpr std::string_view operation = "SSL_set_tlsext_host_name";
+  auto c_name = detail::c_string(operation, "name", name);
+  if (!c_name) return unexpected(std::move(c_name).error());
+  const bool check = state_->context->check_hostname;
+  if (check && detail::is_ip_literal(*c_name)) return set_verify_hostname(name);
+  if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
+  if (check) return set_verify_hostname(name);
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::set_verify_hostname(std::string_view name) {
+  constexpr std::string_view operation = "ssl::Connection::set_verify_hostname";
+  auto c_name = detail::c_string(operation, "name", name);
+  if (!c_name) return unexpected(std::move(c_name).error());
+  if (name.empty()) return detail::fail(errc::invalid_argument, operation, "the host name is empty");
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
+  X509_VERIFY_PARAM_set_hostflags(param, detail::hostname_check_flags);
+  const bool address = detail::is_ip_literal(*c_name);
+  const bool set = address ? X509_VERIFY_PARAM_set1_host(param, nullptr, 0) == 1 &&
+                                 X509_VERIFY_PARAM_set1_ip_asc(param, c_name->c_str()) == 1
+                           : X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) == 1 &&
+                                 X509_VERIFY_PARAM_set1_host(param, c_name->c_str(), 0) == 1;
+  if (!set) return detail::fail(errc::ssl, operation);
+  state_->link.expected_host = std::move(*c_name);
+  state_->link.hostname_missing = false;
+  return {};
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::get_servername() const {
+  const char* name = SSL_get_servername(ssl(), TLSEXT_NAMETYPE_host_name);
+  if (name == nullptr) return std::nullopt;
+  return std::string(name);
+}
+
+PYOSSL_DECL result<void> Connection::set_context(const Context& context) {
+  if (SSL_set_SSL_CTX(ssl(), context.ctx()) == nullptr) return detail::fail(errc::ssl, "SSL_set_SSL_CTX");
+  context.state_->used.store(true, std::memory_order_release);
+  context_ = Context(context.state_);
+  state_->link.current = context.state_.get();
+  return {};
+}
+
+PYOSSL_DECL void Connection::set_app_data(std::any data) { state_->app_data = std::move(data); }
+
+PYOSSL_DECL result<std::pair<Connection, net::Address>> Connection::accept() {
+  constexpr std::string_view operation = "ssl::Connection::accept";
+  if (!state_->over_socket) return not_socket(operation);
+  auto accepted = state_->socket.accept();
+  if (!accepted) return unexpected(std::move(accepted).error());
+  Connection connection(context_, std::move(accepted->first));
+  connection.set_accept_state();
+  return std::pair<Connection, net::Address>(std::move(connection), std::move(accepted->second));
+}
+
+PYOSSL_DECL result<void> Connection::bind(const net::Address& address) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::bind");
+  return state_->socket.bind(address);
+}
+
+PYOSSL_DECL result<void> Connection::listen(int backlog) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::listen");
+  return state_->socket.listen(backlog);
+}
+
+PYOSSL_DECL result<void> Connection::connect(const net::Address& address) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::connect");
+  set_connect_state();
+  auto connected = state_->socket.connect(address);
+  if (connected) note_datagram_peer();
+  return connected;
+}
+
+PYOSSL_DECL result<int> Connection::connect_ex(const net::Address& address) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
+  set_connect_state();
+  const int outcome = state_->socket.connect_ex(address);
+  if (outcome == 0) note_datagram_peer();
+  return outcome;
+}
+
+PYOSSL_DECL result<void> Connection::close() {
+  if (!state_->over_socket) return not_socket("ssl::Connection::close");
+  state_->socket.close();
+  return {};
+}
+
+PYOSSL_DECL result<int> Connection::fileno() const {
+  if (!state_->over_socket) return not_socket("ssl::Connection::fileno");
+  return state_->socket.fileno();
+}
+
+PYOSSL_DECL result<net::Address> Connection::getpeername() const {
+  if (!state_->over_socket) return not_socket("ssl::Connection::getpeername");
+  return state_->socket.getpeername();
+}
+
+PYOSSL_DECL result<net::Address> Connection::getsockname() const {
+  if (!state_->over_socket) return not_socket("ssl::Connection::getsockname");
+  return state_->socket.getsockname();
+}
+
+PYOSSL_DECL result<int> Connection::getsockopt(int level, int optname) const {
+  if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
+  return state_->socket.getsockopt(level, optname);
+}
+
+PYOSSL_DECL result<std::string> Connection::getsockopt(int level, int optname, std::size_t buflen) const {
+  if (!state_->over_socket) return not_socket("ssl::Connection::getsockopt");
+  return state_->socket.getsockopt(level, optname, buflen);
+}
+
+PYOSSL_DECL result<void> Connection::setsockopt(int level, int optname, int value) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
+  return state_->socket.setsockopt(level, optname, value);
+}
+
+PYOSSL_DECL result<void> Connection::setsockopt(int level, int optname, std::span<const std::byte> value) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::setsockopt");
+  return state_->socket.setsockopt(level, optname, value);
+}
+
+PYOSSL_DECL result<void> Connection::setblocking(bool blocking) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::setblocking");
+  return state_->socket.setblocking(blocking);
+}
+
+PYOSSL_DECL result<void> Connection::sock_shutdown(int how) {
+  if (!state_->over_socket) return not_socket("ssl::Connection::sock_shutdown");
+  return state_->socket.shutdown(how);
+}
+
+PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
+  constexpr std::string_view operation = "DTLSv1_listen";
+  if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+  state_->link.stash.rethrow_pending();
+  auto client = detail::adopt(BIO_ADDR_new());
+  if (!client) throw std::bad_alloc();
+  state_->link.oversized_cookie = 0;
+  detail::clear_error_queue();
+  const int ret = ::DTLSv1_listen(ssl(), client.get());
+  state_->link.stash.rethrow_pending();
+  if (ret > 0) return {};
+  if (ret == 0) {
+    // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
+    return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
+  }
+  if (const std::size_t length = std::exchange(state_->link.oversized_cookie, 0); length != 0) {
+    return detail::fail(errc::ssl, operation,
+                        "the cookie generate callback returned " + std::to_string(length) +
+                            " bytes; a DTLS cookie is at most 255");
+  }
+  return detail::fail(errc::ssl, operation);
+}
+
+PYOSSL_DECL std::optional<std::chrono::microseconds> Connection::DTLSv1_get_timeout() const noexcept {
+  if (!SSL_is_dtls(ssl())) return std::nullopt;
+  timeval remaining{};
+  if (SSL_ctrl(ssl(), DTLS_CTRL_GET_TIMEOUT, 0, &remaining) != 1) return std::nullopt;
+  return std::chrono::seconds(remaining.tv_sec) + std::chrono::microseconds(remaining.tv_usec);
+}
+
+PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
+  constexpr std::string_view operation = "DTLSv1_handle_timeout";
+  if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+  state_->link.stash.rethrow_pending();
+  detail::clear_error_queue();
+  const long handled = SSL_ctrl(ssl(), DTLS_CTRL_HANDLE_TIMEOUT, 0, nullptr);
+  state_->link.stash.rethrow_pending();
+  if (handled < 0)
+    return detail::fail(errc::ssl, operation, "the peer has not answered after repeated resends");
+  detail::clear_error_queue();
+  return handled > 0;
+}
+
+PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
+  constexpr std::string_view operation = "SSL_set_mtu";
+  if (!SSL_is_dtls(ssl())) return not_dtls(operation);
+  if (mtu <= 0 || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "an MTU of " + std::to_string(mtu) + " is below the smallest DTLS can work with");
+  }
+  SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
+  return {};
+}
+
+PYOSSL_DECL int Connection::get_cleartext_mtu() const noexcept {
+  if (!SSL_is_dtls(ssl())) return 0;
+  return static_cast<int>(DTLS_get_data_mtu(ssl()));
+}
+
+PYOSSL_DECL int Connection::get_state() const noexcept {
+  SSL* s = ssl();
+  const int role = SSL_is_server(s) == 1 ? ST_ACCEPT : ST_CONNECT;
+  if (SSL_in_before(s) == 1) return ST_BEFORE | role;
+  if (SSL_is_init_finished(s) == 1) return SSL_renegotiate_pending(s) == 1 ? ST_RENEGOTIATE : ST_OK;
+  return role | (static_cast<int>(SSL_get_state(s)) & ST_MASK);
+}
+
+PYOSSL_DECL std::string Connection::get_selected_srtp_profile() const {
+#ifndef OPENSSL_NO_SRTP
+  const SRTP_PROTECTION_PROFILE* profile = SSL_get_selected_srtp_profile(ssl());
+  if (profile != nullptr && profile->name != nullptr) return profile->name;
+#endif
+  return {};
+}
+
+PYOSSL_DECL std::unique_ptr<detail::connection_state> Connection::new_state(const Context& context) {
+  auto state = std::make_unique<detail::connection_state>();
+  state->context = context.state_;
+  state->link.context = context.state_.get();
+  state->link.current = context.state_.get();
+  {
+    detail::error_queue_mark mark;  // a failure here is reported as bad_alloc, not queued
+    state->ssl = detail::adopt(SSL_new(context.ctx()));
+    if (!state->ssl || SSL_set_ex_data(state->ssl.get(), detail::connection_ex_index(), &state->link) != 1) {
+      throw std::bad_alloc();
+    }
+  }
+  state->link.hostname_missing = context.state_->check_hostname;
+  context.state_->used.store(true, std::memory_order_release);
+  return state;
+}
+
+PYOSSL_DECL void Connection::attach_socket(net::Socket socket) {
+  state_->socket = std::move(socket);
+  state_->over_socket = true;
+  if (SSL_is_dtls(ssl())) {
+    // A UDP socket: OpenSSL's datagram BIO knows the path MTU and the DTLS timers. UDP
+    // raises no SIGPIPE. The Connection still owns the descriptor (BIO_NOCLOSE).
+    auto bio = detail::adopt(BIO_new_dgram(state_->socket.fileno(), BIO_NOCLOSE));
+    if (!bio) throw std::bad_alloc();
+    SSL_set_bio(ssl(), bio.get(), bio.get());
+    (void)bio.release();
+    note_datagram_peer();
+    return;
+  }
+  detail::suppress_sigpipe(state_->socket.fileno());
+  auto bio = detail::adopt(BIO_new(detail::socket_bio_method()));
+  if (!bio) throw std::bad_alloc();
+  BIO_set_data(bio.get(), &state_->socket);
+  SSL_set_bio(ssl(), bio.get(), bio.get());  // one reference, for both directions
+  (void)bio.release();
+}
+
+PYOSSL_DECL void Connection::note_datagram_peer() noexcept {
+  if (!state_->over_socket || !SSL_is_dtls(ssl())) return;
+  sockaddr_storage peer{};
+  socklen_t length = sizeof(peer);
+  if (::getpeername(state_->socket.fileno(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
+  // BIO_ADDR is a union of the sockaddr kinds; OpenSSL copies it by its family.
+  BIO_ctrl(SSL_get_wbio(ssl()), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
+}
+
+PYOSSL_DECL result<void> Connection::require_hostname(std::string_view operation) {
+  if (SSL_is_server(ssl()) != 0) {
+    if (SSL_in_before(ssl()) == 0) state_->link.hostname_missing = false;
+    return {};
+  }
+  return detail::fail(errc::invalid_argument, operation,
+                      "this Context checks host names (set_check_hostname), and no host name is set: call "
+                      "set_tlsext_host_name or set_verify_hostname before the handshake");
+}
+
+PYOSSL_DECL result<void> Connection::set_alpn_wire(result<std::string> wire) {
+  constexpr std::string_view operation = "SSL_set_alpn_protos";
+  if (!wire) return unexpected(std::move(wire).error());
+  // OpenSSL's one call that returns 0 for success.
+  if (SSL_set_alpn_protos(ssl(), reinterpret_cast<const unsigned char*>(wire->data()),
+                          static_cast<unsigned int>(wire->size())) != 0) {
+    return detail::fail(errc::ssl, operation);
+  }
+  return {};
+}
+
+PYOSSL_DECL result<void> Connection::check_verify_mode(verify_mode mode) const {
+  if (state_->context->check_hostname && (static_cast<int>(mode) & SSL_VERIFY_PEER) == 0) {
+    return detail::fail(errc::invalid_argument, "SSL_set_verify",
+                        "this Context checks host names (set_check_hostname): the mode must include "
+                        "VERIFY_PEER");
+  }
+  return {};
+}
+
+PYOSSL_DECL std::optional<std::string> Connection::finished_message(finished_getter get) const {
+  unsigned char buffer[EVP_MAX_MD_SIZE];
+  const std::size_t length = get(ssl(), buffer, sizeof(buffer));
+  if (length == 0) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(buffer), std::min(length, sizeof(buffer)));
+}
+
+PYOSSL_DECL result<std::size_t> Connection::read_into(source from, std::span<std::byte> buffer) {
+  return from == source::tls ? recv_into(buffer) : bio_read_into(buffer);
+}
+
+PYOSSL_DECL std::size_t Connection::waiting(source from) const noexcept {
+  if (from == source::tls) return static_cast<std::size_t>(std::max(pending(), 0));
+  return state_->from_ssl != nullptr ? BIO_ctrl_pending(state_->from_ssl) : 0;
+}
+
+PYOSSL_DECL result<std::string> Connection::read_string(std::size_t bufsize, source from) {
+  constexpr std::size_t stack_size = 16 * 1024;  // TLS's largest record plaintext
+  // DTLS's outgoing BIO hands out one whole datagram per read: one larger than the stack
+  // buffer is read straight into a string of its size, and reads never continue.
+  const bool datagrams = from == source::outgoing_bio && SSL_is_dtls(ssl()) == 1;
+  if (datagrams && bufsize > stack_size && waiting(from) > stack_size) {
+    std::string datagram(std::min(bufsize, waiting(from)), '\0');
+    auto taken = read_into(from, std::as_writable_bytes(std::span(datagram)));
+    if (!taken) return unexpected(std::move(taken).error());
+    datagram.resize(*taken);
+    return datagram;
+  }
+  std::array<std::byte, stack_size> stack;  // NOLINT: deliberately left uninitialised
+  const std::size_t first_size = std::min(bufsize, stack_size);
+  auto first = read_into(from, std::span<std::byte>(stack.data(), first_size));
+  if (!first) return unexpected(std::move(first).error());
+  std::string data(reinterpret_cast<const char*>(stack.data()), *first);
+  if (datagrams || *first < first_size || bufsize == *first) return data;
+  const std::size_t more = std::min(bufsize - *first, waiting(from));
+  if (more == 0) return data;
+#if defined(__cpp_lib_string_resize_and_overwrite)
+  result<std::size_t> rest = std::size_t{0};
+  // libstdc++ 12 hands the callback the new capacity, not the size asked for: read at
+  // most `more`, never what the capacity happens to allow.
+  data.resize_and_overwrite(*first + more, [&](char* bytes, std::size_t /*capacity*/) {
+    rest = read_into(from, std::as_writable_bytes(std::span(bytes + *first, more)));
+    return *first + (rest ? *rest : 0);
+  });
+#else
+  data.resize(*first + more);
+  auto rest = read_into(from, std::as_writable_bytes(std::span(data)).subspan(*first));
+  data.resize(*first + (rest ? *rest : 0));
+#endif
+  // The first part was read and is gone from OpenSSL: return it, and leave a failure
+  // (want_read, say) for the next call to report.
+  return data;
+}
+
+PYOSSL_DECL unexpected<error> Connection::bio_read_failure(std::size_t buffer_size) const {
+  constexpr std::string_view operation = "BIO_read_ex";
+  if (BIO_should_retry(state_->from_ssl)) {
+    return unexpected<error>(
+        detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
+                             detail::io_call_text(detail::io_call::nothing_to_bio_read)));
+  }
+  if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
+                            std::to_string(buffer_size) +
+                            ": nothing was taken, read it with a larger buffer");
+  }
+  return detail::fail(errc::ssl, operation);
+}
+
+PYOSSL_DECL unexpected<error> Connection::not_memory(std::string_view operation) {
+  return detail::fail(errc::invalid_argument, operation,
+                      "this Connection runs over a socket; the bio_* methods are for memory-BIO connections");
+}
+
+PYOSSL_DECL unexpected<error> Connection::not_dtls(std::string_view operation) {
+  return detail::fail(errc::invalid_argument, operation,
+                      "this is a TLS connection; DTLS calls need a DTLS_METHOD Context");
+}
+
+PYOSSL_DECL unexpected<error> Connection::not_socket(std::string_view operation) {
+  return detail::fail(errc::invalid_argument, operation,
+                      "this Connection runs over memory BIOs and has no socket");
+}
+
+}  // namespace pyossl::ssl
+
+namespace pyossl {
+
+PYOSSL_DECL std::size_t unwrap(ssl::sendall_result outcome) {
   if (!outcome.has_value()) throw_error(std::move(outcome).error());
   return outcome.sent();
 }
 
 }  // namespace pyossl
+#endif  // PYOSSL_DEFINITIONS

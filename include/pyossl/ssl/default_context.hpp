@@ -7,6 +7,7 @@
 
 #include <openssl/ssl.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/ssl/constants.hpp"
 #include "pyossl/ssl/context.hpp"
@@ -27,13 +28,25 @@ enum class purpose {
 // checking; the system's CAs are loaded for set_verify(VERIFY_PEER) later, as Python does.
 // Both set OP_NO_COMPRESSION; the server also OP_CIPHER_SERVER_PREFERENCE. Fails as the
 // calls it makes (Context::create, set_default_verify_paths: errc::ssl).
-[[nodiscard]] inline result<Context> create_default_context(purpose p = purpose::server_auth) {
+[[nodiscard]] PYOSSL_DECL result<Context> create_default_context(purpose p = purpose::server_auth);
+
+}  // namespace pyossl::ssl
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::ssl {
+
+PYOSSL_DECL result<Context> create_default_context(purpose p) {
   const bool client = p == purpose::server_auth;
   auto context = Context::create(client ? TLS_CLIENT_METHOD : TLS_SERVER_METHOD);
   if (!context) return context;
-  if (auto done = context->set_min_proto_version(TLS1_2_VERSION); !done) return unexpected(std::move(done).error());
+  if (auto done = context->set_min_proto_version(TLS1_2_VERSION); !done)
+    return unexpected(std::move(done).error());
   if (auto done = context->set_default_verify_paths(); !done) return unexpected(std::move(done).error());
-  auto added = context->set_options(client ? OP_NO_COMPRESSION : OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE);
+  auto added =
+      context->set_options(client ? OP_NO_COMPRESSION : OP_NO_COMPRESSION | OP_CIPHER_SERVER_PREFERENCE);
   if (!added) return unexpected(std::move(added).error());
   if (client) {
     if (auto done = context->set_verify(VERIFY_PEER); !done) return unexpected(std::move(done).error());
@@ -43,3 +56,4 @@ enum class purpose {
 }
 
 }  // namespace pyossl::ssl
+#endif  // PYOSSL_DEFINITIONS

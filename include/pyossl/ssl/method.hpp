@@ -14,6 +14,8 @@
 
 #include <openssl/ssl.h>
 
+#include "pyossl/detail/config.hpp"
+
 namespace pyossl::ssl {
 
 enum class method : int {
@@ -58,7 +60,17 @@ struct method_spec {
   const char* name = "";
 };
 
-[[nodiscard]] inline method_spec spec_of(ssl::method m) noexcept {
+[[nodiscard]] PYOSSL_DECL method_spec spec_of(ssl::method m) noexcept;
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL method_spec spec_of(ssl::method m) noexcept {
   switch (m) {
     case ssl::method::sslv2:
       return {nullptr, 0, "SSLv2"};
@@ -87,3 +99,4 @@ struct method_spec {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

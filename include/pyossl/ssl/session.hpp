@@ -6,6 +6,7 @@
 
 #include <openssl/ssl.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 
 namespace pyossl::ssl {
@@ -23,10 +24,7 @@ class Session {
   Session() noexcept = default;
   Session(const Session& other) noexcept
       : session_(detail::up_ref(other.session_.get())), context_(detail::up_ref(other.context_.get())) {}
-  Session& operator=(const Session& other) noexcept {
-    if (this != &other) *this = Session(other);
-    return *this;
-  }
+  Session& operator=(const Session& other) noexcept;
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
   ~Session() = default;
@@ -35,9 +33,7 @@ class Session {
   // resumable, e.g. a TLS 1.3 session whose ticket was never received). Calls
   // SSL_SESSION_is_resumable.
   // An empty Session is never resumable.
-  [[nodiscard]] bool is_resumable() const noexcept {
-    return session_ && SSL_SESSION_is_resumable(session_.get()) == 1;
-  }
+  [[nodiscard]] bool is_resumable() const noexcept;
 
   // Whether this is an empty Session (default-constructed or moved from).
   [[nodiscard]] bool empty() const noexcept { return !session_; }
@@ -55,3 +51,21 @@ class Session {
 };
 
 }  // namespace pyossl::ssl
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::ssl {
+
+PYOSSL_DECL Session& Session::operator=(const Session& other) noexcept {
+  if (this != &other) *this = Session(other);
+  return *this;
+}
+
+PYOSSL_DECL bool Session::is_resumable() const noexcept {
+  return session_ && SSL_SESSION_is_resumable(session_.get()) == 1;
+}
+
+}  // namespace pyossl::ssl
+#endif  // PYOSSL_DEFINITIONS

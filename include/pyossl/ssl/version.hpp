@@ -17,6 +17,8 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
+#include "pyossl/detail/config.hpp"
+
 namespace pyossl::ssl {
 
 // Which text SSLeay_version returns; the values are OpenSSL_version's.
@@ -61,8 +63,19 @@ inline constexpr unsigned long VERSION_NUMBER = OPENSSL_VERSION_NUMBER;
 // The text OpenSSL gives for `type`, as `openssl version` prints it (-v, -f, -b, -p, -d).
 // Calls OpenSSL_version (OpenSSL 1.1 renamed SSLeay_version to it); a value that is not a
 // version_type gives OpenSSL's "not available".
-[[nodiscard]] inline std::string SSLeay_version(version_type type) {
+[[nodiscard]] PYOSSL_DECL std::string SSLeay_version(version_type type);
+
+}  // namespace pyossl::ssl
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::ssl {
+
+PYOSSL_DECL std::string SSLeay_version(version_type type) {
   return ::OpenSSL_version(static_cast<int>(type));
 }
 
 }  // namespace pyossl::ssl
+#endif  // PYOSSL_DEFINITIONS

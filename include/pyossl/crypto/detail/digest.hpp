@@ -13,6 +13,7 @@
 #include "pyossl/crypto/detail/legacy.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/detail/c_string.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
@@ -24,7 +25,35 @@ namespace pyossl::detail {
 // name, or one with a NUL byte: errc::invalid_argument (pyOpenSSL: ValueError "No such
 // digest method"); one OpenSSL 3 keeps in its legacy provider (md4, whirlpool) when that
 // is not loaded: errc::unsupported.
-[[nodiscard]] inline result<handle<EVP_MD>> fetch_digest(std::string_view operation, std::string_view name) {
+[[nodiscard]] PYOSSL_DECL result<handle<EVP_MD>> fetch_digest(std::string_view operation,
+                                                              std::string_view name);
+
+// The digest to sign with `key`, checking the key first: `name` fetched, or, when `name`
+// is empty, none, so that OpenSSL uses the key's own default (SHA-256 for RSA, EC and DSA;
+// Ed25519 and Ed448 take no separate digest and sign only this way). An empty or
+// public-only key, or an unknown digest: errc::invalid_argument.
+[[nodiscard]] PYOSSL_DECL result<handle<EVP_MD>> signing_digest(std::string_view operation,
+                                                                const crypto::PKey& key,
+                                                                std::string_view name);
+
+// `bytes` as pyOpenSSL's digest text: upper-case hex pairs joined by colons ("AB:CD:01").
+[[nodiscard]] PYOSSL_DECL std::string colon_hex(std::string_view bytes);
+
+// The digest of `data` with `digest` (EVP_DigestInit_ex, EVP_DigestUpdate, EVP_DigestFinal_ex;
+// an extendable-output digest such as SHAKE256 gives its default length, EVP_MD_get_size,
+// with EVP_DigestFinalXOF, as `openssl dgst` does).
+[[nodiscard]] PYOSSL_DECL result<std::string> digest_bytes(std::string_view operation, const EVP_MD* digest,
+                                                           std::string_view data);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL result<handle<EVP_MD>> fetch_digest(std::string_view operation, std::string_view name) {
   auto text = c_string(operation, "digest name", name);
   if (!text) return unexpected(std::move(text).error());
   if (text->empty()) return fail(errc::invalid_argument, operation, "the digest name is empty");
@@ -38,12 +67,8 @@ namespace pyossl::detail {
   return fail(errc::invalid_argument, operation, "no such digest: " + *text);
 }
 
-// The digest to sign with `key`, checking the key first: `name` fetched, or, when `name`
-// is empty, none, so that OpenSSL uses the key's own default (SHA-256 for RSA, EC and DSA;
-// Ed25519 and Ed448 take no separate digest and sign only this way). An empty or
-// public-only key, or an unknown digest: errc::invalid_argument.
-[[nodiscard]] inline result<handle<EVP_MD>> signing_digest(std::string_view operation,
-                                                           const crypto::PKey& key, std::string_view name) {
+PYOSSL_DECL result<handle<EVP_MD>> signing_digest(std::string_view operation, const crypto::PKey& key,
+                                                  std::string_view name) {
   if (key.empty()) return fail(errc::invalid_argument, operation, "the key is empty");
   if (!key.has_private_key())
     return fail(errc::invalid_argument, operation, "the key has only a public part");
@@ -51,8 +76,7 @@ namespace pyossl::detail {
   return fetch_digest(operation, name);
 }
 
-// `bytes` as pyOpenSSL's digest text: upper-case hex pairs joined by colons ("AB:CD:01").
-[[nodiscard]] inline std::string colon_hex(std::string_view bytes) {
+PYOSSL_DECL std::string colon_hex(std::string_view bytes) {
   constexpr char digits[] = "0123456789ABCDEF";
   std::string text;
   text.reserve(bytes.size() * 3);
@@ -65,11 +89,8 @@ namespace pyossl::detail {
   return text;
 }
 
-// The digest of `data` with `digest` (EVP_DigestInit_ex, EVP_DigestUpdate, EVP_DigestFinal_ex;
-// an extendable-output digest such as SHAKE256 gives its default length, EVP_MD_get_size,
-// with EVP_DigestFinalXOF, as `openssl dgst` does).
-[[nodiscard]] inline result<std::string> digest_bytes(std::string_view operation, const EVP_MD* digest,
-                                                      std::string_view data) {
+PYOSSL_DECL result<std::string> digest_bytes(std::string_view operation, const EVP_MD* digest,
+                                             std::string_view data) {
   const int size = EVP_MD_get_size(digest);
   if (size <= 0) return fail(errc::invalid_argument, operation, "the digest has no output size");
   handle<EVP_MD_CTX> context(EVP_MD_CTX_new());
@@ -91,3 +112,4 @@ namespace pyossl::detail {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

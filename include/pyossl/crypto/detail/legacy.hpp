@@ -7,6 +7,7 @@
 
 #include <openssl/objects.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
@@ -27,9 +28,22 @@ template <class Legacy, class TypeOf, class FetchByName>
 }
 
 // The failure for an algorithm `name` that OpenSSL 3 provides only in its legacy provider.
-[[nodiscard]] inline unexpected<error> legacy_algorithm(std::string_view operation, const std::string& name) {
-  return fail(errc::unsupported, operation,
-              name + " is not available: OpenSSL 3 provides it only in its legacy provider, which is not loaded");
+[[nodiscard]] PYOSSL_DECL unexpected<error> legacy_algorithm(std::string_view operation,
+                                                             const std::string& name);
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL unexpected<error> legacy_algorithm(std::string_view operation, const std::string& name) {
+  return fail(
+      errc::unsupported, operation,
+      name + " is not available: OpenSSL 3 provides it only in its legacy provider, which is not loaded");
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

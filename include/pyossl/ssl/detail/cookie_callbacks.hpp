@@ -13,6 +13,7 @@
 #include <openssl/dtls1.h>
 #include <openssl/ssl.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/ssl/detail/ssl_state.hpp"
 
 namespace pyossl::detail {
@@ -20,7 +21,21 @@ namespace pyossl::detail {
 // SSL_CTX_set_cookie_generate_cb's callback: the cookie to send in a HelloVerifyRequest.
 // One longer than DTLS allows (255 bytes) fails the operation; the Connection's error then
 // says how long it was.
-inline int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept {
+PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept;
+
+// SSL_CTX_set_cookie_verify_cb's callback: whether a ClientHello's cookie is one we made.
+// A refused cookie is treated as no cookie (a new HelloVerifyRequest), as RFC 6347 says.
+PYOSSL_DECL int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int length) noexcept;
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->context->cookie_generate || link->stash.pending()) return 0;
   return link->stash.guard(
@@ -37,9 +52,8 @@ inline int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned 
       0);
 }
 
-// SSL_CTX_set_cookie_verify_cb's callback: whether a ClientHello's cookie is one we made.
-// A refused cookie is treated as no cookie (a new HelloVerifyRequest), as RFC 6347 says.
-inline int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int length) noexcept {
+PYOSSL_DECL int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie,
+                                         unsigned int length) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->context->cookie_verify || link->stash.pending()) return 0;
   return link->stash.guard(
@@ -51,3 +65,4 @@ inline int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie, unsig
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

@@ -27,6 +27,7 @@
 
 #include <openssl/bio.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 
 namespace pyossl::detail {
@@ -39,11 +40,36 @@ struct datagram_queue {
   bool at_eof = false;  // bio_shutdown: an empty queue now means end of file
 };
 
-[[nodiscard]] inline datagram_queue* queue_of(BIO* bio) noexcept {
+[[nodiscard]] PYOSSL_DECL datagram_queue* queue_of(BIO* bio) noexcept;
+
+PYOSSL_DECL int datagram_bio_write(BIO* bio, const char* data, std::size_t length,
+                                   std::size_t* written) noexcept;
+
+PYOSSL_DECL int datagram_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept;
+
+PYOSSL_DECL long datagram_bio_ctrl(BIO* bio, int command, long number, void* /*pointer*/) noexcept;
+
+PYOSSL_DECL int datagram_bio_create(BIO* bio) noexcept;
+
+PYOSSL_DECL int datagram_bio_destroy(BIO* bio) noexcept;
+
+// The method, made once per process (thread-safe static initialisation).
+[[nodiscard]] PYOSSL_DECL const BIO_METHOD* datagram_bio_method();
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL datagram_queue* queue_of(BIO* bio) noexcept {
   return static_cast<datagram_queue*>(BIO_get_data(bio));
 }
 
-inline int datagram_bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) noexcept {
+PYOSSL_DECL int datagram_bio_write(BIO* bio, const char* data, std::size_t length,
+                                   std::size_t* written) noexcept {
   BIO_clear_retry_flags(bio);
   *written = 0;
   datagram_queue* queue = queue_of(bio);
@@ -58,7 +84,7 @@ inline int datagram_bio_write(BIO* bio, const char* data, std::size_t length, st
   return 1;
 }
 
-inline int datagram_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept {
+PYOSSL_DECL int datagram_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept {
   BIO_clear_retry_flags(bio);
   *read = 0;
   datagram_queue* queue = queue_of(bio);
@@ -68,14 +94,14 @@ inline int datagram_bio_read(BIO* bio, char* out, std::size_t length, std::size_
     return 0;
   }
   const std::string& next = queue->datagrams.front();
-  if (next.size() > length) return 0;  // too small a buffer: keep the datagram whole
+  if (next.size() > length) return 0;          // too small a buffer: keep the datagram whole
   std::memcpy(out, next.data(), next.size());  // never empty: empty writes are not queued
   *read = next.size();
   queue->datagrams.pop_front();
   return 1;
 }
 
-inline long datagram_bio_ctrl(BIO* bio, int command, long number, void* /*pointer*/) noexcept {
+PYOSSL_DECL long datagram_bio_ctrl(BIO* bio, int command, long number, void* /*pointer*/) noexcept {
   datagram_queue* queue = queue_of(bio);
   if (queue == nullptr) return 0;
   switch (command) {
@@ -101,7 +127,7 @@ inline long datagram_bio_ctrl(BIO* bio, int command, long number, void* /*pointe
   }
 }
 
-inline int datagram_bio_create(BIO* bio) noexcept {
+PYOSSL_DECL int datagram_bio_create(BIO* bio) noexcept {
   try {
     auto queue = std::make_unique<datagram_queue>();
     BIO_set_data(bio, queue.release());  // the BIO owns it: datagram_bio_destroy frees it
@@ -112,16 +138,16 @@ inline int datagram_bio_create(BIO* bio) noexcept {
   return 1;
 }
 
-inline int datagram_bio_destroy(BIO* bio) noexcept {
+PYOSSL_DECL int datagram_bio_destroy(BIO* bio) noexcept {
   std::unique_ptr<datagram_queue> owned(queue_of(bio));
   BIO_set_data(bio, nullptr);
   return 1;
 }
 
-// The method, made once per process (thread-safe static initialisation).
-[[nodiscard]] inline const BIO_METHOD* datagram_bio_method() {
+PYOSSL_DECL const BIO_METHOD* datagram_bio_method() {
   static const handle<BIO_METHOD> method = [] {
-    handle<BIO_METHOD> made = adopt(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "pyossl datagrams"));
+    handle<BIO_METHOD> made =
+        adopt(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "pyossl datagrams"));
     if (!made || BIO_meth_set_write_ex(made.get(), datagram_bio_write) != 1 ||
         BIO_meth_set_read_ex(made.get(), datagram_bio_read) != 1 ||
         BIO_meth_set_ctrl(made.get(), datagram_bio_ctrl) != 1 ||
@@ -136,3 +162,4 @@ inline int datagram_bio_destroy(BIO* bio) noexcept {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

@@ -17,25 +17,85 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
-#include "pyossl/ssl/detail/ssl_state.hpp"
 #include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/net/socket.hpp"
+#include "pyossl/ssl/detail/ssl_state.hpp"
 
 namespace pyossl::detail {
 
-[[nodiscard]] inline bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
-                                    int reason) noexcept {
+[[nodiscard]] PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
+                                         int reason) noexcept;
+
+// Attaches why the peer's certificate was rejected, when that is why the handshake failed.
+PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
+
+// OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
+// security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
+// Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
+// server whose minimum is TLS 1.2 or higher never gets it (its refusal of an old peer is
+// the setting working).
+PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl);
+
+// The calls on ssl::Connection's hot paths, whose want_read / want_write errors must not
+// allocate: their names (and bio_read's "nothing waiting" reason) live in static strings.
+enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_read };
+
+[[nodiscard]] PYOSSL_DECL static_text io_call_text(io_call call);
+
+// The error for an SSL call (SSL_read_ex, SSL_do_handshake, ...) that returned `ret`,
+// with `saved_errno` read right after it. The caller cleared the queue before the call.
+//   SSL_ERROR_ZERO_RETURN -> zero_return, WANT_READ -> want_read, WANT_WRITE -> want_write,
+//   WANT_X509_LOOKUP -> want_x509_lookup, SYSCALL -> syscall with errno, SSL -> ssl.
+// An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
+// whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
+// with no errno.
+[[nodiscard]] PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
+                                                           const connection_link& link);
+
+// ---- The socket BIO ----
+//
+// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE when the peer has gone.
+// This BIO sends with MSG_NOSIGNAL instead (SO_NOSIGPIPE where that is the platform's
+// way), so a vanished peer is an EPIPE error, never a dead process. Its data is the
+// Connection's net::Socket, read at each call, so a closed socket fails with EBADF rather
+// than writing to whatever file reused the descriptor number. EINTR is retried here.
+
+[[nodiscard]] PYOSSL_DECL bool socket_error_is_retryable(int errnum) noexcept;
+
+PYOSSL_DECL int socket_bio_write(BIO* bio, const char* data, std::size_t length,
+                                 std::size_t* written) noexcept;
+
+PYOSSL_DECL int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept;
+
+PYOSSL_DECL long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointer) noexcept;
+
+PYOSSL_DECL int socket_bio_create(BIO* bio) noexcept;
+
+inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Connection owns the socket
+
+// The method, made once per process (thread-safe static initialisation).
+[[nodiscard]] PYOSSL_DECL const BIO_METHOD* socket_bio_method();
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib, int reason) noexcept {
   for (const error_queue_entry& entry : queue) {
     if (ERR_GET_LIB(entry.code) == lib && ERR_GET_REASON(entry.code) == reason) return true;
   }
   return false;
 }
 
-// Attaches why the peer's certificate was rejected, when that is why the handshake failed.
-inline void attach_verification(error& e, SSL* ssl, const connection_link& link) {
+PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link) {
   if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED)) return;
   const long code = SSL_get_verify_result(ssl);
   if (link.last_verify_failure && link.last_verify_failure->code == code) {
@@ -56,12 +116,7 @@ inline void attach_verification(error& e, SSL* ssl, const connection_link& link)
   e.set_verification(verify_failure{code, X509_verify_cert_error_string(code), 0, subject_line(peer.get())});
 }
 
-// OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
-// security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
-// Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
-// server whose minimum is TLS 1.2 or higher never gets it (its refusal of an old peer is
-// the setting working).
-inline void add_legacy_version_hint(error& e, SSL* ssl) {
+PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl) {
   const long min_version = SSL_get_min_proto_version(ssl);
   if (min_version >= TLS1_2_VERSION || SSL_get_security_level(ssl) == 0) return;
   const long max_version = SSL_get_max_proto_version(ssl);
@@ -78,30 +133,20 @@ inline void add_legacy_version_hint(error& e, SSL* ssl) {
                 "set_cipher_list(\"DEFAULT:@SECLEVEL=0\") on both ends)");
 }
 
-// The calls on ssl::Connection's hot paths, whose want_read / want_write errors must not
-// allocate: their names (and bio_read's "nothing waiting" reason) live in static strings.
-enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_read };
-
-[[nodiscard]] inline static_text io_call_text(io_call call) {
+PYOSSL_DECL static_text io_call_text(io_call call) {
   static const std::string texts[] = {
-      "SSL_read_ex", "SSL_write_ex", "SSL_do_handshake", "SSL_shutdown", "BIO_read_ex",
-      "TLS has written nothing for the peer since the last bio_read"};
+      "SSL_read_ex",  "SSL_write_ex", "SSL_do_handshake",
+      "SSL_shutdown", "BIO_read_ex",  "TLS has written nothing for the peer since the last bio_read"};
   return {&texts[static_cast<int>(call)]};
 }
 
-// The error for an SSL call (SSL_read_ex, SSL_do_handshake, ...) that returned `ret`,
-// with `saved_errno` read right after it. The caller cleared the queue before the call.
-//   SSL_ERROR_ZERO_RETURN -> zero_return, WANT_READ -> want_read, WANT_WRITE -> want_write,
-//   WANT_X509_LOOKUP -> want_x509_lookup, SYSCALL -> syscall with errno, SSL -> ssl.
-// An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
-// whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
-// with no errno.
-[[nodiscard]] inline unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
-                                                      const connection_link& link) {
+PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
+                                             const connection_link& link) {
   const int outcome = SSL_get_error(ssl, ret);
   // SSL_get_error answers want_* and zero_return only when the queue is empty: these
   // errors have nothing to drain, and name their operation without allocating.
-  if (outcome == SSL_ERROR_WANT_READ || outcome == SSL_ERROR_WANT_WRITE || outcome == SSL_ERROR_WANT_X509_LOOKUP) {
+  if (outcome == SSL_ERROR_WANT_READ || outcome == SSL_ERROR_WANT_WRITE ||
+      outcome == SSL_ERROR_WANT_X509_LOOKUP) {
     const errc kind = outcome == SSL_ERROR_WANT_READ    ? errc::want_read
                       : outcome == SSL_ERROR_WANT_WRITE ? errc::want_write
                                                         : errc::want_x509_lookup;
@@ -137,19 +182,12 @@ enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_
   return fail(errc::ssl, operation, "the TLS operation failed (SSL_get_error gave an unexpected code)");
 }
 
-// ---- The socket BIO ----
-//
-// OpenSSL's socket BIO writes with write(2), which raises SIGPIPE when the peer has gone.
-// This BIO sends with MSG_NOSIGNAL instead (SO_NOSIGPIPE where that is the platform's
-// way), so a vanished peer is an EPIPE error, never a dead process. Its data is the
-// Connection's net::Socket, read at each call, so a closed socket fails with EBADF rather
-// than writing to whatever file reused the descriptor number. EINTR is retried here.
-
-[[nodiscard]] inline bool socket_error_is_retryable(int errnum) noexcept {
+PYOSSL_DECL bool socket_error_is_retryable(int errnum) noexcept {
   return errnum == EAGAIN || errnum == EWOULDBLOCK || errnum == EINPROGRESS || errnum == EALREADY;
 }
 
-inline int socket_bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) noexcept {
+PYOSSL_DECL int socket_bio_write(BIO* bio, const char* data, std::size_t length,
+                                 std::size_t* written) noexcept {
   const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
   *written = 0;
@@ -166,7 +204,7 @@ inline int socket_bio_write(BIO* bio, const char* data, std::size_t length, std:
   return 0;
 }
 
-inline int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept {
+PYOSSL_DECL int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t* read) noexcept {
   const auto* socket = static_cast<const net::Socket*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
   *read = 0;
@@ -187,7 +225,7 @@ inline int socket_bio_read(BIO* bio, char* out, std::size_t length, std::size_t*
   return 0;
 }
 
-inline long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointer) noexcept {
+PYOSSL_DECL long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointer) noexcept {
   switch (command) {
     case BIO_CTRL_FLUSH:
       return 1;
@@ -204,15 +242,12 @@ inline long socket_bio_ctrl(BIO* bio, int command, long /*number*/, void* pointe
   }
 }
 
-inline int socket_bio_create(BIO* bio) noexcept {
+PYOSSL_DECL int socket_bio_create(BIO* bio) noexcept {
   BIO_set_init(bio, 1);
   return 1;
 }
 
-inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Connection owns the socket
-
-// The method, made once per process (thread-safe static initialisation).
-[[nodiscard]] inline const BIO_METHOD* socket_bio_method() {
+PYOSSL_DECL const BIO_METHOD* socket_bio_method() {
   static const handle<BIO_METHOD> method = [] {
     handle<BIO_METHOD> made = adopt(
         BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "pyossl socket"));
@@ -230,3 +265,4 @@ inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Conne
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS

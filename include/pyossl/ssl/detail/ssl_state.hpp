@@ -36,6 +36,7 @@
 
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/callback.hpp"
+#include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/verify_failure.hpp"
 #include "pyossl/error.hpp"
@@ -86,7 +87,7 @@ struct connection_link {
   const context_state* current = nullptr;
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
-  std::size_t oversized_cookie = 0;  // DTLS: the length of a cookie too long to send, if any
+  std::size_t oversized_cookie = 0;                   // DTLS: the length of a cookie too long to send, if any
   // Connection::set_verify: this connection's own verify callable replaces the Context's.
   bool own_verify = false;
   verify_function verify;
@@ -96,20 +97,60 @@ struct connection_link {
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.
-[[nodiscard]] inline int connection_ex_index() noexcept {
-  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
-}
+[[nodiscard]] PYOSSL_DECL int connection_ex_index() noexcept;
 
-[[nodiscard]] inline connection_link* link_of(const SSL* ssl) noexcept {
-  if (ssl == nullptr) return nullptr;
-  return static_cast<connection_link*>(SSL_get_ex_data(ssl, connection_ex_index()));
-}
+[[nodiscard]] PYOSSL_DECL connection_link* link_of(const SSL* ssl) noexcept;
 
 // SSL_CTX_set_verify's callback: runs the Context's verify callable, if any, with
 // pyOpenSSL's arguments; its answer decides. Without one, OpenSSL's own verdict stands.
 // A rejection is remembered so the failing handshake's error can say which certificate.
-inline int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept {
+PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept;
+
+// SSL_CTX_set_info_callback's callback: runs the current Context's info callable, if any.
+PYOSSL_DECL void info_trampoline(const SSL* ssl, int where, int ret) noexcept;
+
+// The tlsext servername callback: runs the Context's callable; an exception aborts the
+// handshake with a fatal alert.
+PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexcept;
+
+// The trampolines below run the current Context's callables (after Connection::set_context,
+// the new one's), because OpenSSL calls the callbacks of the SSL's current SSL_CTX.
+
+// SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
+// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
+// or an exception, fails the handshake with a fatal alert.
+PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
+                                       const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept;
+
+// SSL_CTX_set_keylog_callback's callback: one NSS key-log line for the Context's callable.
+// It cannot fail the handshake: an exception comes out of the Connection call that ran it.
+PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
+
+// SSL_CTX_set_tlsext_status_cb's callback, which OpenSSL calls on both ends, and only when
+// the client asked for a status (request_ocsp). Server: staples what the server callable
+// returns (empty: nothing). Client: the client callable judges what was stapled (empty
+// when nothing was); false fails the handshake.
+PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept;
+
+}  // namespace pyossl::detail
+
+// Definitions: inline here (header-only, the default), or compiled once into
+// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+#if PYOSSL_DEFINITIONS
+
+namespace pyossl::detail {
+
+PYOSSL_DECL int connection_ex_index() noexcept {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+PYOSSL_DECL connection_link* link_of(const SSL* ssl) noexcept {
+  if (ssl == nullptr) return nullptr;
+  return static_cast<connection_link*>(SSL_get_ex_data(ssl, connection_ex_index()));
+}
+
+PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept {
   auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   connection_link* link = link_of(ssl);
   if (link == nullptr) return preverify_ok;
@@ -144,8 +185,7 @@ inline int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept {
   return verdict;
 }
 
-// SSL_CTX_set_info_callback's callback: runs the current Context's info callable, if any.
-inline void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
+PYOSSL_DECL void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->current->info || link->stash.pending()) return;
   link->stash.guard(
@@ -156,9 +196,7 @@ inline void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
       0);
 }
 
-// The tlsext servername callback: runs the Context's callable; an exception aborts the
-// handshake with a fatal alert.
-inline int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexcept {
+PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->context->servername) return SSL_TLSEXT_ERR_OK;
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -170,14 +208,8 @@ inline int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) noexce
       SSL_TLSEXT_ERR_ALERT_FATAL);
 }
 
-// The trampolines below run the current Context's callables (after Connection::set_context,
-// the new one's), because OpenSSL calls the callbacks of the SSL's current SSL_CTX.
-
-// SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
-// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
-// or an exception, fails the handshake with a fatal alert.
-inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
-                                  const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept {
+PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
+                                       const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->current->alpn_select) return SSL_TLSEXT_ERR_NOACK;
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -200,9 +232,7 @@ inline int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned 
       SSL_TLSEXT_ERR_ALERT_FATAL);
 }
 
-// SSL_CTX_set_keylog_callback's callback: one NSS key-log line for the Context's callable.
-// It cannot fail the handshake: an exception comes out of the Connection call that ran it.
-inline void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
+PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   connection_link* link = link_of(ssl);
   if (link == nullptr || !link->current->keylog || link->stash.pending() || line == nullptr) return;
   link->stash.guard(
@@ -213,11 +243,7 @@ inline void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
       0);
 }
 
-// SSL_CTX_set_tlsext_status_cb's callback, which OpenSSL calls on both ends, and only when
-// the client asked for a status (request_ocsp). Server: staples what the server callable
-// returns (empty: nothing). Client: the client callable judges what was stapled (empty
-// when nothing was); false fails the handshake.
-inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
+PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
   connection_link* link = link_of(ssl);
   const bool server = SSL_is_server(ssl) != 0;
   if (link == nullptr) return server ? SSL_TLSEXT_ERR_NOACK : 1;
@@ -255,3 +281,4 @@ inline int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
 }
 
 }  // namespace pyossl::detail
+#endif  // PYOSSL_DEFINITIONS
