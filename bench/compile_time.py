@@ -15,6 +15,7 @@ a ratio <= 1.5 for -fsyntax-only and for -O2 (-c, code generation included).
   bench/compile_time.py --runs 9 pyossl.hpp   # the umbrella only
   bench/compile_time.py --cxx clang++ --std 23 --modes syntax
   bench/compile_time.py --include /tmp/before/include pyossl.hpp   # another checkout's headers
+  bench/compile_time.py --compiled            # the compiled mode (PYOSSL_SEPARATE_COMPILATION)
 
 Nothing here is a test: the numbers are read by people (bench/README.md), never asserted.
 """
@@ -104,6 +105,8 @@ def main():
     parser.add_argument("--modes", default="syntax,O2", help="syntax, O2 or both (comma-separated)")
     parser.add_argument("--show-baseline", action="store_true", help="print each baseline TU")
     parser.add_argument("--include", help="the include/ directory to measure (default: this checkout's)")
+    parser.add_argument("--compiled", action="store_true",
+                        help="measure the compiled mode (-DPYOSSL_SEPARATE_COMPILATION: declarations only)")
     args = parser.parse_args()
     if args.include:
         global INCLUDE
@@ -135,6 +138,8 @@ def main():
                 print(f"# baseline of {header}: {' '.join(system)}")
             for mode in modes:
                 common = [args.cxx, f"-std=c++{args.std}", f"-I{INCLUDE}", *MODES[mode]]
+                if args.compiled:
+                    common.append("-DPYOSSL_SEPARATE_COMPILATION")
                 cpu_seconds(common + [str(ours)])  # warm the file cache once
                 cpu_seconds(common + [str(base)])
                 times = {"pyossl": [], "baseline": []}
@@ -143,7 +148,8 @@ def main():
                     times["baseline"].append(cpu_seconds(common + [str(base)]))
                 p = statistics.median(times["pyossl"])
                 b = statistics.median(times["baseline"])
-                print(f"| {header.removeprefix('pyossl/')} | {mode} | {p:.2f} s | {b:.2f} s | {p / b:.2f}x |",
+                label = mode + (", compiled mode" if args.compiled else "")
+                print(f"| {header.removeprefix('pyossl/')} | {label} | {p:.2f} s | {b:.2f} s | {p / b:.2f}x |",
                       flush=True)
 
 
