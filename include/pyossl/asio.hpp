@@ -161,6 +161,30 @@ template <class Buffer, class Buffers>
 
 // Everything a stream owns, at one heap address, so the stream moves cheaply and pending
 // operations keep pointing at the same state.
+// What TLS wrote for the peer, on its way to the next layer. Unlike a vector it never
+// zero-fills: a bulk write's 16 KiB record would otherwise be cleared before every copy.
+class output_buffer {
+ public:
+  // Room for `size` bytes the caller writes whole; what was there is dropped.
+  std::span<std::byte> overwrite(std::size_t size) {
+    if (size > capacity_) {
+      storage_ = std::make_unique_for_overwrite<std::byte[]>(size);
+      capacity_ = size;
+    }
+    size_ = size;
+    return {storage_.get(), size};
+  }
+  // Keeps the first `size` bytes (size <= size()).
+  void resize(std::size_t size) noexcept { size_ = size; }
+  [[nodiscard]] const std::byte* data() const noexcept { return storage_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::unique_ptr<std::byte[]> storage_;
+  std::size_t capacity_ = 0;
+  std::size_t size_ = 0;
+};
+
 template <class NextLayer>
 struct stream_core {
   using executor_type = typename NextLayer::executor_type;
@@ -186,8 +210,7 @@ struct stream_core {
 
   // Moves everything TLS wrote into `output`, replacing what was there.
   [[nodiscard]] result<void> take_output() {
-    output.resize(output_pending());
-    auto taken = connection.bio_read_into(std::span(output));
+    auto taken = connection.bio_read_into(output.overwrite(output_pending()));
     if (!taken) return unexpected(std::move(taken).error());
     output.resize(*taken);
     return {};
@@ -229,7 +252,7 @@ struct stream_core {
   int write_waiters = 0;  // waits on write_gate not yet ended
   std::error_code write_failure;  // a failed next-layer write: the stream cannot send any more
   std::vector<std::byte> input;
-  std::vector<std::byte> output;
+  output_buffer output;
   std::optional<pyossl::error> last_error;
 };
 
