@@ -37,43 +37,11 @@
 #include <pyossl/rand.hpp>
 
 #include "tls_setup.hpp"
+// Last: it defines the replaced operator new and delete, after every header that uses them.
+#include "allocation_counter.hpp"
 
-namespace {
-std::atomic<long> cxx_allocations{0};
-std::atomic<long> openssl_allocations{0};
-
-void* counted_new(std::size_t size) noexcept {
-  cxx_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-
-void* counted_malloc(std::size_t size, const char* /*file*/, int /*line*/) {
-  openssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size);
-}
-void* counted_realloc(void* address, std::size_t size, const char* /*file*/, int /*line*/) {
-  openssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(address, size);
-}
-void counted_free(void* address, const char* /*file*/, int /*line*/) { std::free(address); }
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_new(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_new(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_new(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+using pyossl_test::cxx_allocations;
+using pyossl_test::openssl_allocations;
 
 namespace {
 
@@ -357,7 +325,7 @@ counts run_scenario(std::string_view side, std::string_view scenario, long round
 
 int main(int argc, char** argv) {
   // Before OpenSSL allocates anything, or the replacement is refused.
-  if (CRYPTO_set_mem_functions(counted_malloc, counted_realloc, counted_free) != 1) {
+  if (!pyossl_test::count_openssl_allocations()) {
     die("CRYPTO_set_mem_functions refused (OpenSSL allocated before main)");
   }
   try {

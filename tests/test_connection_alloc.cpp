@@ -1,7 +1,7 @@
 // ssl::Connection's hot paths allocate nothing: send of a span, recv_into, bio_write and
 // bio_read_into; a want_read result allocates nothing at all; recv / bio_read allocate their
-// string once. Counted with a replaced global operator new and, for OpenSSL's own
-// allocations, CRYPTO_set_mem_functions (installed before main, before OpenSSL allocates).
+// string once. Counted by allocation_counter.hpp (operator new, and OpenSSL's own allocations
+// through CRYPTO_set_mem_functions, installed before OpenSSL allocates).
 // In its own test program so the replacements touch no other test. Counts, not times.
 #include <atomic>
 #include <cstdlib>
@@ -23,60 +23,16 @@
 #include "pyossl/rand.hpp"
 #include "pyossl/ssl.hpp"
 #include "tls_fixtures.hpp"
+// Last: it defines the replaced operator new and delete, after every header that uses them.
+#include "allocation_counter.hpp"
+
+using pyossl_test::allocations_during;
+using pyossl_test::cxx_allocations;
 
 namespace {
-std::atomic<long> allocations{0};          // C++ operator new
-std::atomic<long> openssl_allocations{0};  // OpenSSL's malloc and realloc
-
-void* counted_openssl_malloc(std::size_t size, const char* /*file*/, int /*line*/) {
-  openssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size);
-}
-void* counted_openssl_realloc(void* address, std::size_t size, const char* /*file*/, int /*line*/) {
-  openssl_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::realloc(address, size);
-}
-void openssl_free(void* address, const char* /*file*/, int /*line*/) { std::free(address); }
-
 // Installed during static initialisation, before anything has called OpenSSL.
-const bool openssl_counted =
-    CRYPTO_set_mem_functions(counted_openssl_malloc, counted_openssl_realloc, openssl_free) == 1;
-
-// Heap allocations (both kinds) made while running f.
-template <class F>
-std::pair<long, long> allocations_during(F&& f) {
-  const long cxx_before = allocations.load();
-  const long openssl_before = openssl_allocations.load();
-  std::forward<F>(f)();
-  return {allocations.load() - cxx_before, openssl_allocations.load() - openssl_before};
-}
+const bool openssl_counted = pyossl_test::count_openssl_allocations();
 }  // namespace
-
-namespace {
-void* counted_allocation(std::size_t size) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-// Every replaceable form, so that no allocation escapes the count and every one is freed
-// by the matching function (the sanitizers check the pairing).
-void* operator new(std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_allocation(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_allocation(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_allocation(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace ssl = pyossl::ssl;
 
@@ -92,13 +48,13 @@ TEST_CASE("send, recv_into, bio_write and bio_read_into allocate nothing on succ
   std::vector<std::byte> plain(1 << 16);
   long counted = 0;
   for (int round = 0; round < 50; ++round) {
-    const long before = allocations.load();
+    const long before = cxx_allocations.load();
     const auto sent = pair.client.send(std::span<const std::byte>(message));
     const auto taken = pair.client.bio_read_into(std::span<std::byte>(wire));
     const auto given = taken ? pair.server.bio_write(std::span<const std::byte>(wire).first(*taken))
                              : pyossl::result<std::size_t>(std::size_t{0});
     const auto received = pair.server.recv_into(std::span<std::byte>(plain));
-    counted += allocations.load() - before;
+    counted += cxx_allocations.load() - before;
     REQUIRE(sent.has_value());
     REQUIRE(*sent == message.size());
     REQUIRE(taken.has_value());
@@ -109,9 +65,9 @@ TEST_CASE("send, recv_into, bio_write and bio_read_into allocate nothing on succ
   CHECK(counted == 0);
 
   // The counter does count.
-  const long before = allocations.load();
+  const long before = cxx_allocations.load();
   const auto probe = std::make_unique<int>(1);
-  CHECK(allocations.load() > before);
+  CHECK(cxx_allocations.load() > before);
 }
 
 namespace {
@@ -220,7 +176,7 @@ TEST_CASE("a read-until-want_read loop allocates no more than the same loop on r
                        }
                        ++raw_records;
                      }
-                   }).second;
+                   }).openssl;
     CHECK(raw_records == 3);
   }
   CHECK(pyossl_cxx == 0);
@@ -258,7 +214,7 @@ TEST_CASE("recv and bio_read allocate their string once, sized to what was read"
   const auto taken = allocations_during([&] { wire.emplace(quiet.pair.client.bio_read(16384)); });
   REQUIRE(wire->has_value());
   CHECK((*wire)->size() > message.size());
-  CHECK(taken.first == 1);
+  CHECK(taken.cxx == 1);
   CHECK((*wire)->capacity() < 1024);  // not the 16 KiB asked for
   REQUIRE(quiet.pair.server.bio_write(**wire).has_value());
 
@@ -266,7 +222,7 @@ TEST_CASE("recv and bio_read allocate their string once, sized to what was read"
   const auto received = allocations_during([&] { plain.emplace(quiet.pair.server.recv(16384)); });
   REQUIRE(plain->has_value());
   CHECK(**plain == message);
-  CHECK(received.first == 1);
+  CHECK(received.cxx == 1);
   CHECK((*plain)->capacity() < 1024);
 
   SECTION("a short read fits in the string itself: no allocation") {
@@ -276,14 +232,14 @@ TEST_CASE("recv and bio_read allocate their string once, sized to what was read"
     const auto counted = allocations_during([&] { small.emplace(quiet.pair.server.recv(16384)); });
     REQUIRE(small->has_value());
     CHECK(**small == "short");
-    CHECK(counted.first == 0);
+    CHECK(counted.cxx == 0);
   }
   SECTION("a want_read from recv allocates nothing") {
     std::optional<pyossl::result<std::string>> none;
     const auto counted = allocations_during([&] { none.emplace(quiet.pair.server.recv(16384)); });
     REQUIRE_FAILS_WITH(*none, pyossl::errc::want_read);
-    CHECK(counted.first == 0);
-    CHECK(counted.second == 0);
+    CHECK(counted.cxx == 0);
+    CHECK(counted.openssl == 0);
   }
 }
 
@@ -313,7 +269,7 @@ TEST_CASE("rand::bytes allocates its string once", "[rand][alloc]") {
   const auto counted = allocations_during([&] { random.emplace(pyossl::rand::bytes(4096)); });
   REQUIRE(random->has_value());
   CHECK((*random)->size() == 4096);
-  CHECK(counted.first == 1);
+  CHECK(counted.cxx == 1);
 }
 
 TEST_CASE("recv and bio_read never return more than bufsize, even past one record", "[connection][alloc]") {
