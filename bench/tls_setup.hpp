@@ -139,7 +139,10 @@ inline void step(ssl::Connection& connection, bool& done, bool& failed) {
   }
 }
 
-inline bool handshake(ssl::Connection& client, ssl::Connection& server, std::span<std::byte> wire) {
+// A whole handshake, either side's connections (pyossl's, or raw_connection below): each
+// end steps, then what it wrote is carried to the other.
+template <class Connection>
+bool handshake(Connection& client, Connection& server, std::span<std::byte> wire) {
   bool client_done = false;
   bool server_done = false;
   bool failed = false;
@@ -226,18 +229,6 @@ inline void step(const raw_connection& connection, bool& done, bool& failed) {
   }
 }
 
-inline bool handshake(const raw_connection& client, const raw_connection& server, std::span<std::byte> wire) {
-  bool client_done = false;
-  bool server_done = false;
-  bool failed = false;
-  for (int round = 0; round < 8 && !(client_done && server_done) && !failed; ++round) {
-    step(client, client_done, failed);
-    if (failed || !carry(client, server, wire)) return false;
-    step(server, server_done, failed);
-    if (failed || !carry(server, client, wire)) return false;
-  }
-  return client_done && server_done && !failed;
-}
 
 // ---- the buffers both sides use ----
 
