@@ -229,7 +229,6 @@ inline void step(const raw_connection& connection, bool& done, bool& failed) {
   }
 }
 
-
 // ---- the buffers both sides use ----
 
 struct buffers {

@@ -8,9 +8,9 @@
 #include <memory>
 #include <new>
 #include <optional>
-#include <utility>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <openssl/bio.h>
@@ -96,7 +96,8 @@ TEST_CASE("a want_read from recv_into allocates nothing, in pyossl or in OpenSSL
   std::vector<std::byte> plain(1024);
   for (int round = 0; round < 20; ++round) {
     std::optional<pyossl::result<std::size_t>> outcome;
-    const auto [cxx, openssl] = allocations_during([&] { outcome.emplace(quiet.pair.server.recv_into(plain)); });
+    const auto [cxx, openssl] =
+        allocations_during([&] { outcome.emplace(quiet.pair.server.recv_into(plain)); });
     REQUIRE_FAILS_WITH(*outcome, pyossl::errc::want_read);
     CHECK(cxx == 0);
     CHECK(openssl == 0);
@@ -112,7 +113,8 @@ TEST_CASE("a bio_read_into with nothing to read allocates nothing", "[connection
   std::vector<std::byte> wire(1024);
   for (int round = 0; round < 20; ++round) {
     std::optional<pyossl::result<std::size_t>> outcome;
-    const auto [cxx, openssl] = allocations_during([&] { outcome.emplace(quiet.pair.client.bio_read_into(wire)); });
+    const auto [cxx, openssl] =
+        allocations_during([&] { outcome.emplace(quiet.pair.client.bio_read_into(wire)); });
     REQUIRE_FAILS_WITH(*outcome, pyossl::errc::want_read);
     CHECK(cxx == 0);
     CHECK(openssl == 0);
@@ -131,14 +133,16 @@ TEST_CASE("bio_read_into's want_read drains an entry left in the error queue", "
   CHECK(outcome.error().reason() == "TLS has written nothing for the peer since the last bio_read");
 }
 
-TEST_CASE("a read-until-want_read loop allocates no more than the same loop on raw SSL", "[connection][alloc]") {
+TEST_CASE("a read-until-want_read loop allocates no more than the same loop on raw SSL",
+          "[connection][alloc]") {
   quiet_pair quiet;
   const std::vector<std::byte> message(64, std::byte{'r'});
   std::vector<std::byte> wire(1 << 16);
   std::vector<std::byte> plain(1 << 16);
   // Three records in flight to the server, each time.
   const auto queue_three = [&] {
-    for (int i = 0; i < 3; ++i) REQUIRE(quiet.pair.client.send(std::span<const std::byte>(message)).has_value());
+    for (int i = 0; i < 3; ++i)
+      REQUIRE(quiet.pair.client.send(std::span<const std::byte>(message)).has_value());
     const auto taken = quiet.pair.client.bio_read_into(std::span<std::byte>(wire));
     REQUIRE(taken.has_value());
     REQUIRE(quiet.pair.server.bio_write(std::span<const std::byte>(wire).first(*taken)).has_value());
@@ -184,7 +188,8 @@ TEST_CASE("a read-until-want_read loop allocates no more than the same loop on r
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("a want error names its operation without allocating, and reads like any error", "[connection][alloc]") {
+TEST_CASE("a want error names its operation without allocating, and reads like any error",
+          "[connection][alloc]") {
   const pyossl::detail::static_text operation = pyossl::detail::io_call_text(pyossl::detail::io_call::write);
   std::optional<pyossl::error> e;
   const auto [cxx, openssl] = allocations_during([&] { e.emplace(pyossl::errc::want_write, operation); });

@@ -189,8 +189,9 @@ template <class NextLayer>
 struct stream_core {
   using executor_type = typename NextLayer::executor_type;
   // Used as a condition variable: it never expires; waiters wake when it is cancelled.
-  using gate_type = ::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                 ::asio::wait_traits<std::chrono::steady_clock>, executor_type>;
+  using gate_type =
+      ::asio::basic_waitable_timer<std::chrono::steady_clock, ::asio::wait_traits<std::chrono::steady_clock>,
+                                   executor_type>;
 
   template <class... Args>
   explicit stream_core(const ssl::Context& context, Args&&... next_layer_args)
@@ -244,12 +245,12 @@ struct stream_core {
 
   NextLayer next_layer;
   ssl::Connection connection;
-  gate_type read_gate;   // woken when the next-layer read finishes
-  gate_type write_gate;  // woken when the next-layer write finishes
-  bool reading = false;  // an operation is reading the next layer
-  bool writing = false;  // an operation is writing to the next layer
-  int read_waiters = 0;   // waits on read_gate not yet ended
-  int write_waiters = 0;  // waits on write_gate not yet ended
+  gate_type read_gate;            // woken when the next-layer read finishes
+  gate_type write_gate;           // woken when the next-layer write finishes
+  bool reading = false;           // an operation is reading the next layer
+  bool writing = false;           // an operation is writing to the next layer
+  int read_waiters = 0;           // waits on read_gate not yet ended
+  int write_waiters = 0;          // waits on write_gate not yet ended
   std::error_code write_failure;  // a failed next-layer write: the stream cannot send any more
   std::vector<std::byte> input;
   output_buffer output;
@@ -383,7 +384,8 @@ class io_operation {
     core_->reading = true;
     phase_ = phase::reading;
     initiating_ = false;
-    core_->next_layer.async_read_some(::asio::buffer(core_->input.data(), core_->input.size()), std::move(self));
+    core_->next_layer.async_read_some(::asio::buffer(core_->input.data(), core_->input.size()),
+                                      std::move(self));
   }
 
   template <class Self>
@@ -431,7 +433,8 @@ class io_operation {
       core_->writing = false;
       core_->write_failure = code;
       core_->open_gate(core_->write_gate, core_->write_waiters);
-      complete(self, code == ::asio::error::operation_aborted ? code : core_->fail_transport(Step::name, code));
+      complete(self,
+               code == ::asio::error::operation_aborted ? code : core_->fail_transport(Step::name, code));
       return;
     }
     if (core_->output_pending() > 0) {  // others wrote meanwhile: the writer sends it all
@@ -501,7 +504,8 @@ std::size_t run_sync(stream_core<NextLayer>& core, const Step& step, std::error_
       return result.bytes;
     }
     std::error_code read;
-    const std::size_t count = core.next_layer.read_some(::asio::buffer(core.input.data(), core.input.size()), read);
+    const std::size_t count =
+        core.next_layer.read_some(::asio::buffer(core.input.data(), core.input.size()), read);
     const bool end_of_file = read == ::asio::error::eof;
     auto given = core.give_input(count, end_of_file);
     if (!given) {

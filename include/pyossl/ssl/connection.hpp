@@ -1287,11 +1287,9 @@ PYOSSL_DECL result<std::string> Connection::read_string(std::size_t bufsize, sou
   const std::size_t first_size = std::min(bufsize, stack_size);
   auto first = read_into(from, std::span<std::byte>(stack.data(), first_size));
   if (!first) return unexpected(std::move(first).error());
-  // g++ cannot see that OpenSSL wrote the *first bytes copied here; no user's -Werror build
-  // may stop on that.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // g++ cannot see OpenSSL fill `stack`
 #endif
   std::string data(reinterpret_cast<const char*>(stack.data()), *first);
 #if defined(__GNUC__) && !defined(__clang__)
