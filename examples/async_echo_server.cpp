@@ -166,7 +166,8 @@ asio::awaitable<void> listen(tcp::acceptor& acceptor, const ssl::Context& contex
   const auto executor = co_await asio::this_coro::executor;
   for (long served = 0; clients < 0 || served < clients; ++served) {
     tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
-    asio::co_spawn(executor, serve(tls_stream(context, std::move(socket)), handshake_timeout), asio::detached);
+    asio::co_spawn(executor, serve(tls_stream(context, std::move(socket)), handshake_timeout),
+                   asio::detached);
   }
 }
 
@@ -183,12 +184,14 @@ int main(int argc, char* argv[]) try {
   const auto bound = acceptor.local_endpoint();
   std::fprintf(stderr, "async_echo_server: listening on %s:%u\n", bound.address().to_string().c_str(),
                static_cast<unsigned>(bound.port()));
-  if (!settings.port_file.empty()) write_file_atomically(settings.port_file, std::to_string(bound.port()) + "\n");
+  if (!settings.port_file.empty())
+    write_file_atomically(settings.port_file, std::to_string(bound.port()) + "\n");
 
-  asio::co_spawn(io, listen(acceptor, context, settings.clients, std::chrono::seconds(settings.handshake_timeout)),
-                 [](std::exception_ptr failure) {
-                   if (failure) std::rethrow_exception(failure);
-                 });
+  asio::co_spawn(
+      io, listen(acceptor, context, settings.clients, std::chrono::seconds(settings.handshake_timeout)),
+      [](std::exception_ptr failure) {
+        if (failure) std::rethrow_exception(failure);
+      });
   // Returns once the listener has stopped and every client coroutine has finished.
   io.run();
   return 0;

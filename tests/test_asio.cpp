@@ -64,7 +64,8 @@ struct stream_pair {
 // A pattern nobody could echo by accident: byte i of message `seed`.
 std::string payload(std::size_t size, unsigned seed) {
   std::string data(size, '\0');
-  for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + seed * 7919 + (i >> 8)) & 0xff);
+  for (std::size_t i = 0; i < size; ++i)
+    data[i] = static_cast<char>((i * 131 + seed * 7919 + (i >> 8)) & 0xff);
   return data;
 }
 
@@ -85,7 +86,8 @@ asio::awaitable<void> echo_once(Stream& server) {
   co_await server.async_handshake(handshake_type::server, asio::use_awaitable);
   std::array<char, 4096> buffer{};
   for (;;) {
-    auto [code, count] = co_await server.async_read_some(asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
+    auto [code, count] = co_await server.async_read_some(asio::buffer(buffer),
+                                                         asio::experimental::as_tuple(asio::use_awaitable));
     if (code == asio::error::eof) break;
     if (code) throw std::system_error(code);
     co_await asio::async_write(server, asio::buffer(buffer.data(), count), asio::use_awaitable);
@@ -226,9 +228,11 @@ TEST_CASE("asio::async_read of an exact length gathers it across many records", 
       [&]() -> asio::awaitable<void> {
         co_await pair.server.async_handshake(handshake_type::server, asio::use_awaitable);
         // Records of many sizes: the reader must join them to fill its buffer exactly.
-        for (std::size_t offset = 0, size = 1; offset < sent.size(); offset += size, size = size * 3 % 20011) {
+        for (std::size_t offset = 0, size = 1; offset < sent.size();
+             offset += size, size = size * 3 % 20011) {
           size = std::min(size, sent.size() - offset);
-          co_await asio::async_write(pair.server, asio::buffer(sent.data() + offset, size), asio::use_awaitable);
+          co_await asio::async_write(pair.server, asio::buffer(sent.data() + offset, size),
+                                     asio::use_awaitable);
         }
       },
       keep_exception{&failure});
@@ -262,13 +266,15 @@ TEST_CASE("200 concurrent clients on one thread each get a byte-exact echo", "[a
       [&]() -> asio::awaitable<void> {
         for (int i = 0; i < clients; ++i) {
           tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
-          asio::co_spawn(io, echo_session(tls_stream(server_context, std::move(socket))), keep_exception{&failure});
+          asio::co_spawn(io, echo_session(tls_stream(server_context, std::move(socket))),
+                         keep_exception{&failure});
         }
       },
       keep_exception{&failure});
   for (int i = 0; i < clients; ++i) {
     const auto seed = static_cast<unsigned>(i);
-    asio::co_spawn(io, echo_client(tls_stream(client_context, io), endpoint, seed, 1000 + seed * 37, &matched),
+    asio::co_spawn(io,
+                   echo_client(tls_stream(client_context, io), endpoint, seed, 1000 + seed * 37, &matched),
                    keep_exception{&failure});
   }
   io.run_for(120s);
@@ -331,7 +337,8 @@ TEST_CASE("a handshake started beside a pending read completes, and the read get
   pair.server.async_handshake(handshake_type::server, [&](std::error_code code) {
     REQUIRE_FALSE(code);
     static const std::string hello = "first words";
-    asio::async_write(pair.server, asio::buffer(hello), [](std::error_code code, std::size_t) { CHECK_FALSE(code); });
+    asio::async_write(pair.server, asio::buffer(hello),
+                      [](std::error_code code, std::size_t) { CHECK_FALSE(code); });
   });
   run_bounded(io);
   CHECK_FALSE(handshake_code);
@@ -385,19 +392,20 @@ TEST_CASE("a timer that cancels a stalled read ends it with operation_aborted, a
         // 1. The next layer's cancel(), from a timer.
         asio::steady_timer timer(io, 50ms);
         timer.async_wait([&](std::error_code) { pair.client.next_layer().cancel(); });
-        auto [code, count] =
-            co_await pair.client.async_read_some(asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
+        auto [code, count] = co_await pair.client.async_read_some(
+            asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
         first_read = code;
         // 2. Per-operation cancellation: a timer emits on the read's cancellation slot.
         asio::cancellation_signal signal;
         asio::steady_timer deadline(io, 50ms);
         deadline.async_wait([&](std::error_code) { signal.emit(asio::cancellation_type::terminal); });
         std::tie(slot_read, std::ignore) = co_await pair.client.async_read_some(
-            asio::buffer(buffer), asio::bind_cancellation_slot(signal.slot(), asio::experimental::as_tuple(asio::use_awaitable)));
+            asio::buffer(buffer),
+            asio::bind_cancellation_slot(signal.slot(), asio::experimental::as_tuple(asio::use_awaitable)));
         // 3. Nothing was lost: the next read gets what the server sends now.
         co_await asio::async_write(pair.client, asio::buffer(std::string("go")), asio::use_awaitable);
-        auto [later_code, later_count] =
-            co_await pair.client.async_read_some(asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
+        auto [later_code, later_count] = co_await pair.client.async_read_some(
+            asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
         REQUIRE_FALSE(later_code);
         later.assign(buffer.data(), later_count);
       },
@@ -438,8 +446,8 @@ TEST_CASE("a peer that closes the socket without close_notify is errc::syscall, 
         [&]() -> asio::awaitable<void> {
           co_await pair.client.async_handshake(handshake_type::client, asio::use_awaitable);
           std::array<char, 64> buffer{};
-          std::tie(read_code, std::ignore) =
-              co_await pair.client.async_read_some(asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
+          std::tie(read_code, std::ignore) = co_await pair.client.async_read_some(
+              asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
         },
         keep_exception{&failure});
     run_bounded(io);
@@ -458,7 +466,8 @@ TEST_CASE("a peer that closes the socket without close_notify is errc::syscall, 
         io,
         [&]() -> asio::awaitable<void> {
           co_await pair.server.async_handshake(handshake_type::server, asio::use_awaitable);
-          auto [code] = co_await pair.server.async_shutdown(asio::experimental::as_tuple(asio::use_awaitable));
+          auto [code] =
+              co_await pair.server.async_shutdown(asio::experimental::as_tuple(asio::use_awaitable));
           (void)code;  // the client does not answer: the socket closes under it
         },
         keep_exception{&failure});
@@ -467,8 +476,8 @@ TEST_CASE("a peer that closes the socket without close_notify is errc::syscall, 
         [&]() -> asio::awaitable<void> {
           co_await pair.client.async_handshake(handshake_type::client, asio::use_awaitable);
           std::array<char, 64> buffer{};
-          std::tie(clean_code, std::ignore) =
-              co_await pair.client.async_read_some(asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
+          std::tie(clean_code, std::ignore) = co_await pair.client.async_read_some(
+              asio::buffer(buffer), asio::experimental::as_tuple(asio::use_awaitable));
           pair.client.next_layer().close();
         },
         keep_exception{&failure});
@@ -479,7 +488,8 @@ TEST_CASE("a peer that closes the socket without close_notify is errc::syscall, 
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("writing to a vanished peer fails with the transport's error, and every later write too", "[asio]") {
+TEST_CASE("writing to a vanished peer fails with the transport's error, and every later write too",
+          "[asio]") {
   asio::io_context io;
   stream_pair pair(io);
   std::error_code first_failure;
@@ -711,16 +721,18 @@ TEST_CASE("threaded: a multi-threaded io_context with a strand per stream echoes
           auto strand = asio::make_strand(io);
           strand_socket socket(strand);
           co_await acceptor.async_accept(socket, asio::use_awaitable);
-          asio::co_spawn(strand, echo_session(strand_stream(server_context, std::move(socket))), count_failure);
+          asio::co_spawn(strand, echo_session(strand_stream(server_context, std::move(socket))),
+                         count_failure);
         }
       },
       count_failure);
   for (int i = 0; i < clients; ++i) {
     auto strand = asio::make_strand(io);
     const auto seed = static_cast<unsigned>(i);
-    asio::co_spawn(strand,
-                   echo_client(strand_stream(client_context, strand), endpoint, seed, 20'000 + seed * 101, &matched),
-                   count_failure);
+    asio::co_spawn(
+        strand,
+        echo_client(strand_stream(client_context, strand), endpoint, seed, 20'000 + seed * 101, &matched),
+        count_failure);
   }
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { io.run_for(120s); });

@@ -516,7 +516,8 @@ TEST_CASE("get_signature_algorithm of an OID OpenSSL has no name for returns the
   // OID on purpose (docs/porting.md). The certificate: one signed with sha256WithRSAEncryption
   // (1.2.840.113549.1.1.11) whose two AlgorithmIdentifiers are patched, in the DER, to the
   // unassigned 1.2.840.113549.1.1.127 (same length: only the OID's last byte changes).
-  std::string der = must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_ASN1, signed_certificate()));
+  std::string der =
+      must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_ASN1, signed_certificate()));
   const std::string sha256_rsa("\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x01\x0B", 11);
   int patched = 0;
   for (std::size_t at = der.find(sha256_rsa); at != std::string::npos; at = der.find(sha256_rsa, at + 1)) {
