@@ -28,6 +28,8 @@
 #include <pyossl/asio.hpp>
 #include <pyossl/ssl.hpp>
 
+#include "echo_setup.hpp"
+
 namespace ssl = pyossl::ssl;
 using pyossl::unwrap;
 using pyossl::asio::handshake_type;
@@ -72,18 +74,6 @@ options parse(int argc, char* argv[]) {
   return parsed;
 }
 
-// The port a server wrote to `path`, waiting for the file to appear.
-std::string read_port_file(const std::string& path) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!std::filesystem::exists(path)) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no port file " + path);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  std::string port;
-  std::ifstream(path) >> port;
-  return port;
-}
-
 // One connection: connect, handshake (the chain and the host name checked), send, read
 // the echo, close TLS. Returns whether the echo matched; throws on any failure.
 asio::awaitable<bool> echo(const ssl::Context& context, const options& settings,
@@ -121,7 +111,7 @@ asio::awaitable<bool> echo(const ssl::Context& context, const options& settings,
 
 int main(int argc, char* argv[]) try {
   options settings = parse(argc, argv);
-  if (!settings.port_file.empty()) settings.port = read_port_file(settings.port_file);
+  if (!settings.port_file.empty()) settings.port = examples::read_port_file(settings.port_file);
 
   ssl::Context context = unwrap(ssl::Context::create(ssl::TLS_CLIENT_METHOD));
   unwrap(context.set_min_proto_version(TLS1_3_VERSION));

@@ -35,7 +35,7 @@
 #include <pyossl/crypto.hpp>
 #include <pyossl/ssl.hpp>
 
-#include "self_signed.hpp"
+#include "echo_setup.hpp"
 
 namespace crypto = pyossl::crypto;
 namespace ssl = pyossl::ssl;
@@ -87,34 +87,6 @@ options parse(int argc, char* argv[]) {
                                   " (see the comment atop async_echo_server.cpp)");
   }
   return parsed;
-}
-
-// Writes `contents` to `path` in one piece (a temporary file renamed into place).
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::binary) << contents;
-  std::filesystem::rename(temporary, path);
-}
-
-// TLS 1.3 only, our certificate and key; returns the context and the certificate's PEM.
-std::pair<ssl::Context, std::string> make_context(const options& settings) {
-  ssl::Context context = unwrap(ssl::Context::create(ssl::TLS_SERVER_METHOD));
-  unwrap(context.set_min_proto_version(TLS1_3_VERSION));
-  std::string certificate_pem;
-  if (!settings.cert_file.empty()) {
-    unwrap(context.use_certificate_chain_file(settings.cert_file));
-    unwrap(context.use_privatekey_file(settings.key_file, crypto::FILETYPE_PEM));
-    std::ifstream in(settings.cert_file, std::ios::binary);
-    certificate_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } else {
-    const auto made = examples::make_self_signed("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
-    unwrap(context.use_certificate(made.certificate));
-    unwrap(context.use_privatekey(made.key));
-    certificate_pem = unwrap(crypto::dump_certificate(crypto::FILETYPE_PEM, made.certificate));
-    std::fprintf(stderr, "async_echo_server: made a self-signed certificate for localhost\n");
-  }
-  unwrap(context.check_privatekey());
-  return {std::move(context), std::move(certificate_pem)};
 }
 
 // One client: the handshake races a deadline, then echo until the client's close_notify,
@@ -175,8 +147,9 @@ asio::awaitable<void> listen(tcp::acceptor& acceptor, const ssl::Context& contex
 
 int main(int argc, char* argv[]) try {
   const options settings = parse(argc, argv);
-  const auto [context, certificate_pem] = make_context(settings);
-  if (!settings.cert_out.empty()) write_file_atomically(settings.cert_out, certificate_pem);
+  const auto [context, certificate_pem] =
+      examples::echo_server_context(settings.cert_file, settings.key_file, "async_echo_server");
+  if (!settings.cert_out.empty()) examples::write_file_atomically(settings.cert_out, certificate_pem);
 
   asio::io_context io(1);  // one thread: every client is a coroutine on it
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(settings.host), settings.port));
@@ -185,7 +158,7 @@ int main(int argc, char* argv[]) try {
   std::fprintf(stderr, "async_echo_server: listening on %s:%u\n", bound.address().to_string().c_str(),
                static_cast<unsigned>(bound.port()));
   if (!settings.port_file.empty())
-    write_file_atomically(settings.port_file, std::to_string(bound.port()) + "\n");
+    examples::write_file_atomically(settings.port_file, std::to_string(bound.port()) + "\n");
 
   asio::co_spawn(
       io, listen(acceptor, context, settings.clients, std::chrono::seconds(settings.handshake_timeout)),

@@ -26,6 +26,8 @@
 #include <pyossl/net.hpp>
 #include <pyossl/ssl.hpp>
 
+#include "echo_setup.hpp"
+
 namespace crypto = pyossl::crypto;
 namespace net = pyossl::net;
 namespace ssl = pyossl::ssl;
@@ -71,19 +73,6 @@ options parse(int argc, char* argv[]) {
   return parsed;
 }
 
-// The port a server wrote to `path`, waiting for the file to appear (the server writes it
-// in one piece once it is listening).
-int read_port_file(const std::string& path) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!std::filesystem::exists(path)) {
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no port file " + path);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  int port = 0;
-  std::ifstream(path) >> port;
-  return port;
-}
-
 // Reads exactly `size` bytes: TLS delivers records, not our message boundaries.
 pyossl::result<std::string> recv_exactly(ssl::Connection& connection, std::size_t size) {
   std::string data;
@@ -99,7 +88,7 @@ pyossl::result<std::string> recv_exactly(ssl::Connection& connection, std::size_
 
 int main(int argc, char* argv[]) try {
   options settings = parse(argc, argv);
-  if (!settings.port_file.empty()) settings.port = read_port_file(settings.port_file);
+  if (!settings.port_file.empty()) settings.port = std::stoi(examples::read_port_file(settings.port_file));
   const net::Address server{settings.host, static_cast<std::uint16_t>(settings.port)};
 
   // The secure client in one call: the system's trusted CAs, VERIFY_PEER, TLS 1.2 at least,

@@ -46,7 +46,7 @@
 #include <pyossl/net.hpp>
 #include <pyossl/ssl.hpp>
 
-#include "self_signed.hpp"
+#include "echo_setup.hpp"
 
 namespace crypto = pyossl::crypto;
 namespace net = pyossl::net;
@@ -102,37 +102,6 @@ options parse(int argc, char* argv[]) {
   if (parsed.cert_file.empty() != parsed.key_file.empty())
     throw std::invalid_argument("--cert and --key go together");
   return parsed;
-}
-
-// Writes `contents` to `path` all at once (a temporary file renamed into place), so a
-// reader polling for the file never sees half of it.
-void write_file_atomically(const std::string& path, const std::string& contents) {
-  const std::string temporary = path + ".tmp";
-  std::ofstream(temporary, std::ios::binary) << contents;
-  std::filesystem::rename(temporary, path);
-}
-
-// The server's TLS settings: TLS 1.3 only, our certificate and key. Returns the context
-// and the certificate in use (PEM), for --cert-out.
-std::pair<ssl::Context, std::string> make_context(const options& settings) {
-  ssl::Context context = unwrap(ssl::Context::create(ssl::TLS_SERVER_METHOD));
-  unwrap(context.set_min_proto_version(TLS1_3_VERSION));
-  std::string certificate_pem;
-  if (!settings.cert_file.empty()) {
-    unwrap(context.use_certificate_chain_file(settings.cert_file));
-    unwrap(context.use_privatekey_file(settings.key_file, crypto::FILETYPE_PEM));
-    std::ifstream in(settings.cert_file, std::ios::binary);
-    certificate_pem.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } else {
-    // Nobody gave us a certificate: make one that names every way a local client dials us.
-    const auto made = examples::make_self_signed("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
-    unwrap(context.use_certificate(made.certificate));
-    unwrap(context.use_privatekey(made.key));
-    certificate_pem = unwrap(crypto::dump_certificate(crypto::FILETYPE_PEM, made.certificate));
-    std::fprintf(stderr, "echo_server: made a self-signed certificate for localhost, 127.0.0.1 and ::1\n");
-  }
-  unwrap(context.check_privatekey());  // a key that does not match fails here, not per client
-  return {std::move(context), std::move(certificate_pem)};
 }
 
 using clock = std::chrono::steady_clock;
@@ -257,9 +226,10 @@ pyossl::result<void> set_nodelay(ssl::Connection& connection) {
 
 int main(int argc, char* argv[]) try {
   const options settings = parse(argc, argv);
-  const auto [context, certificate_pem] = make_context(settings);
+  const auto [context, certificate_pem] =
+      examples::echo_server_context(settings.cert_file, settings.key_file, "echo_server");
   // The certificate in use, so a client can trust exactly it (the demo's client does).
-  if (!settings.cert_out.empty()) write_file_atomically(settings.cert_out, certificate_pem);
+  if (!settings.cert_out.empty()) examples::write_file_atomically(settings.cert_out, certificate_pem);
 
   // The listening Connection, pyOpenSSL style: the socket methods live on the Connection.
   const int family = settings.host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
@@ -272,7 +242,7 @@ int main(int argc, char* argv[]) try {
   watchdog dog;
   std::fprintf(stderr, "echo_server: listening on %s\n", net::to_string(bound).c_str());
   if (!settings.port_file.empty())
-    write_file_atomically(settings.port_file, std::to_string(bound.port) + "\n");
+    examples::write_file_atomically(settings.port_file, std::to_string(bound.port) + "\n");
 
   // One thread per client (std::async), at most --max-clients at once. Finished ones are
   // reaped as we go; leaving main waits for the rest (an std::async future joins).

@@ -127,8 +127,7 @@ inline constexpr pem_password_cb* passphrase_callback = &passphrase_request::cal
 
 }  // namespace pyossl::detail
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::crypto {

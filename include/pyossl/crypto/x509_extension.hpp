@@ -122,8 +122,7 @@ class X509Extension {
 // each header includes the other, so either may be included alone.
 #include "pyossl/crypto/x509.hpp"
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {

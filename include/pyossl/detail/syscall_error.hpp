@@ -18,8 +18,7 @@ namespace pyossl::detail {
 
 }  // namespace pyossl::detail
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {

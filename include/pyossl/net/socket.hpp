@@ -176,8 +176,7 @@ class Socket {
 
 }  // namespace pyossl::net
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {

@@ -566,8 +566,7 @@ PYOSSL_DECL std::size_t unwrap(ssl::sendall_result outcome);
 
 }  // namespace pyossl
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {

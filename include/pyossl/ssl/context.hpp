@@ -426,6 +426,12 @@ class Context {
 
   [[nodiscard]] result<void> set_alpn_wire(result<std::string> wire);
 
+  // use_certificate_file and use_privatekey_file: checks the path and type, then runs
+  // `load(ctx, path, SSL_FILETYPE_...)` (which may ask for a passphrase).
+  using typed_file_loader = int (*)(SSL_CTX*, const char*, int);
+  [[nodiscard]] result<void> use_typed_file(std::string_view operation, std::string_view path, filetype type,
+                                            typed_file_loader load);
+
   // Runs one call that may ask for a passphrase, with this call's stash for what the
   // callback throws; `call` returns OpenSSL's 1 for success.
   template <class Call>
@@ -453,8 +459,7 @@ class Context {
 
 }  // namespace pyossl::ssl
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {
@@ -560,14 +565,7 @@ PYOSSL_DECL result<void> Context::use_certificate_chain_file(std::string_view pa
 }
 
 PYOSSL_DECL result<void> Context::use_certificate_file(std::string_view path, filetype type) {
-  constexpr std::string_view operation = "SSL_CTX_use_certificate_file";
-  if (used()) return refuse(operation);
-  auto c_path = detail::c_string(operation, "path", path);
-  if (!c_path) return unexpected(std::move(c_path).error());
-  auto ssl_type = detail::ssl_filetype(operation, type);
-  if (!ssl_type) return unexpected(std::move(ssl_type).error());
-  return with_passphrase(operation,
-                         [&] { return SSL_CTX_use_certificate_file(ctx(), c_path->c_str(), *ssl_type); });
+  return use_typed_file("SSL_CTX_use_certificate_file", path, type, SSL_CTX_use_certificate_file);
 }
 
 PYOSSL_DECL result<void> Context::use_privatekey(const crypto::PKey& key) {
@@ -579,14 +577,17 @@ PYOSSL_DECL result<void> Context::use_privatekey(const crypto::PKey& key) {
 }
 
 PYOSSL_DECL result<void> Context::use_privatekey_file(std::string_view path, filetype type) {
-  constexpr std::string_view operation = "SSL_CTX_use_PrivateKey_file";
+  return use_typed_file("SSL_CTX_use_PrivateKey_file", path, type, SSL_CTX_use_PrivateKey_file);
+}
+
+PYOSSL_DECL result<void> Context::use_typed_file(std::string_view operation, std::string_view path,
+                                                 filetype type, typed_file_loader load) {
   if (used()) return refuse(operation);
   auto c_path = detail::c_string(operation, "path", path);
   if (!c_path) return unexpected(std::move(c_path).error());
   auto ssl_type = detail::ssl_filetype(operation, type);
   if (!ssl_type) return unexpected(std::move(ssl_type).error());
-  return with_passphrase(operation,
-                         [&] { return SSL_CTX_use_PrivateKey_file(ctx(), c_path->c_str(), *ssl_type); });
+  return with_passphrase(operation, [&] { return load(ctx(), c_path->c_str(), *ssl_type); });
 }
 
 PYOSSL_DECL result<void> Context::set_verify(verify_mode mode) {

@@ -67,8 +67,7 @@ inline constexpr unsigned long VERSION_NUMBER = OPENSSL_VERSION_NUMBER;
 
 }  // namespace pyossl::ssl
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::ssl {

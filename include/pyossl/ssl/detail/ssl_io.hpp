@@ -82,8 +82,7 @@ inline int socket_bio_destroy(BIO* /*bio*/) noexcept { return 1; }  // the Conne
 
 }  // namespace pyossl::detail
 
-// Definitions: inline here (header-only, the default), or compiled once into
-// pyossl::compiled with PYOSSL_SEPARATE_COMPILATION (pyossl/detail/config.hpp).
+// Definitions: inline, or compiled once in the compiled mode (pyossl/detail/config.hpp).
 #if PYOSSL_DEFINITIONS
 
 namespace pyossl::detail {
