@@ -1,6 +1,7 @@
 // pyossl::crypto::CRL, Revoked, load_crl and dump_crl: pyOpenSSL's CRL API (0.11 to 23),
 // round trips through PEM and DER, and agreement with the openssl CLI both ways.
 #include <cctype>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -13,6 +14,7 @@
 #include "catch.hpp"
 #include "chain.hpp"
 #include "checks.hpp"
+#include "odd_der.hpp"
 #include "process.hpp"
 #include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/crl.hpp"
@@ -28,6 +30,7 @@ using pyossl::errc;
 using pyossl::crypto::CRL;
 using pyossl::crypto::FILETYPE_ASN1;
 using pyossl::crypto::FILETYPE_PEM;
+using pyossl::crypto::FILETYPE_TEXT;
 using pyossl::crypto::Revoked;
 using pyossl::crypto::X509;
 using pyossl::crypto::X509Store;
@@ -285,6 +288,87 @@ TEST_CASE("CRL sign with a key that does not match the issuer fails and changes 
   CHECK(crl.get_issuer().get("CN") == "root");
 }
 
+TEST_CASE("CRL sign refuses a CRL with no lastUpdate, which nothing could read back", "[crl]") {
+  CRL crl;
+  REQUIRE_OK(crl.add_revoked(revoked_entry("07", "20240101000000Z", "")));
+  REQUIRE_FAILS_WITH(crl.sign(pki().root, pki().root_key, "sha256"), errc::invalid_argument);
+  CHECK_THAT(crl.sign(pki().root, pki().root_key, "sha256").error().message(),
+             Catch::Contains("set_lastUpdate"));
+  CHECK(ERR_peek_error() == 0UL);
+  // Unchanged: still unsigned, no issuer, and unusable in a store.
+  CHECK(crl.get_issuer().get("CN") == std::nullopt);
+  REQUIRE_FAILS_WITH(pyossl::crypto::dump_crl(FILETYPE_PEM, crl), errc::crypto);
+  X509Store store;
+  REQUIRE_FAILS_WITH(store.add_crl(crl), errc::invalid_argument);
+
+  REQUIRE_OK(crl.set_lastUpdate("20240101000000Z"));
+  REQUIRE_OK(crl.sign(pki().root, pki().root_key, "sha256"));
+  REQUIRE_OK(pyossl::crypto::load_crl(FILETYPE_PEM, must(pyossl::crypto::dump_crl(FILETYPE_PEM, crl))));
+}
+
+TEST_CASE("A signed CRL OpenSSL cannot copy unchanged: copies fail loudly, the store still gets it",
+          "[crl]") {
+  // The outer signatureAlgorithm's parameters are 20 80 00 00 (odd_der.hpp): OpenSSL reads
+  // the CRL but X509_CRL_dup cannot read back what it writes. A copy rebuilt field by field
+  // would be unsigned, so the copy must fail instead; X509Store::add_crl shares the CRL, as
+  // raw X509_STORE_add_crl does, and gives raw OpenSSL's verdict.
+  const CRL made = pyossl_test::make_crl(pki().intermediate, pki().intermediate_key, {"3AB"});
+  const std::string odd = pyossl_test::certificate_with_odd_signature_parameters(
+      must(pyossl::crypto::dump_crl(FILETYPE_ASN1, made)));
+  auto loaded = pyossl::crypto::load_crl(FILETYPE_ASN1, odd);
+  REQUIRE_OK(loaded);
+  REQUIRE_THROWS_AS(CRL(*loaded), pyossl::crypto::Error);
+  CHECK(ERR_peek_error() == 0UL);
+  CRL target;
+  REQUIRE_THROWS_AS(target = *loaded, pyossl::crypto::Error);
+  CHECK(ERR_peek_error() == 0UL);
+
+  const auto verdict = [](auto add) {
+    X509Store store;
+    must(store.add_cert(pki().root));
+    add(store);
+    must(store.set_flags(X509StoreFlags::CRL_CHECK));
+    auto result = X509StoreContext(store, pki().leaf, {pki().intermediate}).verify_certificate();
+    return result ? X509_V_OK : result.error().verification()->code;
+  };
+  const int ours = verdict([&](X509Store& store) { REQUIRE_OK(store.add_crl(*loaded)); });
+  const int raw = verdict([&](X509Store& store) {
+    REQUIRE(X509_STORE_add_crl(store.native_handle(), loaded->native_handle()) == 1);
+  });
+  CHECK(raw == X509_V_ERR_CERT_REVOKED);
+  CHECK(ours == raw);
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("dump_crl and export_ write FILETYPE_TEXT exactly as openssl crl -text -noout prints it",
+          "[crl][interop]") {
+  const pyossl_test::temp_dir dir;
+  const CRL crl = pyossl_test::make_crl(pki().intermediate, pki().intermediate_key, {"3AB", "1000"});
+  pyossl_test::write_file(dir.file("crl.pem"), must(pyossl::crypto::dump_crl(FILETYPE_PEM, crl)));
+  auto text = pyossl::crypto::dump_crl(FILETYPE_TEXT, crl);
+  REQUIRE_OK(text);
+  CHECK(*text == pyossl_test::openssl_or_throw("crl -text -noout -in " + dir.file("crl.pem")));
+
+  // An unsigned CRL prints too (it cannot be encoded as PEM or DER).
+  CRL draft;
+  REQUIRE_OK(draft.set_lastUpdate("20240101000000Z"));
+  auto draft_text = pyossl::crypto::dump_crl(FILETYPE_TEXT, draft);
+  REQUIRE_OK(draft_text);
+  CHECK_THAT(*draft_text, Catch::Contains("Last Update: Jan  1 00:00:00 2024 GMT"));
+
+  CRL exported;
+  REQUIRE_OK(exported.add_revoked(revoked_entry("3ab", "20240101000000Z", "keyCompromise")));
+  auto exported_text = exported.export_(pki().intermediate, pki().intermediate_key, FILETYPE_TEXT);
+  REQUIRE_OK(exported_text);
+  CHECK(*exported_text == must(pyossl::crypto::dump_crl(FILETYPE_TEXT, exported)));
+  CHECK_THAT(*exported_text, Catch::Contains("Serial Number: 03AB"));
+
+  CRL gone;
+  CRL taken = std::move(gone);
+  REQUIRE_FAILS_WITH(pyossl::crypto::dump_crl(FILETYPE_TEXT, gone), errc::invalid_argument);  // NOLINT
+  REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(FILETYPE_TEXT, *text), errc::invalid_argument);
+}
+
 TEST_CASE("CRL sign with Ed25519 takes no digest", "[crl]") {
   pyossl::crypto::PKey key;
   REQUIRE_OK(key.generate_key(pyossl::crypto::TYPE_ED25519, 0));
@@ -308,6 +392,11 @@ TEST_CASE("CRL export_ dates, signs and encodes the CRL; bad input changes nothi
       errc::invalid_argument);
   REQUIRE_FAILS_WITH(crl.export_(pki().intermediate, pki().intermediate_key, FILETYPE_PEM, 10, "nope"),
                      errc::invalid_argument);
+  for (const int days : {3'000'000, std::numeric_limits<int>::max()}) {
+    const auto too_far = crl.export_(pki().intermediate, pki().intermediate_key, FILETYPE_PEM, days);
+    REQUIRE_FAILS_WITH(too_far, errc::invalid_argument);
+    CHECK_THAT(too_far.error().message(), Catch::Contains("9999"));
+  }
   CHECK(ASN1_STRING_length(X509_CRL_get0_lastUpdate(crl.native_handle())) == 0);
   CHECK(crl.get_issuer().get("CN") == std::nullopt);
 

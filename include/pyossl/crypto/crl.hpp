@@ -29,9 +29,14 @@
 
 namespace pyossl::detail {
 
-// A copy of `crl`. X509_CRL_dup copies by encoding, which a CRL without a lastUpdate
-// cannot survive; such a one is rebuilt field by field (version, issuer, times, entries,
-// extensions: everything a CRL holds before it is signed).
+// A copy of `crl` equal to it. X509_CRL_dup copies by encoding, which a CRL without a
+// lastUpdate cannot survive; an unsigned one is rebuilt field by field (version, issuer,
+// times, entries, extensions: everything a CRL holds before it is signed). A signed CRL
+// that OpenSSL cannot read back after writing it (odd signature parameters, say) cannot be
+// copied without losing its signature: errc::crypto, never an unsigned look-alike.
+[[nodiscard]] PYOSSL_DECL result<handle<X509_CRL>> copy_crl(const X509_CRL* crl);
+
+// copy_crl for a copy constructor, which cannot return a result: its failure is thrown.
 [[nodiscard]] PYOSSL_DECL handle<X509_CRL> duplicate_crl(const X509_CRL* crl);
 
 // True once X509_CRL_sign has given `crl` a signature.
@@ -49,7 +54,9 @@ class CRL {
   // Adopts a CRL the caller owns. load_crl makes them.
   explicit CRL(detail::handle<X509_CRL> crl) noexcept : crl_(std::move(crl)) {}
 
-  // Copies are independent (X509_CRL_dup; an unsigned CRL is copied field by field).
+  // Copies are independent (X509_CRL_dup; an unsigned CRL is copied field by field). A
+  // signed CRL that OpenSSL cannot copy without changing its encoding throws crypto::Error
+  // (detail::copy_crl), as X509's copy does.
   CRL(const CRL& other) : crl_(detail::duplicate_crl(other.crl_.get())) {}
   CRL& operator=(const CRL& other);
   // A moved-from CRL holds none: its getters return empty values and the rest fail with
@@ -86,15 +93,17 @@ class CRL {
   // Signs the CRL as `issuer_cert`: sets the issuer name to its subject, sorts the entries
   // and signs with `issuer_key` (X509_CRL_set_issuer_name, X509_CRL_sort, X509_CRL_sign).
   // `digest` as X509::sign ("" lets the key choose: Ed25519/Ed448). A key that does not
-  // match the certificate (X509_check_private_key): errc::crypto; an empty or public-only
-  // key, an unknown digest, a moved-from object: errc::invalid_argument. On failure the
-  // CRL is unchanged.
+  // match the certificate (X509_check_private_key): errc::crypto; no lastUpdate yet (RFC
+  // 5280 requires one, and OpenSSL would sign a CRL nothing can read back), an empty or
+  // public-only key, an unknown digest, a moved-from object: errc::invalid_argument. On
+  // failure the CRL is unchanged.
   [[nodiscard]] result<void> sign(const X509& issuer_cert, const PKey& issuer_key, std::string_view digest);
 
   // pyOpenSSL's export: sets lastUpdate to now and nextUpdate to `days` days from now,
-  // signs as sign() does, and returns the CRL encoded as `type` says (PEM "X509 CRL" or
-  // DER). The default digest is SHA-256 (pyOpenSSL's default was MD5 before 0.15). Negative
-  // days, a bad `type`, or any of sign's bad inputs: errc::invalid_argument (a mismatching
+  // signs as sign() does, and returns the CRL encoded as `type` says (PEM "X509 CRL", DER,
+  // or FILETYPE_TEXT as dump_crl writes it). The default digest is SHA-256 (pyOpenSSL's
+  // default was MD5 before 0.15). Negative days, days that put nextUpdate past the year
+  // 9999, a bad `type`, or any of sign's bad inputs: errc::invalid_argument (a mismatching
   // key: errc::crypto), the CRL unchanged.
   [[nodiscard]] result<std::string> export_(const X509& cert, const PKey& key, filetype type = FILETYPE_PEM,
                                             int days = 100, std::string_view digest = "sha256");
@@ -128,7 +137,9 @@ class CRL {
 [[nodiscard]] PYOSSL_DECL result<CRL> load_crl(filetype type, std::string_view buffer);
 
 // Writes `crl` as PEM ("BEGIN X509 CRL") or DER. Calls PEM_write_bio_X509_CRL /
-// i2d_X509_CRL. A CRL never signed cannot be encoded: errc::crypto; a bad `type` or a
+// i2d_X509_CRL. FILETYPE_TEXT (pyOpenSSL's X509_CRL_print) writes what `openssl crl -text
+// -noout` prints, byte for byte (X509_CRL_print_ex with the CLI's name format), signed or
+// not. A CRL never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type` or a
 // moved-from CRL: errc::invalid_argument.
 [[nodiscard]] PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl);
 
@@ -139,10 +150,15 @@ class CRL {
 
 namespace pyossl::detail {
 
-PYOSSL_DECL handle<X509_CRL> duplicate_crl(const X509_CRL* crl) {
-  if (crl == nullptr) return {};
-  const error_queue_mark mark;  // the failed encoding is expected, not an error to report
-  if (X509_CRL* copy = X509_CRL_dup(crl)) return adopt(copy);
+PYOSSL_DECL result<handle<X509_CRL>> copy_crl(const X509_CRL* crl) {
+  if (crl == nullptr) return handle<X509_CRL>();
+  {
+    const error_queue_mark mark;  // the failed encoding is expected, not an error to report
+    if (X509_CRL* copy = X509_CRL_dup(crl)) return adopt(copy);
+  }
+  if (crl_is_signed(crl)) {
+    return fail(errc::crypto, "X509_CRL_dup", "the CRL cannot be copied without changing its encoding");
+  }
   handle<X509_CRL> fresh = adopt(X509_CRL_new());
   if (!fresh) throw std::bad_alloc();
   X509_CRL* out = fresh.get();
@@ -163,8 +179,17 @@ PYOSSL_DECL handle<X509_CRL> duplicate_crl(const X509_CRL* crl) {
   for (int index = 0; copied && index < X509_CRL_get_ext_count(crl); ++index) {
     copied = X509_CRL_add_ext(out, X509_CRL_get_ext(crl, index), -1) == 1;
   }
-  if (!copied) throw std::bad_alloc();
+  if (!copied) {
+    ERR_clear_error();
+    throw std::bad_alloc();
+  }
   return fresh;
+}
+
+PYOSSL_DECL handle<X509_CRL> duplicate_crl(const X509_CRL* crl) {
+  auto copy = copy_crl(crl);
+  if (!copy) throw_error(std::move(copy).error());
+  return std::move(*copy);
 }
 
 PYOSSL_DECL bool crl_is_signed(const X509_CRL* crl) noexcept {
@@ -242,6 +267,10 @@ PYOSSL_DECL result<void> CRL::set_nextUpdate(
 PYOSSL_DECL result<void> CRL::sign(const X509& issuer_cert, const PKey& issuer_key, std::string_view digest) {
   constexpr std::string_view operation = "X509_CRL_sign";
   if (!crl_) return moved_from(operation);
+  if (ASN1_STRING_length(X509_CRL_get0_lastUpdate(crl_.get())) <= 0) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "the CRL has no lastUpdate (set_lastUpdate first)");
+  }
   auto md = signing_digest(operation, issuer_cert, issuer_key, digest);
   if (!md) return unexpected(std::move(md).error());
   CRL signed_copy(*this);
@@ -254,23 +283,29 @@ PYOSSL_DECL result<std::string> CRL::export_(const X509& cert, const PKey& key, 
                                              std::string_view digest) {
   constexpr std::string_view operation = "CRL::export_";
   if (!crl_) return moved_from(operation);
-  if (auto valid = detail::check_filetype(operation, type); !valid)
-    return unexpected(std::move(valid).error());
+  if (type != filetype::text) {
+    if (auto valid = detail::check_filetype(operation, type); !valid)
+      return unexpected(std::move(valid).error());
+  }
   if (days < 0) return detail::fail(errc::invalid_argument, operation, "days must not be negative");
   auto md = signing_digest(operation, cert, key, digest);
   if (!md) return unexpected(std::move(md).error());
   CRL updated(*this);
   const detail::handle<ASN1_STRING> now(X509_gmtime_adj(nullptr, 0));
   const detail::handle<ASN1_STRING> next(X509_gmtime_adj(nullptr, static_cast<long>(days) * 24 * 60 * 60));
-  if (!now || !next) return detail::fail(errc::crypto, "X509_gmtime_adj");
+  if (!now) return detail::fail(errc::crypto, "X509_gmtime_adj", "cannot read the clock");
+  // OpenSSL queues nothing when the date overflows what an ASN1_TIME holds.
+  if (!next) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "days puts nextUpdate past the year 9999, which a CRL's time cannot hold");
+  }
   if (X509_CRL_set1_lastUpdate(updated.crl_.get(), now.get()) != 1 ||
       X509_CRL_set1_nextUpdate(updated.crl_.get(), next.get()) != 1) {
     return detail::fail(errc::crypto, operation);
   }
   if (auto done = updated.sign_as(operation, cert, key, md->get()); !done)
     return unexpected(std::move(done).error());
-  auto encoded = detail::dump_object<X509_CRL>(operation, type, updated.crl_.get(), PEM_write_bio_X509_CRL,
-                                               i2d_X509_CRL, "cannot encode the CRL");
+  auto encoded = dump_crl(type, updated);
   if (!encoded) return encoded;
   *this = std::move(updated);
   return encoded;
@@ -325,6 +360,13 @@ PYOSSL_DECL result<CRL> load_crl(filetype type, std::string_view buffer) {
 }
 
 PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl) {
+  if (type == filetype::text) {
+    if (crl.native_handle() == nullptr)
+      return detail::fail(errc::invalid_argument, "dump_crl", "the CRL was moved from");
+    return detail::print_to_string("dump_crl", [&](BIO* out) {
+      return X509_CRL_print_ex(out, crl.native_handle(), detail::text_name_flags);
+    });
+  }
   if (crl.native_handle() != nullptr && !detail::crl_is_signed(crl.native_handle())) {
     return detail::fail(errc::crypto, "dump_crl", "cannot encode the CRL (it must be signed first)");
   }
@@ -340,8 +382,12 @@ PYOSSL_DECL result<void> X509Store::add_crl(const CRL& crl) {
   if (!detail::crl_is_signed(crl.native_handle())) {
     return detail::fail(errc::invalid_argument, operation, "the CRL was never signed (sign it first)");
   }
-  const detail::handle<X509_CRL> copy = detail::duplicate_crl(crl.native_handle());
-  if (X509_STORE_add_crl(store_.get(), copy.get()) != 1) return detail::fail(errc::crypto, operation);
+  // The store gets its own copy, so changing `crl` later cannot change what it checks. A
+  // CRL OpenSSL cannot copy unchanged is shared instead (X509_STORE_add_crl takes a
+  // reference, as raw code does): refusing it would lose a verdict raw OpenSSL gets right.
+  auto copy = detail::copy_crl(crl.native_handle());
+  X509_CRL* const added = copy ? copy->get() : crl.native_handle();
+  if (X509_STORE_add_crl(store_.get(), added) != 1) return detail::fail(errc::crypto, operation);
   return {};
 }
 

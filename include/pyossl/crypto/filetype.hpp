@@ -21,7 +21,8 @@ enum class filetype : int {
 inline constexpr filetype FILETYPE_PEM = filetype::pem;
 inline constexpr filetype FILETYPE_ASN1 = filetype::asn1;
 // pyOpenSSL 0.11's FILETYPE_TEXT (the same value, 2**16 - 1): only dump_certificate,
-// dump_certificate_request and dump_privatekey take it; every loader refuses it.
+// dump_certificate_request, dump_privatekey, dump_crl and CRL::export_ take it; every
+// loader refuses it.
 inline constexpr filetype FILETYPE_TEXT = filetype::text;
 
 // The algorithm of a PKey. The values are OpenSSL's EVP_PKEY_* ids, as pyOpenSSL's
@@ -63,8 +64,8 @@ PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::file
   if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
   if (type == crypto::filetype::text) {
     return fail(errc::invalid_argument, operation,
-                "FILETYPE_TEXT is written by dump_certificate, dump_certificate_request and dump_privatekey "
-                "only and can never be read: use FILETYPE_PEM or FILETYPE_ASN1");
+                "FILETYPE_TEXT is for printing (dump_certificate, dump_certificate_request, dump_privatekey, "
+                "dump_crl) and is never read or written here: use FILETYPE_PEM or FILETYPE_ASN1");
   }
   return fail(errc::invalid_argument, operation, "type must be FILETYPE_PEM or FILETYPE_ASN1");
 }

@@ -91,7 +91,8 @@ class PKCS7 {
 
   // Beyond the manual: copies of the CRLs a signed (or signed-and-enveloped) PKCS#7
   // carries (a `.p7b` made by `openssl crl2pkcs7`), in file order; empty if it carries
-  // none. Calls X509_CRL_dup. Any other type: errc::invalid_argument.
+  // none. Calls X509_CRL_dup; a CRL OpenSSL cannot copy unchanged: errc::crypto (as
+  // get_certificates). Any other type: errc::invalid_argument.
   [[nodiscard]] result<std::vector<CRL>> get_crls() const;
 
   // The OpenSSL object, still owned by this PKCS7.
@@ -206,9 +207,9 @@ PYOSSL_DECL result<std::vector<CRL>> PKCS7::get_crls() const {
   std::vector<CRL> copies;
   const int count = sk_X509_CRL_num(*crls);
   for (int i = 0; i < count; ++i) {
-    auto copy = detail::adopt(X509_CRL_dup(sk_X509_CRL_value(*crls, i)));
-    if (!copy) return detail::fail(errc::crypto, "X509_CRL_dup");
-    copies.emplace_back(std::move(copy));
+    auto copy = detail::copy_crl(sk_X509_CRL_value(*crls, i));
+    if (!copy) return unexpected(std::move(copy).error());
+    copies.emplace_back(std::move(*copy));
   }
   return copies;
 }
