@@ -1,10 +1,11 @@
 # What `ctest -R verify_tool` runs: ca_tool makes a CA, a server certificate and an empty
 # CRL; verify_tool accepts the chain, rejects it at a later (or earlier) time, for another
 # host name and against another CA; ca_tool --revoke puts the server certificate on the CRL, and verify_tool then
-# rejects it as revoked.
+# rejects it as revoked. On a three-level chain made with the openssl CLI, and on ca_tool's
+# files, verify_tool prints exactly what `openssl verify -show_chain` prints.
 #
-#   cmake -DCA_TOOL=<ca_tool> -DVERIFY_TOOL=<verify_tool> -DWORK_DIR=<dir> -P run_verify.cmake
-foreach(variable IN ITEMS CA_TOOL VERIFY_TOOL WORK_DIR)
+#   cmake -DCA_TOOL=<ca_tool> -DVERIFY_TOOL=<verify_tool> -DOPENSSL=<openssl> -DWORK_DIR=<dir> -P run_verify.cmake
+foreach(variable IN ITEMS CA_TOOL VERIFY_TOOL OPENSSL WORK_DIR)
   if(NOT DEFINED ${variable})
     message(FATAL_ERROR "run_verify.cmake: pass -D${variable}=...")
   endif()
@@ -26,7 +27,66 @@ function(run expected_exit expected_output)
   endif()
 endfunction()
 
+# same_as_openssl(<openssl verify arguments> -- <verify_tool arguments>): both exit the same
+# way and print the same lines.
+function(same_as_openssl)
+  list(FIND ARGN "--" split)
+  list(SUBLIST ARGN 0 ${split} openssl_args)
+  math(EXPR tool_at "${split} + 1")
+  list(SUBLIST ARGN ${tool_at} -1 tool_args)
+  execute_process(COMMAND "${OPENSSL}" verify -show_chain ${openssl_args}
+    RESULT_VARIABLE openssl_exit OUTPUT_VARIABLE openssl_out ERROR_VARIABLE openssl_err TIMEOUT 30)
+  execute_process(COMMAND "${VERIFY_TOOL}" ${tool_args}
+    RESULT_VARIABLE tool_exit OUTPUT_VARIABLE tool_out ERROR_VARIABLE tool_err TIMEOUT 30)
+  message(STATUS "$ openssl verify -show_chain ${openssl_args}\n${openssl_out}${openssl_err}")
+  message(STATUS "$ verify_tool ${tool_args}\n${tool_out}${tool_err}")
+  if(NOT "${tool_out}${tool_err}" STREQUAL "${openssl_out}${openssl_err}")
+    message(FATAL_ERROR "verify_tool and openssl verify print different lines")
+  endif()
+  if(NOT (openssl_exit EQUAL 0) STREQUAL (tool_exit EQUAL 0) OR NOT tool_exit MATCHES "^[02]$")
+    message(FATAL_ERROR "exit codes differ: openssl ${openssl_exit}, verify_tool ${tool_exit}")
+  endif()
+endfunction()
+
+# A root, an intermediate and a leaf, made with the openssl CLI.
+set(three "${WORK_DIR}/three")
+file(MAKE_DIRECTORY "${three}")
+file(WRITE "${three}/ca.ext" "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n")
+set(ec -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+foreach(step IN ITEMS
+    "req;-x509;${ec};-keyout;root.key;-out;root.pem;-subj;/CN=three root;-days;30;-addext;basicConstraints=critical,CA:TRUE;-addext;keyUsage=critical,keyCertSign,cRLSign"
+    "req;${ec};-keyout;int.key;-out;int.csr;-subj;/CN=three intermediate"
+    "x509;-req;-in;int.csr;-CA;root.pem;-CAkey;root.key;-set_serial;2;-days;30;-extfile;ca.ext;-out;int.pem"
+    "req;${ec};-keyout;leaf.key;-out;leaf.csr;-subj;/CN=three leaf"
+    "x509;-req;-in;leaf.csr;-CA;int.pem;-CAkey;int.key;-set_serial;3;-days;30;-out;leaf.pem")
+  execute_process(COMMAND "${OPENSSL}" ${step} WORKING_DIRECTORY "${three}" RESULT_VARIABLE made
+    OUTPUT_QUIET ERROR_VARIABLE why TIMEOUT 30)
+  if(NOT made EQUAL 0)
+    message(FATAL_ERROR "openssl ${step} failed: ${why}")
+  endif()
+endforeach()
+file(READ "${three}/root.pem" root_pem)
+file(READ "${three}/int.pem" int_pem)
+file(WRITE "${three}/both.pem" "${root_pem}${int_pem}")
+# The intermediate untrusted, trusted (in the CA file), and in both files.
+same_as_openssl(-CAfile "${three}/root.pem" -untrusted "${three}/int.pem" "${three}/leaf.pem"
+  -- --cafile "${three}/root.pem" --untrusted "${three}/int.pem" "${three}/leaf.pem")
+same_as_openssl(-CAfile "${three}/both.pem" "${three}/leaf.pem" -- --cafile "${three}/both.pem" "${three}/leaf.pem")
+same_as_openssl(-CAfile "${three}/both.pem" -untrusted "${three}/both.pem" "${three}/leaf.pem"
+  -- --cafile "${three}/both.pem" --untrusted "${three}/both.pem" "${three}/leaf.pem")
+# A trusted self-signed certificate alone, and a missing issuer.
+same_as_openssl(-CAfile "${three}/root.pem" "${three}/root.pem" -- --cafile "${three}/root.pem" "${three}/root.pem")
+same_as_openssl(-CAfile "${three}/root.pem" "${three}/leaf.pem" -- --cafile "${three}/root.pem" "${three}/leaf.pem")
+
 run(0 "wrote .*crl.pem" "${CA_TOOL}" "${pki}" localhost secret)
+same_as_openssl(-CAfile "${pki}/ca.pem" -crl_check -CRLfile "${pki}/crl.pem" -verify_hostname localhost "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --crl "${pki}/crl.pem" --host localhost "${pki}/server.pem")
+same_as_openssl(-CAfile "${pki}/ca.pem" -verify_hostname example.org "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --host example.org "${pki}/server.pem")
+same_as_openssl(-CAfile "${pki}/ca.pem" -attime 1906502400 "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --at 2030-06-01T00:00:00Z "${pki}/server.pem")
+same_as_openssl(-CAfile "${pki}/ca.pem" -attime 978307200 "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --at 2001-01-01T00:00:00Z "${pki}/server.pem")
 
 run(0 "server.pem: OK\nChain:\ndepth=0: O = pyossl example CA, CN = localhost \\(untrusted\\)\ndepth=1: O = pyossl example CA, CN = pyossl example root\n"
   "${VERIFY_TOOL}" --cafile "${pki}/ca.pem" "${pki}/server.pem")
@@ -49,6 +109,10 @@ run(0 "revoked:  serial [0-9A-F]+ \\(Key Compromise\\)"
 run(0 "already revoked" "${CA_TOOL}" --revoke "${pki}" "${pki}/server.pem" keyCompromise secret)
 run(2 "error 23 at 0 depth lookup: certificate revoked"
   "${VERIFY_TOOL}" --cafile "${pki}/ca.pem" --crl "${pki}/crl.pem" "${pki}/server.pem")
+same_as_openssl(-CAfile "${pki}/ca.pem" -crl_check -CRLfile "${pki}/crl.pem" "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --crl "${pki}/crl.pem" "${pki}/server.pem")
+same_as_openssl(-CAfile "${pki}/ca.pem" -crl_check_all -CRLfile "${pki}/crl.pem" "${pki}/server.pem"
+  -- --cafile "${pki}/ca.pem" --crl "${pki}/crl.pem" --crl-check-all "${pki}/server.pem")
 # Without the CRL the revocation is not seen: nothing is checked that was not asked for.
 run(0 "server.pem: OK" "${VERIFY_TOOL}" --cafile "${pki}/ca.pem" "${pki}/server.pem")
 run(1 "verify_tool: " "${VERIFY_TOOL}" --cafile "${pki}/ca.pem" --at tomorrow "${pki}/server.pem")

@@ -12,9 +12,11 @@
 //   --at          verify as of this UTC time instead of now (X509Store::set_time)
 //   --host        the DNS name or IP address the certificate must be for
 //
-// Prints "cert.pem: OK" and the verified chain, leaf first, and exits 0; or prints the
-// failing certificate's subject and OpenSSL's reason, as `openssl verify` does, and exits 2.
-// Unreadable input exits 1.
+// Prints "cert.pem: OK" and the verified chain, leaf first, and exits 0, as `openssl verify
+// -show_chain` does (a certificate that is not from --cafile is marked "(untrusted)"); or
+// prints the failing certificate's subject and OpenSSL's reason, as `openssl verify` does,
+// and exits 2. Unreadable input exits 1. --crl-check-all is `openssl verify -crl_check_all`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -132,6 +134,10 @@ std::chrono::system_clock::time_point parse_utc(const std::string& text) {
          std::chrono::seconds{second};
 }
 
+std::string der_of(const crypto::X509& certificate) {
+  return unwrap(crypto::dump_certificate(crypto::FILETYPE_ASN1, certificate));
+}
+
 std::string subject_of(const crypto::X509& certificate) {
   std::string line;
   for (const auto& [name, value] : certificate.get_subject().get_components()) {
@@ -185,10 +191,17 @@ int main(int argc, char* argv[]) try {
                  opts.certificate.c_str());
     return 2;
   }
+  // As `openssl verify -show_chain`: the certificate being verified is untrusted unless
+  // it is the whole chain (a trusted self-signed one); the rest are trusted when they came
+  // from --cafile (OpenSSL looks there first), whatever --untrusted also held.
+  std::vector<std::string> trusted;
+  for (const crypto::X509& anchor : certificates_in(opts.cafile)) trusted.push_back(der_of(anchor));
   std::printf("%s: OK\nChain:\n", opts.certificate.c_str());
   for (std::size_t depth = 0; depth < chain->size(); ++depth) {
+    const bool from_cafile = std::find(trusted.begin(), trusted.end(), der_of(chain->at(depth))) != trusted.end();
+    const bool untrusted_leaf = depth == 0 && chain->size() > 1;
     std::printf("depth=%zu: %s%s\n", depth, subject_of(chain->at(depth)).c_str(),
-                depth + 1 < chain->size() ? " (untrusted)" : "");
+                untrusted_leaf || !from_cafile ? " (untrusted)" : "");
   }
   return 0;
 } catch (const std::exception& failure) {
