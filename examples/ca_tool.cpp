@@ -100,6 +100,7 @@ void write(const std::filesystem::path& path, const std::string& contents) {
 
 std::string read(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
@@ -138,6 +139,7 @@ int revoke(const std::filesystem::path& out, const std::filesystem::path& certif
     crl = unwrap(crypto::load_crl(crypto::FILETYPE_PEM, read(out / "crl.pem")));
   }
   crypto::Revoked entry;
+  unwrap(entry.set_reason(reason));  // a reason pyOpenSSL does not know fails before anything else
   unwrap(entry.set_serial(certificate.get_serial_number_hex()));
   for (const crypto::Revoked& listed : crl.get_revoked().value_or(std::vector<crypto::Revoked>{})) {
     if (listed.get_serial() == entry.get_serial()) {
@@ -146,10 +148,10 @@ int revoke(const std::filesystem::path& out, const std::filesystem::path& certif
     }
   }
   unwrap(entry.set_rev_date(now_generalized_time()));
-  unwrap(entry.set_reason(reason));
   unwrap(crl.add_revoked(entry));
   write_crl(out, crl, ca, ca_key);
-  std::printf("revoked:  serial %s (%s)\n", entry.get_serial().c_str(), entry.get_reason().value_or("?").c_str());
+  std::printf("revoked:  serial %s (%s)\n", entry.get_serial().c_str(),
+              entry.get_reason().value_or("?").c_str());
   return 0;
 }
 

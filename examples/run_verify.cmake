@@ -107,6 +107,8 @@ run(2 "error 20 at 0 depth lookup: unable to get local issuer certificate"
 run(0 "revoked:  serial [0-9A-F]+ \\(Key Compromise\\)"
   "${CA_TOOL}" --revoke "${pki}" "${pki}/server.pem" keyCompromise secret)
 run(0 "already revoked" "${CA_TOOL}" --revoke "${pki}" "${pki}/server.pem" keyCompromise secret)
+run(1 "unknown revocation reason .stolen." "${CA_TOOL}" --revoke "${pki}" "${pki}/server.pem" stolen secret)
+run(1 "cannot read .*missing.pem" "${CA_TOOL}" --revoke "${pki}" "${pki}/missing.pem" keyCompromise secret)
 run(2 "error 23 at 0 depth lookup: certificate revoked"
   "${VERIFY_TOOL}" --cafile "${pki}/ca.pem" --crl "${pki}/crl.pem" "${pki}/server.pem")
 same_as_openssl(-CAfile "${pki}/ca.pem" -crl_check -CRLfile "${pki}/crl.pem" "${pki}/server.pem"

@@ -198,7 +198,8 @@ int main(int argc, char* argv[]) try {
   for (const crypto::X509& anchor : certificates_in(opts.cafile)) trusted.push_back(der_of(anchor));
   std::printf("%s: OK\nChain:\n", opts.certificate.c_str());
   for (std::size_t depth = 0; depth < chain->size(); ++depth) {
-    const bool from_cafile = std::find(trusted.begin(), trusted.end(), der_of(chain->at(depth))) != trusted.end();
+    const bool from_cafile =
+        std::find(trusted.begin(), trusted.end(), der_of(chain->at(depth))) != trusted.end();
     const bool untrusted_leaf = depth == 0 && chain->size() > 1;
     std::printf("depth=%zu: %s%s\n", depth, subject_of(chain->at(depth)).c_str(),
                 untrusted_leaf || !from_cafile ? " (untrusted)" : "");

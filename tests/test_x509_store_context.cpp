@@ -276,6 +276,32 @@ TEST_CASE("CRL_CHECK fails without a CRL, and catches a revoked leaf", "[x509sto
   CHECK(verify(store, other_leaf, {pki.intermediate}).ok);
 }
 
+TEST_CASE("X509Store::set_time decides a CRL's validity too: not yet valid, current, expired",
+          "[x509storecontext][crl]") {
+  const chain_fixture pki = make_chain();
+  X509Store store = trusting(pki.root);
+  pyossl::crypto::CRL crl;
+  REQUIRE_OK(crl.set_version(1));
+  REQUIRE_OK(crl.set_lastUpdate("20240101000000Z"));
+  REQUIRE_OK(crl.set_nextUpdate("20250101000000Z"));
+  REQUIRE_OK(crl.sign(pki.intermediate, pki.intermediate_key, "sha256"));
+  REQUIRE_OK(store.add_crl(crl));
+  REQUIRE_OK(store.set_flags(X509StoreFlags::CRL_CHECK));
+
+  REQUIRE_OK(store.set_time(utc(2023, 6, 1)));
+  verdict v = verify(store, pki.leaf, {pki.intermediate});
+  CHECK(v.code == X509_V_ERR_CRL_NOT_YET_VALID);
+  CHECK(v.depth == 0);
+
+  REQUIRE_OK(store.set_time(utc(2024, 6, 1)));
+  CHECK(verify(store, pki.leaf, {pki.intermediate}).ok);
+
+  REQUIRE_OK(store.set_time(utc(2026, 6, 1)));
+  v = verify(store, pki.leaf, {pki.intermediate});
+  CHECK(v.code == X509_V_ERR_CRL_HAS_EXPIRED);
+  CHECK(v.depth == 0);
+}
+
 TEST_CASE("CRL_CHECK_ALL checks every certificate of the chain, CRL_CHECK only the leaf",
           "[x509storecontext][crl]") {
   const chain_fixture pki = make_chain();
