@@ -16,6 +16,7 @@
 #include "chain.hpp"
 #include "checks.hpp"
 #include "pyossl/crypto/crl.hpp"
+#include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/x509_store_context.hpp"
 
@@ -427,6 +428,31 @@ TEST_CASE("X509StoreFlags are OpenSSL's X509_V_FLAG bits and combine with |", "[
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::CHECK_SS_SIGNATURE) ==
                  X509_V_FLAG_CHECK_SS_SIGNATURE);
   STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::PARTIAL_CHAIN) == X509_V_FLAG_PARTIAL_CHAIN);
+  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::NOTIFY_POLICY) == X509_V_FLAG_NOTIFY_POLICY);
+  STATIC_REQUIRE(static_cast<unsigned long>(X509StoreFlags::CB_ISSUER_CHECK) == 0UL);
+  X509Store store;
+  REQUIRE_OK(store.set_flags(X509StoreFlags::NOTIFY_POLICY | X509StoreFlags::CB_ISSUER_CHECK));
+}
+
+TEST_CASE("IGNORE_CRITICAL accepts an unknown critical extension that is otherwise refused",
+          "[x509storecontext]") {
+  const chain_fixture pki = make_chain();
+  // The leaf again, with a critical extension of an OID nobody knows (1.3.6.1.4.1.99999.1).
+  X509 leaf = pki.leaf;
+  const pyossl::detail::handle<ASN1_OBJECT> oid(OBJ_txt2obj("1.3.6.1.4.1.99999.1", 1));
+  const pyossl::detail::handle<ASN1_STRING> value(ASN1_OCTET_STRING_new());
+  REQUIRE(ASN1_OCTET_STRING_set(value.get(), reinterpret_cast<const unsigned char*>("\x05\x00"), 2) == 1);
+  pyossl::crypto::X509Extension unknown(
+      pyossl::detail::adopt(X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 1, value.get())));
+  REQUIRE_OK(leaf.add_extensions({unknown}));
+  REQUIRE_OK(leaf.sign(pki.intermediate_key, "sha256"));
+
+  X509Store store = trusting(pki.root);
+  verdict v = verify(store, leaf, {pki.intermediate});
+  CHECK(v.code == X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION);
+  CHECK(v.depth == 0);
+  REQUIRE_OK(store.set_flags(X509StoreFlags::IGNORE_CRITICAL));
+  CHECK(verify(store, leaf, {pki.intermediate}).ok);
 }
 
 }  // namespace

@@ -35,8 +35,12 @@ enum class X509StoreFlags : unsigned long {
   POLICY_CHECK = X509_V_FLAG_POLICY_CHECK,              // check certificate policies
   EXPLICIT_POLICY = X509_V_FLAG_EXPLICIT_POLICY,        // require an acceptable policy
   INHIBIT_MAP = X509_V_FLAG_INHIBIT_MAP,                // refuse policy mappings
+  NOTIFY_POLICY = X509_V_FLAG_NOTIFY_POLICY,            // report the policy tree to a verify callback
   CHECK_SS_SIGNATURE = X509_V_FLAG_CHECK_SS_SIGNATURE,  // check the root's self-signature too
   PARTIAL_CHAIN = X509_V_FLAG_PARTIAL_CHAIN,            // a trusted intermediate may end the chain
+  // pyOpenSSL 16.1 to 23 had it; OpenSSL 1.1 made it a no-op and OpenSSL 3 defines it as 0,
+  // so it is accepted and changes nothing.
+  CB_ISSUER_CHECK = 0,
 };
 
 // The bitmask operators for X509StoreFlags.
@@ -174,11 +178,11 @@ PYOSSL_DECL result<void> X509Store::load_locations(std::string_view cafile, std:
 PYOSSL_DECL result<void> X509Store::set_flags(X509StoreFlags flags) {
   constexpr std::string_view operation = "X509_STORE_set_flags";
   if (!store_) return moved_from(operation);
-  constexpr auto known = X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL |
-                         X509StoreFlags::IGNORE_CRITICAL | X509StoreFlags::X509_STRICT |
-                         X509StoreFlags::ALLOW_PROXY_CERTS | X509StoreFlags::POLICY_CHECK |
-                         X509StoreFlags::EXPLICIT_POLICY | X509StoreFlags::INHIBIT_MAP |
-                         X509StoreFlags::CHECK_SS_SIGNATURE | X509StoreFlags::PARTIAL_CHAIN;
+  constexpr auto known =
+      X509StoreFlags::CRL_CHECK | X509StoreFlags::CRL_CHECK_ALL | X509StoreFlags::IGNORE_CRITICAL |
+      X509StoreFlags::X509_STRICT | X509StoreFlags::ALLOW_PROXY_CERTS | X509StoreFlags::POLICY_CHECK |
+      X509StoreFlags::EXPLICIT_POLICY | X509StoreFlags::INHIBIT_MAP | X509StoreFlags::NOTIFY_POLICY |
+      X509StoreFlags::CHECK_SS_SIGNATURE | X509StoreFlags::PARTIAL_CHAIN;
   if ((flags & ~known) != X509StoreFlags{}) {
     return detail::fail(errc::invalid_argument, operation, "unknown X509StoreFlags bits");
   }
