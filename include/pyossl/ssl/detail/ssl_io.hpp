@@ -31,14 +31,15 @@ namespace pyossl::detail {
                                          int reason) noexcept;
 
 // Attaches why the peer's certificate was rejected, when that is why the handshake failed.
-PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
+// (Failure paths only, as detail::fail: built for size, out of the way.)
+[[gnu::cold]] PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
 
 // OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
 // security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
 // Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
 // server whose minimum is TLS 1.2 or higher never gets it (its refusal of an old peer is
 // the setting working).
-PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl);
+[[gnu::cold]] PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl);
 
 // The calls on ssl::Connection's hot paths, whose want_read / want_write errors must not
 // allocate: their names (and bio_read's "nothing waiting" reason) live in static strings.
