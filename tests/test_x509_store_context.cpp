@@ -2,6 +2,7 @@
 // (set_flags, set_time, add_crl): every verdict compared with raw X509_verify_cert on the
 // same store, certificate and untrusted chain.
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -15,10 +16,12 @@
 #include "catch.hpp"
 #include "chain.hpp"
 #include "checks.hpp"
+#include "pyossl/crypto/certificate_io.hpp"
 #include "pyossl/crypto/crl.hpp"
 #include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/crypto/x509_store.hpp"
 #include "pyossl/crypto/x509_store_context.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -386,6 +389,26 @@ TEST_CASE("X509StoreContext refuses moved-from objects and leaves itself unchang
                      errc::invalid_argument);  // NOLINT(bugprone-use-after-move)
   REQUIRE_FAILS_WITH(context.get_verified_chain(), errc::invalid_argument);
   REQUIRE_OK(taken.verify_certificate());
+}
+
+TEST_CASE("X509Store::set_default_paths trusts what $SSL_CERT_FILE names", "[x509store]") {
+  const chain_fixture pki = make_chain();
+  const pyossl_test::temp_dir dir;
+  pyossl_test::write_file(dir.file("root.pem"),
+                          must(pyossl::crypto::dump_certificate(pyossl::crypto::FILETYPE_PEM, pki.root)));
+  const char* const saved = std::getenv("SSL_CERT_FILE");
+  const std::string previous = saved != nullptr ? saved : "";
+  REQUIRE(::setenv("SSL_CERT_FILE", dir.file("root.pem").c_str(), 1) == 0);
+  X509Store store;
+  CHECK_FALSE(verify(store, pki.leaf, {pki.intermediate}).ok);  // nothing trusted yet
+  const auto loaded = store.set_default_paths();
+  if (saved != nullptr) {
+    ::setenv("SSL_CERT_FILE", previous.c_str(), 1);
+  } else {
+    ::unsetenv("SSL_CERT_FILE");
+  }
+  REQUIRE_OK(loaded);
+  CHECK(verify(store, pki.leaf, {pki.intermediate}).ok);
 }
 
 TEST_CASE("X509Store set_flags, set_time, add_crl, set_default_paths refuse bad input", "[x509store][crl]") {
