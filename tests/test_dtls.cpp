@@ -160,7 +160,8 @@ TEST_CASE("DTLSv1_listen answers a cookieless ClientHello and succeeds on a vali
   echo_both_ways(pair.client, pair.server);
 }
 
-TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVerifyRequest", "[dtls][cookie]") {
+TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVerifyRequest",
+          "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
   install_cookie_callbacks(server_side, jar);
@@ -204,7 +205,8 @@ TEST_CASE("a flood of cookieless ClientHellos gets only HelloVerifyRequests", "[
 
 TEST_CASE("a cookie over 255 bytes fails DTLSv1_listen with an ssl error, not want_read", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
-  REQUIRE_OK(server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(256, 'c'); }));
+  REQUIRE_OK(
+      server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(256, 'c'); }));
   REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
@@ -228,14 +230,16 @@ TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dt
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used", "[dtls][cookie]") {
+TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used",
+          "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   auto owned = std::make_unique<std::string>("move-only");
   REQUIRE_OK(server_side.set_cookie_generate_callback(
       [cookie = std::move(owned)](ssl::Connection&) { return *cookie; }));
   ssl::Connection server(server_side);
-  REQUIRE_FAILS_WITH(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }),
+      errc::invalid_argument);
 }
 
 TEST_CASE("reordered handshake datagrams are put back in order", "[dtls][loss]") {
@@ -359,7 +363,8 @@ std::uint16_t bound_port(net::Socket& socket) {
 
 // Makes blocking reads on a connection's socket give up after `limit`.
 void limit_reads(int fd, std::chrono::milliseconds limit) {
-  timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(limit.count() / 1000),
+             static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
   REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
 }
 
@@ -386,13 +391,14 @@ TEST_CASE("a pyossl DTLS client talks to openssl s_server -dtls over UDP", "[dtl
   CHECK(connection.get_protocol_version_name() == "DTLSv1.2");
   REQUIRE(unwrap(connection.send("hello from pyossl\n")) == 18);
   CHECK(s_server.wait_for_output("hello from pyossl", 10s));  // s_server prints what it receives...
-  REQUIRE(s_server.write("hello from s_server\n"));          // ...and sends what it reads
+  REQUIRE(s_server.write("hello from s_server\n"));           // ...and sends what it reads
   CHECK(unwrap(connection.recv(1024)) == "hello from s_server\n");
   (void)connection.shutdown();
   (void)s_server.terminate();
 }
 
-TEST_CASE("a pyossl DTLS server with cookies serves openssl s_client -dtls over UDP", "[dtls][udp][interop]") {
+TEST_CASE("a pyossl DTLS server with cookies serves openssl s_client -dtls over UDP",
+          "[dtls][udp][interop]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
   install_cookie_callbacks(server_side, jar);
