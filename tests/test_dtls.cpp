@@ -347,6 +347,48 @@ TEST_CASE("garbage and truncated datagrams are dropped and the connection stays 
   CHECK(unwrap(pair.server.recv(1024)) == "after garbage");
 }
 
+TEST_CASE(
+    "a datagram larger than OpenSSL reads is cut short and dropped, as UDP would, and nothing behind it is "
+    "lost",
+    "[dtls][bad-input]") {
+  // OpenSSL reads a datagram into a fixed buffer (about 16 KB); a UDP socket would truncate a
+  // larger one, and the connection must not stall on it as if no datagram could ever follow.
+  const std::string oversized(20000, 'x');
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+
+  SECTION("before a ClientHello, DTLSv1_listen drops it and answers the ClientHello") {
+    REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+    REQUIRE(unwrap(pair.server.bio_write(oversized)) == oversized.size());
+    deliver(take_datagrams(pair.client), pair.server);
+    std::vector<std::string> verify_request;
+    for (int call = 0; call < 3 && verify_request.empty(); ++call) {
+      REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+      verify_request = take_datagrams(pair.server);
+    }
+    REQUIRE(verify_request.size() == 1);
+    deliver(verify_request, pair.client);
+    REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+    deliver(take_datagrams(pair.client), pair.server);
+    REQUIRE_OK(pair.server.DTLSv1_listen());
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    echo_both_ways(pair.client, pair.server);
+  }
+  SECTION("before an application record, recv drops it and returns the record") {
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    REQUIRE(unwrap(pair.server.bio_write(oversized)) == oversized.size());
+    REQUIRE(unwrap(pair.client.send("behind the big one")) == 18);
+    deliver(take_datagrams(pair.client), pair.server);
+    auto received = pair.server.recv(1024);
+    REQUIRE_OK(received);
+    CHECK(*received == "behind the big one");
+    echo_both_ways(pair.client, pair.server);
+  }
+}
+
 TEST_CASE("net::Socket::udp makes UDP sockets and refuses other families", "[dtls][udp]") {
   REQUIRE_OK(net::Socket::udp());
   REQUIRE_OK(net::Socket::udp(AF_INET6));

@@ -224,7 +224,10 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer);
 
   // Hands TLS bytes that arrived from the peer; returns the count (always all of them: the
-  // memory BIO grows). Allocates nothing of pyossl's own. Calls BIO_write_ex.
+  // memory BIO grows). TLS: allocates nothing of pyossl's own. DTLS: `data` is one
+  // datagram, copied into a queue (an allocation per datagram); one larger than OpenSSL
+  // reads (about 16 KB) is cut short and dropped when TLS reads it, as a UDP socket would,
+  // so it never blocks the datagrams behind it. Calls BIO_write_ex.
   [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data);
   [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data);
   [[nodiscard]] result<std::size_t> bio_write(std::string_view data);
@@ -614,6 +617,9 @@ PYOSSL_DECL Connection::Connection(const Context& context)
   auto into_ssl = detail::adopt(BIO_new(memory));
   auto from_ssl = detail::adopt(BIO_new(memory));
   if (!into_ssl || !from_ssl) throw std::bad_alloc();
+  // OpenSSL reads what the peer sent as a UDP socket would be read: a datagram too large
+  // for its buffer is cut short and dropped, never left blocking the queue.
+  if (SSL_is_dtls(ssl())) detail::queue_of(into_ssl.get())->on_short_read = detail::short_read::truncate;
   BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
   BIO_set_mem_eof_return(from_ssl.get(), -1);
   state_->into_ssl = into_ssl.get();
