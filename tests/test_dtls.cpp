@@ -2,6 +2,8 @@
 // boundaries, the stateless cookie exchange (DTLSv1_listen and the cookie callbacks),
 // retransmission timers, MTU control, and UDP sockets against openssl s_server / s_client.
 #include <openssl/err.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -411,6 +413,111 @@ void limit_reads(int fd, std::chrono::milliseconds limit) {
 }
 
 }  // namespace
+
+namespace {
+
+// Waits up to `limit` for a datagram on `fd`; true when one is there.
+bool wait_readable(int fd, std::chrono::milliseconds limit) {
+  pollfd watch{fd, POLLIN, 0};
+  return ::poll(&watch, 1, static_cast<int>(limit.count())) == 1;
+}
+
+// A step that waits for the peer, or succeeded.
+template <class T>
+bool succeeded_or_waits(const pyossl::result<T>& step) {
+  if (step) return true;
+  REQUIRE(step.error() == errc::want_read);
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "over UDP, the cookie callbacks see the client's address and DTLSv1_listen connects the server to it",
+    "[dtls][udp][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  std::vector<net::Address> seen_by_callbacks;
+  REQUIRE_OK(server_side.set_cookie_generate_callback([&](ssl::Connection& connection) {
+    seen_by_callbacks.push_back(unwrap(connection.getpeername()));
+    return std::string("cookie");
+  }));
+  REQUIRE_OK(
+      server_side.set_cookie_verify_callback([&](ssl::Connection& connection, std::string_view cookie) {
+        seen_by_callbacks.push_back(unwrap(connection.getpeername()));
+        return cookie == "cookie";
+      }));
+  net::Socket socket = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(socket);
+  REQUIRE_OK(socket.setblocking(false));
+  const int server_fd = socket.fileno();
+  ssl::Connection server(server_side, std::move(socket));
+  server.set_accept_state();
+  auto nobody = server.getpeername();  // no datagram yet
+  REQUIRE_FAILS_WITH(nobody, errc::syscall);
+  CHECK(nobody.error().sys_errno() == ENOTCONN);
+
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side, unwrap(net::Socket::udp()));
+  REQUIRE_OK(client.connect({"127.0.0.1", port}));
+  REQUIRE_OK(client.setblocking(false));
+  const net::Address client_address = unwrap(client.getsockname());
+
+  bool listened = false;
+  for (int round = 0; round < 100 && !listened; ++round) {
+    (void)succeeded_or_waits(client.do_handshake());
+    (void)wait_readable(server_fd, 20ms);
+    listened = succeeded_or_waits(server.DTLSv1_listen());
+  }
+  REQUIRE(listened);
+  REQUIRE(seen_by_callbacks.size() == 2);  // generate for the first ClientHello, verify for the second
+  CHECK(seen_by_callbacks[0] == client_address);
+  CHECK(seen_by_callbacks[1] == client_address);
+  CHECK(unwrap(server.getpeername()) == client_address);
+  sockaddr_storage connected_to{};
+  socklen_t length = sizeof(connected_to);
+  CHECK(::getpeername(server_fd, reinterpret_cast<sockaddr*>(&connected_to), &length) ==
+        0);  // the socket's own
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+
+  // A stranger's datagrams no longer reach the server's socket.
+  net::Socket stranger = unwrap(net::Socket::udp());
+  REQUIRE_OK(stranger.connect({"127.0.0.1", port}));
+  REQUIRE(::send(stranger.fileno(), "noise", 5, 0) == 5);
+  CHECK_FALSE(wait_readable(server_fd, 100ms));
+
+  bool server_done = false, client_done = false;
+  for (int round = 0; round < 100 && !(server_done && client_done); ++round) {
+    if (!server_done) server_done = succeeded_or_waits(server.do_handshake());
+    if (!client_done) client_done = succeeded_or_waits(client.do_handshake());
+    if (!(server_done && client_done))
+      (void)wait_readable(client_done ? server_fd : unwrap(client.fileno()), 20ms);
+  }
+  REQUIRE(server_done);
+  REQUIRE(client_done);
+  REQUIRE(unwrap(client.send("over a connected server socket")) == 30);
+  REQUIRE(wait_readable(server_fd, 2s));
+  CHECK(unwrap(server.recv(1024)) == "over a connected server socket");
+}
+
+TEST_CASE("connect after set_accept_state connects the socket and leaves this end the server",
+          "[dtls][udp]") {
+  ssl::Context server_side = dtls_server_context();
+  net::Socket peer = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(peer);
+  ssl::Connection server(server_side, unwrap(net::Socket::udp()));
+  server.set_accept_state();
+  REQUIRE_OK(server.connect({"127.0.0.1", port}));
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+  CHECK(server.get_state() == (ssl::ST_BEFORE | ssl::ST_ACCEPT));
+  CHECK(unwrap(server.getpeername()) == net::Address{"127.0.0.1", port});
+  REQUIRE(unwrap(server.connect_ex({"127.0.0.1", port})) == 0);
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+
+  ssl::Connection client(server_side,
+                         unwrap(net::Socket::udp()));  // no role chosen: connect picks the client's
+  REQUIRE_OK(client.connect({"127.0.0.1", port}));
+  CHECK(SSL_is_server(client.native_handle()) == 0);
+}
 
 TEST_CASE("a pyossl DTLS client talks to openssl s_server -dtls over UDP", "[dtls][udp][interop]") {
   const tls_files& files = tls_files::get();

@@ -70,6 +70,10 @@
 
 namespace pyossl::detail {
 
+// The end a Connection was told to be (set_accept_state / set_connect_state), if any. OpenSSL
+// cannot say: a generic method's SSL reports itself a server until told otherwise.
+enum class handshake_role { unset, client, server };
+
 // Everything a Connection owns, at one stable heap address (OpenSSL keeps pointers into it).
 // Declaration order is destruction order reversed: the SSL goes before the socket its BIO
 // reads, and the context state (the callbacks) outlives both.
@@ -81,6 +85,7 @@ struct connection_state {
   BIO* into_ssl = nullptr;  // memory connections: the SSL's read BIO (the SSL owns it)
   BIO* from_ssl = nullptr;  // memory connections: the SSL's write BIO (the SSL owns it)
   bool over_socket = false;
+  handshake_role role = handshake_role::unset;
   std::any app_data;
 };
 
@@ -89,6 +94,12 @@ struct connection_state {
 
 // Copies of the certificates in `stack` (new references), in its order.
 [[nodiscard]] PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack);
+
+// The address of the last datagram an OpenSSL datagram BIO (BIO_s_datagram) read, or the
+// peer it is connected to, as a socket address and its length; nullopt when it has none
+// (no datagram yet, or not a datagram BIO). Calls BIO_dgram_get_peer.
+[[nodiscard]] PYOSSL_DECL std::optional<std::pair<sockaddr_storage, socklen_t>> datagram_peer(
+    BIO* bio) noexcept;
 
 // SSL_get0_group_name's spelling (OpenSSL 3.2+) for the NID SSL_get_negotiated_group gives.
 [[nodiscard]] PYOSSL_DECL std::optional<std::string> group_name_of(int nid);
@@ -149,9 +160,15 @@ class Connection {
 
   // Makes this end the server; the handshake then runs in do_handshake, send or recv.
   // Calls SSL_set_accept_state.
-  void set_accept_state() noexcept { SSL_set_accept_state(ssl()); }
+  void set_accept_state() noexcept {
+    state_->role = detail::handshake_role::server;
+    SSL_set_accept_state(ssl());
+  }
   // Makes this end the client. Calls SSL_set_connect_state.
-  void set_connect_state() noexcept { SSL_set_connect_state(ssl()); }
+  void set_connect_state() noexcept {
+    state_->role = detail::handshake_role::client;
+    SSL_set_connect_state(ssl());
+  }
 
   // Runs the handshake (or the rest of it). Calls SSL_do_handshake; fails as send and recv
   // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
@@ -420,16 +437,22 @@ class Connection {
   // Listens on the socket. net::Socket::listen.
   [[nodiscard]] result<void> listen(int backlog);
   // Makes this the client end (set_connect_state), then connects the socket
-  // (net::Socket::connect; a non-blocking socket reports EINPROGRESS).
+  // (net::Socket::connect; a non-blocking socket reports EINPROGRESS). After
+  // set_accept_state it only connects the socket and this end stays the server (pyOpenSSL
+  // would turn it into a client): a DTLS server's socket talking to one client, say.
   [[nodiscard]] result<void> connect(const net::Address& address);
   // The same, returning the errno (0 when connected) as the manual's connect_ex. Like modern
   // pyOpenSSL it makes this the client end whatever connect returns (the manual's 0.10 did
-  // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call).
+  // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call),
+  // unless set_accept_state made it the server.
   [[nodiscard]] result<int> connect_ex(const net::Address& address);
   // Closes the socket without a TLS shutdown (call shutdown first for a clean close).
   [[nodiscard]] result<void> close();
   // The socket's descriptor (-1 once closed), for poll() and friends.
   [[nodiscard]] result<int> fileno() const;
+  // The socket's peer. DTLS over an unconnected socket: the address of the datagram read
+  // last (the client whose ClientHello the cookie callbacks are looking at), ENOTCONN
+  // before any. Calls getpeername(2), then BIO_dgram_get_peer.
   [[nodiscard]] result<net::Address> getpeername() const;
   [[nodiscard]] result<net::Address> getsockname() const;
   [[nodiscard]] result<int> getsockopt(int level, int optname) const;
@@ -450,7 +473,10 @@ class Connection {
   // set_cookie_verify_callback accepts. Until then errc::want_read (feed the next datagram,
   // send what bio_read returns, call again). On success call do_handshake: the accepted
   // ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks,
-  // is errc::ssl. Calls DTLSv1_listen.
+  // is errc::ssl. Over a UDP socket, success also connects the socket to the client
+  // (connect(2)): from then on it hears only that client, and getpeername names it; serve
+  // the next client on a new socket bound to the same port (set SO_REUSEPORT on both
+  // before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
   [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
@@ -501,6 +527,9 @@ class Connection {
   // DTLS over a connected UDP socket: tells OpenSSL's datagram BIO the peer, so that it
   // sends with send(2) rather than sendto(2) a peer it does not know. Nothing otherwise.
   void note_datagram_peer() noexcept;
+
+  // After DTLSv1_listen over a socket: connects it to the client whose cookie came back.
+  [[nodiscard]] result<void> connect_to_datagram_peer();
 
   // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
   // > 0 for success), rethrows what a callback threw, and classifies a failure.
@@ -584,6 +613,16 @@ PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack) {
   certificates.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
   for (int i = 0; i < sk_X509_num(stack); ++i) certificates.emplace_back(up_ref(sk_X509_value(stack, i)));
   return certificates;
+}
+
+PYOSSL_DECL std::optional<std::pair<sockaddr_storage, socklen_t>> datagram_peer(BIO* bio) noexcept {
+  if (bio == nullptr || BIO_method_type(bio) != BIO_TYPE_DGRAM) return std::nullopt;
+  // A BIO_ADDR is a union of the sockaddr kinds: asked for at most a sockaddr_storage,
+  // BIO_dgram_get_peer copies the peer's sockaddr and returns its length.
+  sockaddr_storage peer{};
+  const long length = BIO_ctrl(bio, BIO_CTRL_DGRAM_GET_PEER, sizeof(peer), &peer);
+  if (length <= 0 || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) return std::nullopt;
+  return std::pair(peer, static_cast<socklen_t>(length));
 }
 
 PYOSSL_DECL std::optional<std::string> group_name_of(int nid) {
@@ -1043,7 +1082,7 @@ PYOSSL_DECL result<void> Connection::listen(int backlog) {
 
 PYOSSL_DECL result<void> Connection::connect(const net::Address& address) {
   if (!state_->over_socket) return not_socket("ssl::Connection::connect");
-  set_connect_state();
+  if (state_->role != detail::handshake_role::server) set_connect_state();
   auto connected = state_->socket.connect(address);
   if (connected) note_datagram_peer();
   return connected;
@@ -1051,7 +1090,7 @@ PYOSSL_DECL result<void> Connection::connect(const net::Address& address) {
 
 PYOSSL_DECL result<int> Connection::connect_ex(const net::Address& address) {
   if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
-  set_connect_state();
+  if (state_->role != detail::handshake_role::server) set_connect_state();
   const int outcome = state_->socket.connect_ex(address);
   if (outcome == 0) note_datagram_peer();
   return outcome;
@@ -1069,8 +1108,14 @@ PYOSSL_DECL result<int> Connection::fileno() const {
 }
 
 PYOSSL_DECL result<net::Address> Connection::getpeername() const {
-  if (!state_->over_socket) return not_socket("ssl::Connection::getpeername");
-  return state_->socket.getpeername();
+  constexpr std::string_view operation = "ssl::Connection::getpeername";
+  if (!state_->over_socket) return not_socket(operation);
+  auto connected = state_->socket.getpeername();
+  if (connected || !SSL_is_dtls(ssl()) || connected.error().sys_errno() != ENOTCONN) return connected;
+  // An unconnected UDP socket: OpenSSL's datagram BIO remembers who sent the last datagram.
+  const auto peer = detail::datagram_peer(SSL_get_rbio(ssl()));
+  if (!peer) return connected;
+  return detail::to_address(operation, peer->first, peer->second);
 }
 
 PYOSSL_DECL result<net::Address> Connection::getsockname() const {
@@ -1118,7 +1163,7 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
   detail::clear_error_queue();
   const int ret = ::DTLSv1_listen(ssl(), client.get());
   state_->link.stash.rethrow_pending();
-  if (ret > 0) return {};
+  if (ret > 0) return state_->over_socket ? connect_to_datagram_peer() : result<void>();
   if (ret == 0) {
     // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
     return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
@@ -1228,6 +1273,19 @@ PYOSSL_DECL void Connection::note_datagram_peer() noexcept {
   if (::getpeername(state_->socket.fileno(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
   // BIO_ADDR is a union of the sockaddr kinds; OpenSSL copies it by its family.
   BIO_ctrl(SSL_get_wbio(ssl()), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
+}
+
+PYOSSL_DECL result<void> Connection::connect_to_datagram_peer() {
+  constexpr std::string_view operation = "DTLSv1_listen";
+  const auto peer = detail::datagram_peer(SSL_get_rbio(ssl()));
+  if (!peer)
+    return detail::fail(errc::ssl, operation, "OpenSSL's datagram BIO does not know the client's address");
+  auto address = detail::to_address(operation, peer->first, peer->second);
+  if (!address) return unexpected(std::move(address).error());
+  auto connected = state_->socket.connect(*address);
+  if (!connected) return connected;
+  note_datagram_peer();
+  return {};
 }
 
 PYOSSL_DECL result<void> Connection::require_hostname(std::string_view operation) {
