@@ -322,6 +322,24 @@ TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an 
   CHECK(record[0].size() <= 400);
 }
 
+TEST_CASE("set_ciphertext_mtu refuses an MTU the handshake cannot work with, naming the minimum",
+          "[dtls][mtu]") {
+  // OpenSSL's own check lets 208 to 255 through and then fails the handshake; the minimum is
+  // DTLS_get_link_min_mtu (256) less the transport's overhead (none on memory BIOs).
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  for (int too_small : {208, 230, 255}) {
+    auto refused = pair.client.set_ciphertext_mtu(too_small);
+    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
+    CHECK(refused.error().message().find("256") != std::string::npos);
+  }
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(256));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(256));
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
 TEST_CASE("DTLS calls on a TLS connection fail with invalid_argument", "[dtls]") {
   ssl::Context tls = unwrap(ssl::Context::create(ssl::TLS_METHOD));
   ssl::Connection connection(tls);

@@ -492,8 +492,10 @@ class Connection {
   // The largest datagram DTLS may send, the record headers and encryption included (IP and
   // UDP headers not): set it before the handshake over memory BIOs or any transport whose
   // MTU OpenSSL cannot ask. Kept for the connection's life (it also sets OP_NO_QUERY_MTU,
-  // so DTLSv1_listen and the handshake do not replace it). Below DTLS's minimum (about 256
-  // bytes) errc::invalid_argument (pyOpenSSL ignores it). Calls SSL_set_mtu.
+  // so DTLSv1_listen and the handshake do not replace it). Below what the handshake needs
+  // (256 bytes over memory BIOs, 228 over IPv4 UDP: OpenSSL's DTLS_get_link_min_mtu less the
+  // transport's overhead) errc::invalid_argument naming the minimum (pyOpenSSL ignores it).
+  // Calls SSL_set_mtu.
   [[nodiscard]] result<void> set_ciphertext_mtu(int mtu);
 
   // The most application data one DTLS record can carry at the current MTU and cipher;
@@ -1199,9 +1201,14 @@ PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
 PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
   constexpr std::string_view operation = "SSL_set_mtu";
   if (!SSL_is_dtls(ssl())) return not_dtls(operation);
-  if (mtu <= 0 || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+  // OpenSSL's dtls1_min_mtu: what the handshake needs, less what the transport adds (IP and
+  // UDP headers on a socket; nothing on memory BIOs). SSL_set_mtu checks a laxer bound and
+  // lets the handshake fail later, sending nothing; with OP_NO_QUERY_MTU it never recovers.
+  const long minimum = DTLS_get_link_min_mtu(ssl()) - BIO_dgram_get_mtu_overhead(SSL_get_wbio(ssl()));
+  if (mtu < minimum || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
     return detail::fail(errc::invalid_argument, operation,
-                        "an MTU of " + std::to_string(mtu) + " is below the smallest DTLS can work with");
+                        "an MTU of " + std::to_string(mtu) + " is below " + std::to_string(minimum) +
+                            ", the smallest a DTLS handshake can work with on this transport");
   }
   SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
   return {};
