@@ -232,6 +232,32 @@ TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dt
   CHECK(ERR_peek_error() == 0UL);
 }
 
+TEST_CASE("DTLSv1_listen reads past bad datagrams to the ClientHello queued behind them in one call",
+          "[dtls][cookie][bad-input]") {
+  // OpenSSL's DTLSv1_listen returns after dropping one bad datagram; a pump that waits for
+  // the next datagram after want_read would then sit one datagram behind.
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE_OK(pair.server.bio_write(std::string(40, 'x')));
+  REQUIRE_OK(pair.server.bio_write(hello[0].substr(0, 30)));  // a truncated record
+  deliver(hello, pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  const std::vector<std::string> verify_request = take_datagrams(pair.server);
+  REQUIRE(verify_request.size() == 1);
+
+  deliver(verify_request, pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  REQUIRE_OK(pair.server.bio_write(std::string(40, 'y')));
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+}
+
 TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used",
           "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();

@@ -471,12 +471,12 @@ class Connection {
   // reads ClientHellos, answers those without a valid cookie with a HelloVerifyRequest
   // (set_cookie_generate_callback), and succeeds once one carries a cookie that
   // set_cookie_verify_callback accepts. Until then errc::want_read (feed the next datagram,
-  // send what bio_read returns, call again). On success call do_handshake: the accepted
-  // ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks,
-  // is errc::ssl. Over a UDP socket, success also connects the socket to the client
-  // (connect(2)): from then on it hears only that client, and getpeername names it; serve
-  // the next client on a new socket bound to the same port (set SO_REUSEPORT on both
-  // before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
+  // send what bio_read returns, call again); over memory BIOs one call reads every datagram
+  // queued, past any it drops, so want_read means none of them was acceptable. On success call do_handshake:
+  // the accepted ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks, is
+  // errc::ssl. Over a UDP socket, success also connects the socket to the client (connect(2)): from then on
+  // it hears only that client, and getpeername names it; serve the next client on a new socket bound to the
+  // same port (set SO_REUSEPORT on both before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
   [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
@@ -1162,9 +1162,20 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
   auto client = detail::adopt(BIO_ADDR_new());
   if (!client) throw std::bad_alloc();
   state_->link.oversized_cookie = 0;
-  detail::clear_error_queue();
-  const int ret = ::DTLSv1_listen(ssl(), client.get());
-  state_->link.stash.rethrow_pending();
+  // OpenSSL returns 0 after dropping one bad datagram, even with good ones queued behind
+  // it. Over memory BIOs, go on while it consumes datagrams (bounded by what the user fed),
+  // so that want_read means "nothing acceptable is queued" as documented. A socket needs
+  // no loop: poll reports it readable again.
+  const detail::datagram_queue* fed =
+      state_->into_ssl != nullptr ? detail::queue_of(state_->into_ssl) : nullptr;
+  int ret = 0;
+  for (;;) {
+    const std::size_t queued = fed != nullptr ? fed->datagrams.size() : 0;
+    detail::clear_error_queue();
+    ret = ::DTLSv1_listen(ssl(), client.get());
+    state_->link.stash.rethrow_pending();
+    if (ret != 0 || fed == nullptr || fed->datagrams.empty() || fed->datagrams.size() >= queued) break;
+  }
   if (ret > 0) return state_->over_socket ? connect_to_datagram_peer() : result<void>();
   if (ret == 0) {
     // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
