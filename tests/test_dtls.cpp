@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -73,6 +74,14 @@ void install_cookie_callbacks(ssl::Context& context, cookie_jar& jar) {
     jar.offered.emplace_back(cookie);
     return cookie == jar.secret;
   }));
+}
+
+// A step that waits for the peer, or succeeded.
+template <class T>
+bool succeeded_or_waits(const pyossl::result<T>& step) {
+  if (step) return true;
+  REQUIRE(step.error() == errc::want_read);
+  return false;
 }
 
 void echo_both_ways(ssl::Connection& client, ssl::Connection& server) {
@@ -313,6 +322,103 @@ TEST_CASE("a lost flight is resent when its timer expires (DTLSv1_get_timeout, D
   echo_both_ways(pair.client, pair.server);
 }
 
+namespace {
+
+// A network between two memory-BIO connections that loses, duplicates and reorders
+// datagrams, reproducibly from a seed.
+struct lossy_network {
+  explicit lossy_network(unsigned seed) : random(seed) {}
+  std::mt19937 random;
+  std::bernoulli_distribution lose{0.25};
+  std::bernoulli_distribution duplicate{0.15};
+  int carried = 0, lost = 0, duplicated = 0;
+
+  // Moves what `from` wrote to `to`, shuffled; true if anything arrived.
+  bool carry(ssl::Connection& from, ssl::Connection& to) {
+    std::vector<std::string> arriving;
+    for (std::string& datagram : take_datagrams(from)) {
+      if (duplicate(random)) {
+        arriving.push_back(datagram);
+        ++duplicated;
+      }
+      if (lose(random)) {
+        ++lost;
+        continue;
+      }
+      arriving.push_back(std::move(datagram));
+    }
+    std::shuffle(arriving.begin(), arriving.end(), random);
+    deliver(arriving, to);
+    carried += static_cast<int>(arriving.size());
+    return !arriving.empty();
+  }
+};
+
+// OpenSSL's retransmission timer starts at 1 s and doubles; a test cannot wait that long
+// for every lost flight. 10 ms, doubling up to 80 ms.
+unsigned int fast_retransmission(SSL* /*ssl*/, unsigned int previous_us) {
+  return previous_us == 0 ? 10'000 : std::min(previous_us * 2, 80'000U);
+}
+
+}  // namespace
+
+TEST_CASE("listen, handshake and echo survive lost, duplicated and reordered datagrams", "[dtls][loss]") {
+  const unsigned seed = GENERATE(1U, 2U, 3U, 4U, 5U, 6U, 7U, 8U);
+  INFO("seed " << seed);
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  ssl::Connection& client = pair.client;
+  ssl::Connection& server = pair.server;
+  // Only the test shortens the timers, through the native handle: pyossl has no API for it.
+  DTLS_set_timer_cb(client.native_handle(), fast_retransmission);
+  DTLS_set_timer_cb(server.native_handle(), fast_retransmission);
+  REQUIRE_OK(client.set_ciphertext_mtu(300));  // several datagrams per flight, to reorder
+  REQUIRE_OK(server.set_ciphertext_mtu(300));
+
+  lossy_network network(seed);
+  const std::string message = "through a lossy network";
+  bool listened = false, server_done = false, client_done = false, echoed = false;
+  int round = 0, last_sent = -1, resends = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (; round < 3000 && !echoed && std::chrono::steady_clock::now() < deadline; ++round) {
+    if (!client_done) client_done = succeeded_or_waits(client.do_handshake());
+    if (!listened) {
+      listened = succeeded_or_waits(server.DTLSv1_listen());
+    } else if (!server_done) {
+      server_done = succeeded_or_waits(server.do_handshake());
+    }
+    if (server_done) {
+      auto received = server.recv(1024);
+      if (succeeded_or_waits(received)) REQUIRE(unwrap(server.send(*received)) == received->size());
+    }
+    if (client_done) {
+      // DTLS does not resend application data: the client sends again until the echo comes.
+      if (last_sent < 0 || round - last_sent >= 10) {
+        REQUIRE(unwrap(client.send(message)) == message.size());
+        last_sent = round;
+      }
+      auto received = client.recv(1024);
+      if (succeeded_or_waits(received)) {
+        CHECK(*received == message);
+        echoed = true;
+      }
+    }
+    const bool moved = network.carry(client, server) | network.carry(server, client);
+    if (!moved) std::this_thread::sleep_for(2ms);
+    resends += unwrap(client.DTLSv1_handle_timeout()) ? 1 : 0;
+    resends += unwrap(server.DTLSv1_handle_timeout()) ? 1 : 0;
+  }
+  INFO("rounds " << round << ", carried " << network.carried << ", lost " << network.lost << ", duplicated "
+                 << network.duplicated << ", flights resent " << resends);
+  REQUIRE(echoed);
+  CHECK(server_done);
+  CHECK(network.lost + network.duplicated > 0);
+  CHECK(ERR_peek_error() == 0UL);
+}
+
 TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {
   ssl::Context server_side = dtls_server_context();
   ssl::Context client_side = dtls_client_context();
@@ -464,14 +570,6 @@ namespace {
 bool wait_readable(int fd, std::chrono::milliseconds limit) {
   pollfd watch{fd, POLLIN, 0};
   return ::poll(&watch, 1, static_cast<int>(limit.count())) == 1;
-}
-
-// A step that waits for the peer, or succeeded.
-template <class T>
-bool succeeded_or_waits(const pyossl::result<T>& step) {
-  if (step) return true;
-  REQUIRE(step.error() == errc::want_read);
-  return false;
 }
 
 }  // namespace
