@@ -472,6 +472,24 @@ TEST_CASE("set_ciphertext_mtu refuses an MTU the handshake cannot work with, nam
   echo_both_ways(pair.client, pair.server);
 }
 
+TEST_CASE("set_ciphertext_mtu refuses an MTU above 4096, where handshake flights would be cut mid-record",
+          "[dtls][mtu]") {
+  // OpenSSL writes handshake flights through a 4096-byte buffer: a larger datagram would go
+  // out in 4096-byte pieces that split records, and the handshake would never finish.
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  for (int too_large : {4097, 9000, 65535}) {
+    auto refused = pair.client.set_ciphertext_mtu(too_large);
+    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
+    CHECK(refused.error().message().find("4096") != std::string::npos);
+  }
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(4096));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(4096));
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
 TEST_CASE("DTLS calls on a TLS connection fail with invalid_argument", "[dtls]") {
   ssl::Context tls = unwrap(ssl::Context::create(ssl::TLS_METHOD));
   ssl::Connection connection(tls);

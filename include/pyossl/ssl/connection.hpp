@@ -70,6 +70,10 @@
 
 namespace pyossl::detail {
 
+// The largest MTU set_ciphertext_mtu takes: the size of the BIO_f_buffer OpenSSL writes
+// DTLS handshake flights through (DEFAULT_BUFFER_SIZE in crypto/bio/bf_buff.c).
+inline constexpr int largest_dtls_mtu = 4096;
+
 // The end a Connection was told to be (set_accept_state / set_connect_state), if any. OpenSSL
 // cannot say: a generic method's SSL reports itself a server until told otherwise.
 enum class handshake_role { unset, client, server };
@@ -495,7 +499,9 @@ class Connection {
   // so DTLSv1_listen and the handshake do not replace it). Below what the handshake needs
   // (256 bytes over memory BIOs, 228 over IPv4 UDP: OpenSSL's DTLS_get_link_min_mtu less the
   // transport's overhead) errc::invalid_argument naming the minimum (pyOpenSSL ignores it).
-  // Calls SSL_set_mtu.
+  // Above 4096, also errc::invalid_argument: OpenSSL writes handshake flights through a
+  // 4096-byte buffer that would cut larger datagrams mid-record (jumbo-frame links get
+  // 4096-byte datagrams). Calls SSL_set_mtu.
   [[nodiscard]] result<void> set_ciphertext_mtu(int mtu);
 
   // The most application data one DTLS record can carry at the current MTU and cipher;
@@ -1220,6 +1226,17 @@ PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
     return detail::fail(errc::invalid_argument, operation,
                         "an MTU of " + std::to_string(mtu) + " is below " + std::to_string(minimum) +
                             ", the smallest a DTLS handshake can work with on this transport");
+  }
+  // OpenSSL writes handshake flights through a BIO_f_buffer of 4096 bytes, which flushes a
+  // fuller buffer in 4096-byte pieces: each its own datagram, records cut in two, dropped
+  // by the peer, resent cut the same way. A flight over 4 KB (a long certificate chain)
+  // would never arrive.
+  if (mtu > detail::largest_dtls_mtu) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "an MTU of " + std::to_string(mtu) + " is above " +
+                            std::to_string(detail::largest_dtls_mtu) +
+                            ": OpenSSL writes DTLS handshake flights through a 4096-byte buffer, which "
+                            "would cut larger datagrams mid-record");
   }
   SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
   return {};
