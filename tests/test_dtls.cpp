@@ -419,6 +419,29 @@ TEST_CASE("listen, handshake and echo survive lost, duplicated and reordered dat
   CHECK(ERR_peek_error() == 0UL);
 }
 
+TEST_CASE("DTLSv1_handle_timeout gives up with an ssl error, and the failed connection says so, not EOF",
+          "[dtls][loss]") {
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  DTLS_set_timer_cb(client.native_handle(), fast_retransmission);
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  pyossl::result<bool> resent = false;
+  for (int attempt = 0; attempt < 40 && resent; ++attempt) {
+    (void)take_datagrams(client);  // every flight is lost
+    std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
+    resent = client.DTLSv1_handle_timeout();
+  }
+  REQUIRE_FAILS_WITH(resent, errc::ssl);
+  CHECK(resent.error().message().find("resends") != std::string::npos);
+
+  // There is no end of file on a datagram queue: the next call says the connection failed.
+  auto again = client.do_handshake();
+  REQUIRE_FAILS_WITH(again, errc::ssl);
+  CHECK(again.error().message().find("Unexpected EOF") == std::string::npos);
+  CHECK(again.error().message().find("already failed") != std::string::npos);
+}
+
 TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {
   ssl::Context server_side = dtls_server_context();
   ssl::Context client_side = dtls_client_context();
@@ -657,6 +680,20 @@ TEST_CASE(
   REQUIRE(unwrap(client.send("over a connected server socket")) == 30);
   REQUIRE(wait_readable(server_fd, 2s));
   CHECK(unwrap(server.recv(1024)) == "over a connected server socket");
+}
+
+TEST_CASE("DTLSv1_listen on a closed socket fails with errc::syscall and its errno", "[dtls][udp]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  net::Socket socket = unwrap(net::Socket::udp());
+  (void)bound_port(socket);
+  ssl::Connection server(server_side, std::move(socket));
+  server.set_accept_state();
+  REQUIRE_OK(server.close());
+  auto listened = server.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::syscall);
+  CHECK(listened.error().sys_errno() == EBADF);
 }
 
 TEST_CASE("connect after set_accept_state connects the socket and leaves this end the server",

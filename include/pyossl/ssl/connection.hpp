@@ -48,6 +48,7 @@
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/net/address.hpp"
 #include "pyossl/net/socket.hpp"
@@ -206,7 +207,8 @@ class Connection {
 
   // Receives at most `bufsize` bytes of application data. Calls SSL_read_ex; the peer's
   // close_notify is errc::zero_return, an EOF without it errc::syscall (-1,
-  // "Unexpected EOF"), no data yet want_read.
+  // "Unexpected EOF"), no data yet want_read. DTLS has no EOF short of bio_shutdown: a
+  // connection an earlier call ended is errc::ssl "already failed".
   // The string holds only what was read, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> recv(std::size_t bufsize);
 
@@ -478,9 +480,10 @@ class Connection {
   // send what bio_read returns, call again); over memory BIOs one call reads every datagram
   // queued, past any it drops, so want_read means none of them was acceptable. On success call do_handshake:
   // the accepted ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks, is
-  // errc::ssl. Over a UDP socket, success also connects the socket to the client (connect(2)): from then on
-  // it hears only that client, and getpeername names it; serve the next client on a new socket bound to the
-  // same port (set SO_REUSEPORT on both before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
+  // errc::ssl; a failing socket (closed, an ICMP error) errc::syscall with its errno. Over a UDP socket,
+  // success also connects the socket to the client (connect(2)): from then on it hears only that client, and
+  // getpeername names it; serve the next client on a new socket bound to the same port (set SO_REUSEPORT on
+  // both before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
   [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
@@ -490,7 +493,9 @@ class Connection {
 
   // Resends the last flight if its timer has expired: true when it did (over memory BIOs,
   // bio_read then has the datagrams), false when no timer had expired. Too many resends
-  // without an answer is errc::ssl. Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
+  // without an answer is errc::ssl ("the peer has not answered"); a resend the socket
+  // refused, errc::syscall with its errno. Either ends the connection: later calls fail
+  // with errc::ssl "already failed". Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
   [[nodiscard]] result<bool> DTLSv1_handle_timeout();
 
   // The largest datagram DTLS may send, the record headers and encryption included (IP and
@@ -560,7 +565,13 @@ class Connection {
     if (ret > 0 && count > 0) return count;
     state_->link.stash.rethrow_pending();
     if (ret > 0) return count;
-    return detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link);
+    return note_failure(detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link));
+  }
+
+  // Remembers that `failure` ended the connection (not a want_* or zero_return); returns it.
+  [[nodiscard]] unexpected<error> note_failure(unexpected<error> failure) noexcept {
+    if (failure.error() == errc::ssl || failure.error() == errc::syscall) state_->link.failed = true;
+    return failure;
   }
 
   // A client of a hostname-checking Context must know whom it expects before its first
@@ -773,7 +784,8 @@ PYOSSL_DECL result<bool> Connection::shutdown() {
   state_->link.stash.rethrow_pending();
   if (ret == 1) return true;
   if (ret == 0) return false;
-  return detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link);
+  return note_failure(
+      detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link));
 }
 
 PYOSSL_DECL shutdown_state Connection::get_shutdown() const noexcept {
@@ -1175,10 +1187,13 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
   const detail::datagram_queue* fed =
       state_->into_ssl != nullptr ? detail::queue_of(state_->into_ssl) : nullptr;
   int ret = 0;
+  int saved_errno = 0;
   for (;;) {
     const std::size_t queued = fed != nullptr ? fed->datagrams.size() : 0;
     detail::clear_error_queue();
+    errno = 0;
     ret = ::DTLSv1_listen(ssl(), client.get());
+    saved_errno = errno;
     state_->link.stash.rethrow_pending();
     if (ret != 0 || fed == nullptr || fed->datagrams.empty() || fed->datagrams.size() >= queued) break;
   }
@@ -1192,7 +1207,11 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
                         "the cookie generate callback returned " + std::to_string(length) +
                             " bytes; a DTLS cookie is at most 255");
   }
-  return detail::fail(errc::ssl, operation);
+  // A socket that failed (closed, an ICMP error) queues nothing: say what the system said.
+  if (ERR_peek_error() == 0 && saved_errno != 0) return detail::fail_syscall(operation, saved_errno);
+  return detail::fail(
+      errc::ssl, operation,
+      ERR_peek_error() == 0 ? "reading or answering a datagram failed, and OpenSSL gave no reason" : "");
 }
 
 PYOSSL_DECL std::optional<std::chrono::microseconds> Connection::DTLSv1_get_timeout() const noexcept {
@@ -1207,12 +1226,26 @@ PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
   if (!SSL_is_dtls(ssl())) return not_dtls(operation);
   state_->link.stash.rethrow_pending();
   detail::clear_error_queue();
+  errno = 0;
   const long handled = SSL_ctrl(ssl(), DTLS_CTRL_HANDLE_TIMEOUT, 0, nullptr);
+  const int saved_errno = errno;
   state_->link.stash.rethrow_pending();
-  if (handled < 0)
-    return detail::fail(errc::ssl, operation, "the peer has not answered after repeated resends");
-  detail::clear_error_queue();
-  return handled > 0;
+  if (handled >= 0) {
+    detail::clear_error_queue();
+    return handled > 0;
+  }
+  // Either OpenSSL gave up (too many timeouts) or resending the flight failed to write.
+  if (ERR_peek_error() == 0 && saved_errno != 0)
+    return note_failure(detail::fail_syscall(operation, saved_errno));
+  error e = detail::openssl_error(errc::ssl, operation);
+  if (detail::queue_has(e.queue(), ERR_LIB_SSL, SSL_R_READ_TIMEOUT_EXPIRED)) {
+    e = error(errc::ssl, std::string(operation), e.queue(),
+              "the peer has not answered after repeated resends");
+  } else if (e.queue().empty()) {
+    e = error(errc::ssl, std::string(operation), {},
+              "resending the last flight failed, and OpenSSL gave no reason");
+  }
+  return note_failure(unexpected<error>(std::move(e)));
 }
 
 PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {

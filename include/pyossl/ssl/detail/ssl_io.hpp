@@ -52,7 +52,9 @@ enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_
 //   WANT_X509_LOOKUP -> want_x509_lookup, SYSCALL -> syscall with errno, SSL -> ssl.
 // An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
 // whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
-// with no errno.
+// with no errno. DTLS has no end of file unless its transport reports one (bio_shutdown):
+// SYSCALL with no errno is then ssl "already failed" after an earlier failure
+// (link.failed), else syscall (-1) saying the datagram transport failed.
 [[nodiscard]] PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
                                                            const connection_link& link);
 
@@ -159,6 +161,13 @@ PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
       error e = openssl_error(errc::syscall, operation);
       if (saved_errno != 0) {
         e.set_syscall(saved_errno, errno_text(saved_errno));
+      } else if (SSL_is_dtls(ssl) == 1 && BIO_eof(SSL_get_rbio(ssl)) != 1) {
+        if (link.failed) {
+          return unexpected<error>(
+              error(errc::ssl, std::string(operation), e.queue(),
+                    "the DTLS connection has already failed (an earlier call ended it); it cannot go on"));
+        }
+        e.set_syscall(-1, "the datagram transport failed and set no errno");
       } else {
         e.set_syscall(-1, "Unexpected EOF");
       }
