@@ -228,6 +228,35 @@ TEST_CASE("a cookie over 255 bytes fails DTLSv1_listen with an ssl error, not wa
   CHECK(listened.error().message().find("256") != std::string::npos);
 }
 
+TEST_CASE("an empty cookie fails DTLSv1_listen as an over-long one does: no client could ever return it",
+          "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  auto listened = pair.server.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::ssl);
+  CHECK(listened.error().message().find("1 to 255 bytes") != std::string::npos);
+  CHECK(take_datagrams(pair.server).empty());  // no HelloVerifyRequest went out
+}
+
+TEST_CASE("DTLSv1_listen on a Connection in connect state is refused", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Connection connection(server_side);
+  connection.set_connect_state();
+  auto listened = connection.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::invalid_argument);
+  CHECK(listened.error().message().find("set_accept_state") != std::string::npos);
+
+  ssl::Connection unset(server_side);  // no role chosen: OpenSSL's implicit server, as before
+  REQUIRE_FAILS_WITH(unset.DTLSv1_listen(), errc::want_read);
+}
+
 TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   REQUIRE_OK(server_side.set_cookie_generate_callback(
@@ -694,6 +723,16 @@ TEST_CASE("DTLSv1_listen on a closed socket fails with errc::syscall and its err
   auto listened = server.DTLSv1_listen();
   REQUIRE_FAILS_WITH(listened, errc::syscall);
   CHECK(listened.error().sys_errno() == EBADF);
+}
+
+TEST_CASE("two UDP sockets cannot bind the same port (no SO_REUSEADDR on datagram sockets)", "[dtls][udp]") {
+  net::Socket first = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(first);
+  net::Socket second = unwrap(net::Socket::udp());
+  auto bound = second.bind({"127.0.0.1", port});
+  REQUIRE_FAILS_WITH(bound, errc::syscall);
+  CHECK(bound.error().sys_errno() == EADDRINUSE);
+  CHECK(unwrap(first.getsockopt(SOL_SOCKET, SO_REUSEADDR)) == 0);
 }
 
 TEST_CASE("connect after set_accept_state connects the socket and leaves this end the server",

@@ -479,11 +479,12 @@ class Connection {
   // set_cookie_verify_callback accepts. Until then errc::want_read (feed the next datagram,
   // send what bio_read returns, call again); over memory BIOs one call reads every datagram
   // queued, past any it drops, so want_read means none of them was acceptable. On success call do_handshake:
-  // the accepted ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks, is
-  // errc::ssl; a failing socket (closed, an ICMP error) errc::syscall with its errno. Over a UDP socket,
-  // success also connects the socket to the client (connect(2)): from then on it hears only that client, and
-  // getpeername names it; serve the next client on a new socket bound to the same port (set SO_REUSEPORT on
-  // both before bind). A failed connect is errc::syscall. Calls DTLSv1_listen.
+  // the accepted ClientHello is kept, never fed twice. An empty cookie or one over 255 bytes, or no cookie
+  // callbacks, is errc::ssl; in connect state (set_connect_state) errc::invalid_argument; a failing socket
+  // (closed, an ICMP error) errc::syscall with its errno. Over a UDP socket, success also connects the socket
+  // to the client (connect(2)): from then on it hears only that client, and getpeername names it; serve the
+  // next client on a new socket bound to the same port (set SO_REUSEPORT on both before bind). A failed
+  // connect is errc::syscall. Calls DTLSv1_listen.
   [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
@@ -1179,7 +1180,12 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
   state_->link.stash.rethrow_pending();
   auto client = detail::adopt(BIO_ADDR_new());
   if (!client) throw std::bad_alloc();
-  state_->link.oversized_cookie = 0;
+  if (state_->role == detail::handshake_role::client) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "DTLSv1_listen is for servers, and this Connection is in connect state: call "
+                        "set_accept_state");
+  }
+  state_->link.unusable_cookie.reset();
   // OpenSSL returns 0 after dropping one bad datagram, even with good ones queued behind
   // it. Over memory BIOs, go on while it consumes datagrams (bounded by what the user fed),
   // so that want_read means "nothing acceptable is queued" as documented. A socket needs
@@ -1202,10 +1208,10 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
     // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
     return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
   }
-  if (const std::size_t length = std::exchange(state_->link.oversized_cookie, 0); length != 0) {
+  if (const auto length = std::exchange(state_->link.unusable_cookie, std::nullopt)) {
     return detail::fail(errc::ssl, operation,
-                        "the cookie generate callback returned " + std::to_string(length) +
-                            " bytes; a DTLS cookie is at most 255");
+                        "the cookie generate callback returned " + std::to_string(*length) +
+                            " bytes; a DTLS cookie is 1 to 255 bytes");
   }
   // A socket that failed (closed, an ICMP error) queues nothing: say what the system said.
   if (ERR_peek_error() == 0 && saved_errno != 0) return detail::fail_syscall(operation, saved_errno);

@@ -19,8 +19,9 @@
 namespace pyossl::detail {
 
 // SSL_CTX_set_cookie_generate_cb's callback: the cookie to send in a HelloVerifyRequest.
-// One longer than DTLS allows (255 bytes) fails the operation; the Connection's error then
-// says how long it was.
+// One longer than DTLS allows (255 bytes) fails the operation, and so does an empty one:
+// the client's retry would look cookieless and no client could ever pass. The
+// Connection's error then says how long it was.
 PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept;
 
 // SSL_CTX_set_cookie_verify_cb's callback: whether a ClientHello's cookie is one we made.
@@ -40,8 +41,8 @@ PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsi
   return link->stash.guard(
       [&] {
         const std::string made = link->context->cookie_generate(*link->owner);
-        if (made.size() > DTLS1_COOKIE_LENGTH) {
-          link->oversized_cookie = made.size();
+        if (made.empty() || made.size() > DTLS1_COOKIE_LENGTH) {
+          link->unusable_cookie = made.size();
           return 0;
         }
         std::memcpy(cookie, made.data(), made.size());
