@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -141,6 +142,42 @@ TEST_CASE("bio_read with a buffer smaller than the next datagram fails and loses
   CHECK(whole->size() > 16);
   CHECK(is_dtls_record(*whole));
   REQUIRE_FAILS_WITH(client.bio_read(1 << 16), errc::want_read);
+}
+
+TEST_CASE("bio_read of 0 bytes with a datagram waiting fails as any too-small buffer does", "[dtls]") {
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  CHECK(unwrap(client.bio_read(0)).empty());  // nothing waiting: nothing to refuse
+  REQUIRE_FAILS_WITH(client.bio_read(1 << 16), errc::want_read);
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  REQUIRE_FAILS_WITH(client.bio_read(0), errc::invalid_argument);
+  std::byte none[1];
+  REQUIRE_FAILS_WITH(client.bio_read_into(std::span<std::byte>(none, 0)), errc::invalid_argument);
+  CHECK(is_dtls_record(unwrap(client.bio_read(1 << 16))));  // still there, whole
+}
+
+TEST_CASE("DTLS 1.0 needs security level 0, and a refused DTLS 1.0 handshake says so", "[dtls]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  REQUIRE_OK(client_side.set_max_proto_version(DTLS1_VERSION));
+  SECTION("at the default level the handshake fails with the remedy in the message") {
+    pyossl_test::connection_pair pair(client_side, server_side);
+    const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+    REQUIRE_FALSE(outcome.ok());
+    // The server refuses (no signature algorithm allowed at its level); its error has the
+    // remedy. The client only hears an alert.
+    REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
+    INFO(outcome.server.error().message());
+    CHECK(outcome.server.error().message().find("@SECLEVEL=0") != std::string::npos);
+  }
+  SECTION("at level 0 on both ends it works") {
+    REQUIRE_OK(client_side.set_cipher_list("DEFAULT:@SECLEVEL=0"));
+    REQUIRE_OK(server_side.set_cipher_list("DEFAULT:@SECLEVEL=0"));
+    pyossl_test::connection_pair pair(client_side, server_side);
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    CHECK(pair.client.get_protocol_version_name() == "DTLSv1");
+  }
 }
 
 TEST_CASE("DTLSv1_listen answers a cookieless ClientHello and succeeds on a valid cookie", "[dtls][cookie]") {
@@ -294,6 +331,21 @@ TEST_CASE("DTLSv1_listen reads past bad datagrams to the ClientHello queued behi
   deliver(take_datagrams(pair.client), pair.server);
   REQUIRE_OK(pair.server.DTLSv1_listen());
   REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+}
+
+TEST_CASE("after set_context, DTLSv1_listen runs the new Context's cookie callbacks", "[dtls][cookie]") {
+  ssl::Context first = dtls_server_context();  // no cookie callbacks
+  ssl::Context second = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(second, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, first);
+  REQUIRE_OK(pair.server.set_context(second));
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.generated == 1);
+  CHECK(take_datagrams(pair.server).size() == 1);
 }
 
 TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used",

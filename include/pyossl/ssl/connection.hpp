@@ -236,8 +236,9 @@ class Connection {
   // ---- Memory BIOs (memory connections only: errc::invalid_argument over a socket) ----
 
   // Takes up to `bufsize` bytes that TLS wrote for the peer. Nothing waiting is
-  // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` is
-  // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
+  // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` (any, for a
+  // bufsize of 0) is errc::invalid_argument and stays queued (nothing is lost). Calls
+  // BIO_read_ex.
   // The string holds only what was taken, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> bio_read(std::size_t bufsize);
 
@@ -803,7 +804,11 @@ PYOSSL_DECL result<std::string> Connection::bio_read(std::size_t bufsize) {
 
 PYOSSL_DECL result<std::size_t> Connection::bio_read_into(std::span<std::byte> buffer) {
   if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
-  if (buffer.empty()) return std::size_t{0};
+  if (buffer.empty()) {
+    // DTLS: no buffer is smaller than any datagram; refuse it as any too-small one is.
+    if (SSL_is_dtls(ssl()) == 1 && BIO_ctrl_pending(state_->from_ssl) > 0) return bio_read_failure(0);
+    return std::size_t{0};
+  }
   std::size_t read = 0;
   if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
   return bio_read_failure(buffer.size());
@@ -1455,16 +1460,19 @@ PYOSSL_DECL result<std::string> Connection::read_string(std::size_t bufsize, sou
 
 PYOSSL_DECL unexpected<error> Connection::bio_read_failure(std::size_t buffer_size) const {
   constexpr std::string_view operation = "BIO_read_ex";
-  if (BIO_should_retry(state_->from_ssl)) {
-    return unexpected<error>(
-        detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
-                             detail::io_call_text(detail::io_call::nothing_to_bio_read)));
-  }
-  if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
+  // The datagram check comes first: the retry flag is the last read's, which an empty
+  // buffer never makes.
+  const std::size_t next = SSL_is_dtls(ssl()) == 1 ? BIO_ctrl_pending(state_->from_ssl) : 0;
+  if (next > buffer_size) {
     return detail::fail(errc::invalid_argument, operation,
                         "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
                             std::to_string(buffer_size) +
                             ": nothing was taken, read it with a larger buffer");
+  }
+  if (BIO_should_retry(state_->from_ssl)) {
+    return unexpected<error>(
+        detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
+                             detail::io_call_text(detail::io_call::nothing_to_bio_read)));
   }
   return detail::fail(errc::ssl, operation);
 }
