@@ -50,10 +50,20 @@ void deliver(const std::vector<std::string>& datagrams, ssl::Connection& to) {
   for (const std::string& datagram : datagrams) REQUIRE(unwrap(to.bio_write(datagram)) == datagram.size());
 }
 
-// A DTLS record header: content type, then version major 0xFE (DTLS), and a 2-byte length
-// at offset 11 that, for a datagram holding one record, covers the rest of it.
+// Whether a datagram is one or more whole DTLS records and nothing else. Each record is a
+// 13-byte header (content type, version major 0xFE for DTLS, minor, epoch, sequence number)
+// whose last two bytes are the length of the body that follows.
 bool is_dtls_record(const std::string& datagram) {
-  return datagram.size() > 13 && static_cast<unsigned char>(datagram[1]) == 0xFE;
+  constexpr std::size_t header = 13;
+  std::size_t at = 0;
+  while (at < datagram.size()) {
+    if (datagram.size() - at < header || static_cast<unsigned char>(datagram[at + 1]) != 0xFE) return false;
+    const std::size_t body = static_cast<std::size_t>(static_cast<unsigned char>(datagram[at + 11])) << 8 |
+                             static_cast<unsigned char>(datagram[at + 12]);
+    if (datagram.size() - at - header < body) return false;
+    at += header + body;
+  }
+  return at == datagram.size() && at > 0;
 }
 
 // Cookies derived from a secret, as a real server would (here without the peer address,
@@ -232,6 +242,62 @@ TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVer
   CHECK(second_request[0].find("rotated-secret") != std::string::npos);
 }
 
+TEST_CASE(
+    "a cookie changed by one byte in the ClientHello is refused; the same listener then accepts the real one",
+    "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE(hello.size() == 1);
+
+  std::string forged = hello[0];
+  const std::size_t cookie_at = forged.find(jar.secret);
+  REQUIRE(cookie_at != std::string::npos);
+  forged[cookie_at + 3] ^= 0x01;
+  REQUIRE_OK(pair.server.bio_write(forged));
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.verified == 1);
+  CHECK(jar.generated == 2);  // answered with a fresh HelloVerifyRequest, no state kept
+  CHECK(take_datagrams(pair.server).size() == 1);
+  CHECK(pair.server.get_state() == (ssl::ST_BEFORE | ssl::ST_ACCEPT));
+
+  deliver(hello, pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("a 255-byte cookie, the longest DTLS allows, completes the exchange over memory BIOs",
+          "[dtls][cookie]") {
+  const std::string longest(255, 'c');
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback([&](ssl::Connection&) { return longest; }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback(
+      [&](ssl::Connection&, std::string_view cookie) { return cookie == longest; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE(hello.size() == 1);  // one datagram, not fragmented
+  CHECK(is_dtls_record(hello[0]));
+  deliver(hello, pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
 TEST_CASE("a flood of cookieless ClientHellos gets only HelloVerifyRequests", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
@@ -346,6 +412,24 @@ TEST_CASE("after set_context, DTLSv1_listen runs the new Context's cookie callba
   REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
   CHECK(jar.generated == 1);
   CHECK(take_datagrams(pair.server).size() == 1);
+}
+
+TEST_CASE("an exception from the cookie verify callback comes out of DTLSv1_listen", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(
+      server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string("cookie"); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback(
+      [](ssl::Connection&, std::string_view) -> bool { throw std::runtime_error("cannot check cookies"); }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  CHECK_THROWS_WITH((void)pair.server.DTLSv1_listen(), "cannot check cookies");
+  CHECK(ERR_peek_error() == 0UL);
 }
 
 TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used",
@@ -539,11 +623,13 @@ TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an 
     auto client_step = pair.client.do_handshake();
     for (const std::string& datagram : take_datagrams(pair.client)) {
       CHECK(datagram.size() <= 400);
+      CHECK(is_dtls_record(datagram));
       REQUIRE_OK(pair.server.bio_write(datagram));
     }
     auto server_step = pair.server.do_handshake();
     for (const std::string& datagram : take_datagrams(pair.server)) {
       CHECK(datagram.size() <= 400);
+      CHECK(is_dtls_record(datagram));
       REQUIRE_OK(pair.client.bio_write(datagram));
     }
     if (client_step && server_step) break;
