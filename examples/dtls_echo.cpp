@@ -9,10 +9,17 @@
 // - A server should not keep state for a client whose address may be forged. It answers
 //   the first ClientHello with a cookie (set_cookie_generate_callback) and commits to the
 //   client only when DTLSv1_listen sees that cookie come back
-//   (set_cookie_verify_callback). A real server derives the cookie from the client's
-//   address and a secret; here, with one client, a random secret is enough to show it.
+//   (set_cookie_verify_callback). The cookie is HMAC-SHA256(secret, client address)
+//   (RFC 6347 4.2.1): only a client that receives datagrams at its address can return
+//   it, and the server remembers nothing but the secret. getpeername() names the client
+//   inside the callbacks.
+// - Once DTLSv1_listen succeeds, the server's socket is connected to that client: it
+//   hears no one else. A server for many clients binds a new socket to the same port
+//   (SO_REUSEPORT) for the next one.
 //
 //   usage: dtls_echo [message]
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -21,6 +28,7 @@
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -46,6 +54,20 @@ bool done(const pyossl::result<T>& outcome) {
   pyossl::throw_error(outcome.error());
 }
 
+// HMAC-SHA256(secret, the client's address): the cookie for the client `connection` is
+// hearing from. Raw OpenSSL (EVP_Q_mac): pyossl has no MAC API.
+std::string cookie_for(ssl::Connection& connection, const std::string& secret) {
+  const std::string peer = net::to_string(unwrap(connection.getpeername()));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  std::size_t length = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                reinterpret_cast<const unsigned char*>(peer.data()), peer.size(), mac, sizeof(mac),
+                &length) == nullptr) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(mac), length);
+}
+
 // The poll() timeout: the sooner of the two retransmission timers, at most 100 ms.
 int poll_timeout(const ssl::Connection& a, const ssl::Connection& b) {
   auto wait = std::chrono::microseconds(100ms);
@@ -62,15 +84,20 @@ int run(std::string_view message) {
   ssl::Context server_context = unwrap(ssl::Context::create(ssl::DTLS_SERVER_METHOD));
   unwrap(server_context.use_certificate(identity.certificate));
   unwrap(server_context.use_privatekey(identity.key));
-  unwrap(server_context.set_cookie_generate_callback([&](ssl::Connection&) { return secret; }));
-  unwrap(server_context.set_cookie_verify_callback(
-      [&](ssl::Connection&, std::string_view cookie) { return cookie == secret; }));
+  unwrap(server_context.set_cookie_generate_callback(
+      [&](ssl::Connection& connection) { return cookie_for(connection, secret); }));
+  unwrap(server_context.set_cookie_verify_callback([&](ssl::Connection& connection, std::string_view cookie) {
+    const std::string expected = cookie_for(connection, secret);
+    return cookie.size() == expected.size() &&
+           CRYPTO_memcmp(cookie.data(), expected.data(), cookie.size()) == 0;
+  }));
 
   ssl::Context client_context = unwrap(ssl::Context::create(ssl::DTLS_CLIENT_METHOD));
   unwrap(client_context.get_cert_store().add_cert(identity.certificate));  // trust exactly it
   unwrap(client_context.set_verify(ssl::VERIFY_PEER));
 
-  // The server: a UDP socket bound to a port the kernel picks.
+  // The server: a UDP socket bound to a port the kernel picks; DTLSv1_listen connects it to
+  // the client whose cookie comes back.
   net::Socket server_socket = unwrap(net::Socket::udp());
   unwrap(server_socket.bind({"127.0.0.1", 0}));
   const net::Address server_address = unwrap(server_socket.getsockname());
@@ -104,7 +131,8 @@ int run(std::string_view message) {
     }
     if (!listened && done(server.DTLSv1_listen())) {
       listened = true;
-      std::printf("server: the client returned our cookie; keeping state for it now\n");
+      std::printf("server: %s returned our cookie; keeping state for it now\n",
+                  net::to_string(unwrap(server.getpeername())).c_str());
     }
     if (listened && !server_ready) server_ready = done(server.do_handshake());
     if (!client_ready && done(client.do_handshake())) {
@@ -133,7 +161,8 @@ int run(std::string_view message) {
     }
   }
 
-  std::printf("sent:     %.*s\nreceived: %s\n", static_cast<int>(message.size()), message.data(), echoed.c_str());
+  std::printf("sent:     %.*s\nreceived: %s\n", static_cast<int>(message.size()), message.data(),
+              echoed.c_str());
   (void)client.shutdown();
   if (echoed != message) {
     std::fprintf(stderr, "dtls_echo: the echo does not match\n");

@@ -2,15 +2,20 @@
 // boundaries, the stateless cookie exchange (DTLSv1_listen and the cookie callbacks),
 // retransmission timers, MTU control, and UDP sockets against openssl s_server / s_client.
 #include <openssl/err.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "allocation_counter.hpp"  // replaces operator new in this program, to count
 #include "checks.hpp"
 #include "child_process.hpp"
 #include "pyossl/net.hpp"
@@ -25,6 +30,9 @@ namespace net = pyossl::net;
 using pyossl_test::tls_files;
 
 namespace {
+
+// Counts OpenSSL's allocations too; set before OpenSSL allocates anything.
+const bool openssl_counted = pyossl_test::count_openssl_allocations();
 
 ssl::Context dtls_server_context() { return pyossl_test::server_context(ssl::DTLS_METHOD); }
 ssl::Context dtls_client_context() { return pyossl_test::client_context(ssl::DTLS_METHOD); }
@@ -46,10 +54,20 @@ void deliver(const std::vector<std::string>& datagrams, ssl::Connection& to) {
   for (const std::string& datagram : datagrams) REQUIRE(unwrap(to.bio_write(datagram)) == datagram.size());
 }
 
-// A DTLS record header: content type, then version major 0xFE (DTLS), and a 2-byte length
-// at offset 11 that, for a datagram holding one record, covers the rest of it.
+// Whether a datagram is one or more whole DTLS records and nothing else. Each record is a
+// 13-byte header (content type, version major 0xFE for DTLS, minor, epoch, sequence number)
+// whose last two bytes are the length of the body that follows.
 bool is_dtls_record(const std::string& datagram) {
-  return datagram.size() > 13 && static_cast<unsigned char>(datagram[1]) == 0xFE;
+  constexpr std::size_t header = 13;
+  std::size_t at = 0;
+  while (at < datagram.size()) {
+    if (datagram.size() - at < header || static_cast<unsigned char>(datagram[at + 1]) != 0xFE) return false;
+    const std::size_t body = static_cast<std::size_t>(static_cast<unsigned char>(datagram[at + 11])) << 8 |
+                             static_cast<unsigned char>(datagram[at + 12]);
+    if (datagram.size() - at - header < body) return false;
+    at += header + body;
+  }
+  return at == datagram.size() && at > 0;
 }
 
 // Cookies derived from a secret, as a real server would (here without the peer address,
@@ -71,6 +89,14 @@ void install_cookie_callbacks(ssl::Context& context, cookie_jar& jar) {
     jar.offered.emplace_back(cookie);
     return cookie == jar.secret;
   }));
+}
+
+// A step that waits for the peer, or succeeded.
+template <class T>
+bool succeeded_or_waits(const pyossl::result<T>& step) {
+  if (step) return true;
+  REQUIRE(step.error() == errc::want_read);
+  return false;
 }
 
 void echo_both_ways(ssl::Connection& client, ssl::Connection& server) {
@@ -132,6 +158,42 @@ TEST_CASE("bio_read with a buffer smaller than the next datagram fails and loses
   REQUIRE_FAILS_WITH(client.bio_read(1 << 16), errc::want_read);
 }
 
+TEST_CASE("bio_read of 0 bytes with a datagram waiting fails as any too-small buffer does", "[dtls]") {
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  CHECK(unwrap(client.bio_read(0)).empty());  // nothing waiting: nothing to refuse
+  REQUIRE_FAILS_WITH(client.bio_read(1 << 16), errc::want_read);
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  REQUIRE_FAILS_WITH(client.bio_read(0), errc::invalid_argument);
+  std::byte none[1];
+  REQUIRE_FAILS_WITH(client.bio_read_into(std::span<std::byte>(none, 0)), errc::invalid_argument);
+  CHECK(is_dtls_record(unwrap(client.bio_read(1 << 16))));  // still there, whole
+}
+
+TEST_CASE("DTLS 1.0 needs security level 0, and a refused DTLS 1.0 handshake says so", "[dtls]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  REQUIRE_OK(client_side.set_max_proto_version(DTLS1_VERSION));
+  SECTION("at the default level the handshake fails with the remedy in the message") {
+    pyossl_test::connection_pair pair(client_side, server_side);
+    const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+    REQUIRE_FALSE(outcome.ok());
+    // The server refuses (no signature algorithm allowed at its level); its error has the
+    // remedy. The client only hears an alert.
+    REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
+    INFO(outcome.server.error().message());
+    CHECK(outcome.server.error().message().find("@SECLEVEL=0") != std::string::npos);
+  }
+  SECTION("at level 0 on both ends it works") {
+    REQUIRE_OK(client_side.set_cipher_list("DEFAULT:@SECLEVEL=0"));
+    REQUIRE_OK(server_side.set_cipher_list("DEFAULT:@SECLEVEL=0"));
+    pyossl_test::connection_pair pair(client_side, server_side);
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    CHECK(pair.client.get_protocol_version_name() == "DTLSv1");
+  }
+}
+
 TEST_CASE("DTLSv1_listen answers a cookieless ClientHello and succeeds on a valid cookie", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
@@ -160,7 +222,8 @@ TEST_CASE("DTLSv1_listen answers a cookieless ClientHello and succeeds on a vali
   echo_both_ways(pair.client, pair.server);
 }
 
-TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVerifyRequest", "[dtls][cookie]") {
+TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVerifyRequest",
+          "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
   install_cookie_callbacks(server_side, jar);
@@ -183,6 +246,62 @@ TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVer
   CHECK(second_request[0].find("rotated-secret") != std::string::npos);
 }
 
+TEST_CASE(
+    "a cookie changed by one byte in the ClientHello is refused; the same listener then accepts the real one",
+    "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE(hello.size() == 1);
+
+  std::string forged = hello[0];
+  const std::size_t cookie_at = forged.find(jar.secret);
+  REQUIRE(cookie_at != std::string::npos);
+  forged[cookie_at + 3] ^= 0x01;
+  REQUIRE_OK(pair.server.bio_write(forged));
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.verified == 1);
+  CHECK(jar.generated == 2);  // answered with a fresh HelloVerifyRequest, no state kept
+  CHECK(take_datagrams(pair.server).size() == 1);
+  CHECK(pair.server.get_state() == (ssl::ST_BEFORE | ssl::ST_ACCEPT));
+
+  deliver(hello, pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("a 255-byte cookie, the longest DTLS allows, completes the exchange over memory BIOs",
+          "[dtls][cookie]") {
+  const std::string longest(255, 'c');
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback([&](ssl::Connection&) { return longest; }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback(
+      [&](ssl::Connection&, std::string_view cookie) { return cookie == longest; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE(hello.size() == 1);  // one datagram, not fragmented
+  CHECK(is_dtls_record(hello[0]));
+  deliver(hello, pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
 TEST_CASE("a flood of cookieless ClientHellos gets only HelloVerifyRequests", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
@@ -202,9 +321,54 @@ TEST_CASE("a flood of cookieless ClientHellos gets only HelloVerifyRequests", "[
   CHECK_FALSE(server.get_peer_certificate().has_value());
 }
 
+TEST_CASE("answering a flood of ClientHellos costs the same few allocations per ClientHello, and no state",
+          "[dtls][cookie]") {
+  REQUIRE(openssl_counted);
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection server(server_side);
+  server.set_accept_state();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(client);
+
+  // The cost of answering `count` copies of a cookieless ClientHello in one DTLSv1_listen.
+  const auto cost_of = [&](int count) {
+    for (int i = 0; i < count; ++i) deliver(hello, server);
+    const pyossl_test::allocation_counts counted =
+        pyossl_test::allocations_during([&] { REQUIRE_FAILS_WITH(server.DTLSv1_listen(), errc::want_read); });
+    CHECK(take_datagrams(server).size() == static_cast<std::size_t>(count));
+    return counted.cxx + counted.openssl;
+  };
+  (void)cost_of(4);  // first use: OpenSSL's one-time set-up
+  const long ten = cost_of(10);
+  const long hundred = cost_of(100);
+  INFO("10 ClientHellos: " << ten << " allocations, 100: " << hundred);
+  // Per ClientHello: the cookie string, the HelloVerifyRequest datagram queued for the
+  // user, and OpenSSL's buffers to parse and write them (about 7 on OpenSSL 3.0), all freed
+  // again: the cost grows linearly with the flood, never with state kept per client.
+  CHECK(hundred <= 10 * ten);
+  CHECK(hundred / 100 <= 16);
+  CHECK(server.get_state() == (ssl::ST_BEFORE | ssl::ST_ACCEPT));
+  CHECK_FALSE(server.get_peer_certificate().has_value());
+
+  // The same listener still serves a real client.
+  deliver(hello, server);
+  REQUIRE_FAILS_WITH(server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(server), client);
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(client), server);
+  REQUIRE_OK(server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(client, server).ok());
+}
+
 TEST_CASE("a cookie over 255 bytes fails DTLSv1_listen with an ssl error, not want_read", "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
-  REQUIRE_OK(server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(256, 'c'); }));
+  REQUIRE_OK(
+      server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(256, 'c'); }));
   REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
@@ -213,6 +377,35 @@ TEST_CASE("a cookie over 255 bytes fails DTLSv1_listen with an ssl error, not wa
   auto listened = pair.server.DTLSv1_listen();
   REQUIRE_FAILS_WITH(listened, errc::ssl);
   CHECK(listened.error().message().find("256") != std::string::npos);
+}
+
+TEST_CASE("an empty cookie fails DTLSv1_listen as an over-long one does: no client could ever return it",
+          "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string(); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  auto listened = pair.server.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::ssl);
+  CHECK(listened.error().message().find("1 to 255 bytes") != std::string::npos);
+  CHECK(take_datagrams(pair.server).empty());  // no HelloVerifyRequest went out
+}
+
+TEST_CASE("DTLSv1_listen on a Connection in connect state is refused", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Connection connection(server_side);
+  connection.set_connect_state();
+  auto listened = connection.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::invalid_argument);
+  CHECK(listened.error().message().find("set_accept_state") != std::string::npos);
+
+  ssl::Connection unset(server_side);  // no role chosen: OpenSSL's implicit server, as before
+  REQUIRE_FAILS_WITH(unset.DTLSv1_listen(), errc::want_read);
 }
 
 TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dtls][cookie]") {
@@ -228,14 +421,75 @@ TEST_CASE("an exception from a cookie callback comes out of DTLSv1_listen", "[dt
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used", "[dtls][cookie]") {
+TEST_CASE("DTLSv1_listen reads past bad datagrams to the ClientHello queued behind them in one call",
+          "[dtls][cookie][bad-input]") {
+  // OpenSSL's DTLSv1_listen returns after dropping one bad datagram; a pump that waits for
+  // the next datagram after want_read would then sit one datagram behind.
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  const std::vector<std::string> hello = take_datagrams(pair.client);
+  REQUIRE_OK(pair.server.bio_write(std::string(40, 'x')));
+  REQUIRE_OK(pair.server.bio_write(hello[0].substr(0, 30)));  // a truncated record
+  deliver(hello, pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  const std::vector<std::string> verify_request = take_datagrams(pair.server);
+  REQUIRE(verify_request.size() == 1);
+
+  deliver(verify_request, pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  REQUIRE_OK(pair.server.bio_write(std::string(40, 'y')));
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_OK(pair.server.DTLSv1_listen());
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+}
+
+TEST_CASE("after set_context, DTLSv1_listen runs the new Context's cookie callbacks", "[dtls][cookie]") {
+  ssl::Context first = dtls_server_context();  // no cookie callbacks
+  ssl::Context second = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(second, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, first);
+  REQUIRE_OK(pair.server.set_context(second));
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  CHECK(jar.generated == 1);
+  CHECK(take_datagrams(pair.server).size() == 1);
+}
+
+TEST_CASE("an exception from the cookie verify callback comes out of DTLSv1_listen", "[dtls][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  REQUIRE_OK(
+      server_side.set_cookie_generate_callback([](ssl::Connection&) { return std::string("cookie"); }));
+  REQUIRE_OK(server_side.set_cookie_verify_callback(
+      [](ssl::Connection&, std::string_view) -> bool { throw std::runtime_error("cannot check cookies"); }));
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  CHECK_THROWS_WITH((void)pair.server.DTLSv1_listen(), "cannot check cookies");
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("cookie callbacks accept move-only callables and are refused once the Context is used",
+          "[dtls][cookie]") {
   ssl::Context server_side = dtls_server_context();
   auto owned = std::make_unique<std::string>("move-only");
   REQUIRE_OK(server_side.set_cookie_generate_callback(
       [cookie = std::move(owned)](ssl::Connection&) { return *cookie; }));
   ssl::Connection server(server_side);
-  REQUIRE_FAILS_WITH(server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      server_side.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; }),
+      errc::invalid_argument);
 }
 
 TEST_CASE("reordered handshake datagrams are put back in order", "[dtls][loss]") {
@@ -281,6 +535,127 @@ TEST_CASE("a lost flight is resent when its timer expires (DTLSv1_get_timeout, D
   echo_both_ways(pair.client, pair.server);
 }
 
+namespace {
+
+// A network between two memory-BIO connections that loses, duplicates and reorders
+// datagrams, reproducibly from a seed.
+struct lossy_network {
+  explicit lossy_network(unsigned seed) : random(seed) {}
+  std::mt19937 random;
+  std::bernoulli_distribution lose{0.25};
+  std::bernoulli_distribution duplicate{0.15};
+  int carried = 0, lost = 0, duplicated = 0;
+
+  // Moves what `from` wrote to `to`, shuffled; true if anything arrived.
+  bool carry(ssl::Connection& from, ssl::Connection& to) {
+    std::vector<std::string> arriving;
+    for (std::string& datagram : take_datagrams(from)) {
+      if (duplicate(random)) {
+        arriving.push_back(datagram);
+        ++duplicated;
+      }
+      if (lose(random)) {
+        ++lost;
+        continue;
+      }
+      arriving.push_back(std::move(datagram));
+    }
+    std::shuffle(arriving.begin(), arriving.end(), random);
+    deliver(arriving, to);
+    carried += static_cast<int>(arriving.size());
+    return !arriving.empty();
+  }
+};
+
+// OpenSSL's retransmission timer starts at 1 s and doubles; a test cannot wait that long
+// for every lost flight. 10 ms, doubling up to 80 ms.
+unsigned int fast_retransmission(SSL* /*ssl*/, unsigned int previous_us) {
+  return previous_us == 0 ? 10'000 : std::min(previous_us * 2, 80'000U);
+}
+
+}  // namespace
+
+TEST_CASE("listen, handshake and echo survive lost, duplicated and reordered datagrams", "[dtls][loss]") {
+  const unsigned seed = GENERATE(1U, 2U, 3U, 4U, 5U, 6U, 7U, 8U);
+  INFO("seed " << seed);
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  ssl::Connection& client = pair.client;
+  ssl::Connection& server = pair.server;
+  // Only the test shortens the timers, through the native handle: pyossl has no API for it.
+  DTLS_set_timer_cb(client.native_handle(), fast_retransmission);
+  DTLS_set_timer_cb(server.native_handle(), fast_retransmission);
+  REQUIRE_OK(client.set_ciphertext_mtu(300));  // several datagrams per flight, to reorder
+  REQUIRE_OK(server.set_ciphertext_mtu(300));
+
+  lossy_network network(seed);
+  const std::string message = "through a lossy network";
+  bool listened = false, server_done = false, client_done = false, echoed = false;
+  int round = 0, last_sent = -1, resends = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (; round < 3000 && !echoed && std::chrono::steady_clock::now() < deadline; ++round) {
+    if (!client_done) client_done = succeeded_or_waits(client.do_handshake());
+    if (!listened) {
+      listened = succeeded_or_waits(server.DTLSv1_listen());
+    } else if (!server_done) {
+      server_done = succeeded_or_waits(server.do_handshake());
+    }
+    if (server_done) {
+      auto received = server.recv(1024);
+      if (succeeded_or_waits(received)) REQUIRE(unwrap(server.send(*received)) == received->size());
+    }
+    if (client_done) {
+      // DTLS does not resend application data: the client sends again until the echo comes.
+      if (last_sent < 0 || round - last_sent >= 10) {
+        REQUIRE(unwrap(client.send(message)) == message.size());
+        last_sent = round;
+      }
+      auto received = client.recv(1024);
+      if (succeeded_or_waits(received)) {
+        CHECK(*received == message);
+        echoed = true;
+      }
+    }
+    const bool to_server = network.carry(client, server);  // both ways, every round
+    const bool to_client = network.carry(server, client);
+    if (!to_server && !to_client) std::this_thread::sleep_for(2ms);
+    resends += unwrap(client.DTLSv1_handle_timeout()) ? 1 : 0;
+    resends += unwrap(server.DTLSv1_handle_timeout()) ? 1 : 0;
+  }
+  INFO("rounds " << round << ", carried " << network.carried << ", lost " << network.lost << ", duplicated "
+                 << network.duplicated << ", flights resent " << resends);
+  REQUIRE(echoed);
+  CHECK(server_done);
+  CHECK(network.lost + network.duplicated > 0);
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("DTLSv1_handle_timeout gives up with an ssl error, and the failed connection says so, not EOF",
+          "[dtls][loss]") {
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side);
+  client.set_connect_state();
+  DTLS_set_timer_cb(client.native_handle(), fast_retransmission);
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  pyossl::result<bool> resent = false;
+  for (int attempt = 0; attempt < 40 && resent; ++attempt) {
+    (void)take_datagrams(client);  // every flight is lost
+    std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
+    resent = client.DTLSv1_handle_timeout();
+  }
+  REQUIRE_FAILS_WITH(resent, errc::ssl);
+  CHECK(resent.error().message().find("resends") != std::string::npos);
+
+  // There is no end of file on a datagram queue: the next call says the connection failed.
+  auto again = client.do_handshake();
+  REQUIRE_FAILS_WITH(again, errc::ssl);
+  CHECK(again.error().message().find("Unexpected EOF") == std::string::npos);
+  CHECK(again.error().message().find("already failed") != std::string::npos);
+}
+
 TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {
   ssl::Context server_side = dtls_server_context();
   ssl::Context client_side = dtls_client_context();
@@ -297,11 +672,13 @@ TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an 
     auto client_step = pair.client.do_handshake();
     for (const std::string& datagram : take_datagrams(pair.client)) {
       CHECK(datagram.size() <= 400);
+      CHECK(is_dtls_record(datagram));
       REQUIRE_OK(pair.server.bio_write(datagram));
     }
     auto server_step = pair.server.do_handshake();
     for (const std::string& datagram : take_datagrams(pair.server)) {
       CHECK(datagram.size() <= 400);
+      CHECK(is_dtls_record(datagram));
       REQUIRE_OK(pair.client.bio_write(datagram));
     }
     if (client_step && server_step) break;
@@ -314,6 +691,42 @@ TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an 
   const std::vector<std::string> record = take_datagrams(pair.client);
   REQUIRE(record.size() == 1);
   CHECK(record[0].size() <= 400);
+}
+
+TEST_CASE("set_ciphertext_mtu refuses an MTU the handshake cannot work with, naming the minimum",
+          "[dtls][mtu]") {
+  // OpenSSL's own check lets 208 to 255 through and then fails the handshake; the minimum is
+  // DTLS_get_link_min_mtu (256) less the transport's overhead (none on memory BIOs).
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  for (int too_small : {208, 230, 255}) {
+    auto refused = pair.client.set_ciphertext_mtu(too_small);
+    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
+    CHECK(refused.error().message().find("256") != std::string::npos);
+  }
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(256));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(256));
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
+}
+
+TEST_CASE("set_ciphertext_mtu refuses an MTU above 4096, where handshake flights would be cut mid-record",
+          "[dtls][mtu]") {
+  // OpenSSL writes handshake flights through a 4096-byte buffer: a larger datagram would go
+  // out in 4096-byte pieces that split records, and the handshake would never finish.
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  for (int too_large : {4097, 9000, 65535}) {
+    auto refused = pair.client.set_ciphertext_mtu(too_large);
+    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
+    CHECK(refused.error().message().find("4096") != std::string::npos);
+  }
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(4096));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(4096));
+  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  echo_both_ways(pair.client, pair.server);
 }
 
 TEST_CASE("DTLS calls on a TLS connection fail with invalid_argument", "[dtls]") {
@@ -343,6 +756,48 @@ TEST_CASE("garbage and truncated datagrams are dropped and the connection stays 
   CHECK(unwrap(pair.server.recv(1024)) == "after garbage");
 }
 
+TEST_CASE(
+    "a datagram larger than OpenSSL reads is cut short and dropped, as UDP would, and nothing behind it is "
+    "lost",
+    "[dtls][bad-input]") {
+  // OpenSSL reads a datagram into a fixed buffer (about 16 KB); a UDP socket would truncate a
+  // larger one, and the connection must not stall on it as if no datagram could ever follow.
+  const std::string oversized(20000, 'x');
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+
+  SECTION("before a ClientHello, DTLSv1_listen drops it and answers the ClientHello") {
+    REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+    REQUIRE(unwrap(pair.server.bio_write(oversized)) == oversized.size());
+    deliver(take_datagrams(pair.client), pair.server);
+    std::vector<std::string> verify_request;
+    for (int call = 0; call < 3 && verify_request.empty(); ++call) {
+      REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+      verify_request = take_datagrams(pair.server);
+    }
+    REQUIRE(verify_request.size() == 1);
+    deliver(verify_request, pair.client);
+    REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+    deliver(take_datagrams(pair.client), pair.server);
+    REQUIRE_OK(pair.server.DTLSv1_listen());
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    echo_both_ways(pair.client, pair.server);
+  }
+  SECTION("before an application record, recv drops it and returns the record") {
+    REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+    REQUIRE(unwrap(pair.server.bio_write(oversized)) == oversized.size());
+    REQUIRE(unwrap(pair.client.send("behind the big one")) == 18);
+    deliver(take_datagrams(pair.client), pair.server);
+    auto received = pair.server.recv(1024);
+    REQUIRE_OK(received);
+    CHECK(*received == "behind the big one");
+    echo_both_ways(pair.client, pair.server);
+  }
+}
+
 TEST_CASE("net::Socket::udp makes UDP sockets and refuses other families", "[dtls][udp]") {
   REQUIRE_OK(net::Socket::udp());
   REQUIRE_OK(net::Socket::udp(AF_INET6));
@@ -359,11 +814,133 @@ std::uint16_t bound_port(net::Socket& socket) {
 
 // Makes blocking reads on a connection's socket give up after `limit`.
 void limit_reads(int fd, std::chrono::milliseconds limit) {
-  timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(limit.count() / 1000),
+             static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
   REQUIRE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
 }
 
 }  // namespace
+
+namespace {
+
+// Waits up to `limit` for a datagram on `fd`; true when one is there.
+bool wait_readable(int fd, std::chrono::milliseconds limit) {
+  pollfd watch{fd, POLLIN, 0};
+  return ::poll(&watch, 1, static_cast<int>(limit.count())) == 1;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "over UDP, the cookie callbacks see the client's address and DTLSv1_listen connects the server to it",
+    "[dtls][udp][cookie]") {
+  ssl::Context server_side = dtls_server_context();
+  std::vector<net::Address> seen_by_callbacks;
+  REQUIRE_OK(server_side.set_cookie_generate_callback([&](ssl::Connection& connection) {
+    seen_by_callbacks.push_back(unwrap(connection.getpeername()));
+    return std::string("cookie");
+  }));
+  REQUIRE_OK(
+      server_side.set_cookie_verify_callback([&](ssl::Connection& connection, std::string_view cookie) {
+        seen_by_callbacks.push_back(unwrap(connection.getpeername()));
+        return cookie == "cookie";
+      }));
+  net::Socket socket = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(socket);
+  REQUIRE_OK(socket.setblocking(false));
+  const int server_fd = socket.fileno();
+  ssl::Connection server(server_side, std::move(socket));
+  server.set_accept_state();
+  auto nobody = server.getpeername();  // no datagram yet
+  REQUIRE_FAILS_WITH(nobody, errc::syscall);
+  CHECK(nobody.error().sys_errno() == ENOTCONN);
+
+  ssl::Context client_side = dtls_client_context();
+  ssl::Connection client(client_side, unwrap(net::Socket::udp()));
+  REQUIRE_OK(client.connect({"127.0.0.1", port}));
+  REQUIRE_OK(client.setblocking(false));
+  const net::Address client_address = unwrap(client.getsockname());
+
+  bool listened = false;
+  for (int round = 0; round < 100 && !listened; ++round) {
+    (void)succeeded_or_waits(client.do_handshake());
+    (void)wait_readable(server_fd, 20ms);
+    listened = succeeded_or_waits(server.DTLSv1_listen());
+  }
+  REQUIRE(listened);
+  REQUIRE(seen_by_callbacks.size() == 2);  // generate for the first ClientHello, verify for the second
+  CHECK(seen_by_callbacks[0] == client_address);
+  CHECK(seen_by_callbacks[1] == client_address);
+  CHECK(unwrap(server.getpeername()) == client_address);
+  sockaddr_storage connected_to{};
+  socklen_t length = sizeof(connected_to);
+  CHECK(::getpeername(server_fd, reinterpret_cast<sockaddr*>(&connected_to), &length) ==
+        0);  // the socket's own
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+
+  // A stranger's datagrams no longer reach the server's socket.
+  net::Socket stranger = unwrap(net::Socket::udp());
+  REQUIRE_OK(stranger.connect({"127.0.0.1", port}));
+  REQUIRE(::send(stranger.fileno(), "noise", 5, 0) == 5);
+  CHECK_FALSE(wait_readable(server_fd, 100ms));
+
+  bool server_done = false, client_done = false;
+  for (int round = 0; round < 100 && !(server_done && client_done); ++round) {
+    if (!server_done) server_done = succeeded_or_waits(server.do_handshake());
+    if (!client_done) client_done = succeeded_or_waits(client.do_handshake());
+    if (!(server_done && client_done))
+      (void)wait_readable(client_done ? server_fd : unwrap(client.fileno()), 20ms);
+  }
+  REQUIRE(server_done);
+  REQUIRE(client_done);
+  REQUIRE(unwrap(client.send("over a connected server socket")) == 30);
+  REQUIRE(wait_readable(server_fd, 2s));
+  CHECK(unwrap(server.recv(1024)) == "over a connected server socket");
+}
+
+TEST_CASE("DTLSv1_listen on a closed socket fails with errc::syscall and its errno", "[dtls][udp]") {
+  ssl::Context server_side = dtls_server_context();
+  cookie_jar jar;
+  install_cookie_callbacks(server_side, jar);
+  net::Socket socket = unwrap(net::Socket::udp());
+  (void)bound_port(socket);
+  ssl::Connection server(server_side, std::move(socket));
+  server.set_accept_state();
+  REQUIRE_OK(server.close());
+  auto listened = server.DTLSv1_listen();
+  REQUIRE_FAILS_WITH(listened, errc::syscall);
+  CHECK(listened.error().sys_errno() == EBADF);
+}
+
+TEST_CASE("two UDP sockets cannot bind the same port (no SO_REUSEADDR on datagram sockets)", "[dtls][udp]") {
+  net::Socket first = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(first);
+  net::Socket second = unwrap(net::Socket::udp());
+  auto bound = second.bind({"127.0.0.1", port});
+  REQUIRE_FAILS_WITH(bound, errc::syscall);
+  CHECK(bound.error().sys_errno() == EADDRINUSE);
+  CHECK(unwrap(first.getsockopt(SOL_SOCKET, SO_REUSEADDR)) == 0);
+}
+
+TEST_CASE("connect after set_accept_state connects the socket and leaves this end the server",
+          "[dtls][udp]") {
+  ssl::Context server_side = dtls_server_context();
+  net::Socket peer = unwrap(net::Socket::udp());
+  const std::uint16_t port = bound_port(peer);
+  ssl::Connection server(server_side, unwrap(net::Socket::udp()));
+  server.set_accept_state();
+  REQUIRE_OK(server.connect({"127.0.0.1", port}));
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+  CHECK(server.get_state() == (ssl::ST_BEFORE | ssl::ST_ACCEPT));
+  CHECK(unwrap(server.getpeername()) == net::Address{"127.0.0.1", port});
+  REQUIRE(unwrap(server.connect_ex({"127.0.0.1", port})) == 0);
+  CHECK(SSL_is_server(server.native_handle()) == 1);
+
+  ssl::Connection client(server_side,
+                         unwrap(net::Socket::udp()));  // no role chosen: connect picks the client's
+  REQUIRE_OK(client.connect({"127.0.0.1", port}));
+  CHECK(SSL_is_server(client.native_handle()) == 0);
+}
 
 TEST_CASE("a pyossl DTLS client talks to openssl s_server -dtls over UDP", "[dtls][udp][interop]") {
   const tls_files& files = tls_files::get();
@@ -386,13 +963,14 @@ TEST_CASE("a pyossl DTLS client talks to openssl s_server -dtls over UDP", "[dtl
   CHECK(connection.get_protocol_version_name() == "DTLSv1.2");
   REQUIRE(unwrap(connection.send("hello from pyossl\n")) == 18);
   CHECK(s_server.wait_for_output("hello from pyossl", 10s));  // s_server prints what it receives...
-  REQUIRE(s_server.write("hello from s_server\n"));          // ...and sends what it reads
+  REQUIRE(s_server.write("hello from s_server\n"));           // ...and sends what it reads
   CHECK(unwrap(connection.recv(1024)) == "hello from s_server\n");
   (void)connection.shutdown();
   (void)s_server.terminate();
 }
 
-TEST_CASE("a pyossl DTLS server with cookies serves openssl s_client -dtls over UDP", "[dtls][udp][interop]") {
+TEST_CASE("a pyossl DTLS server with cookies serves openssl s_client -dtls over UDP",
+          "[dtls][udp][interop]") {
   ssl::Context server_side = dtls_server_context();
   cookie_jar jar;
   install_cookie_callbacks(server_side, jar);

@@ -84,9 +84,12 @@ class Socket {
   void close() noexcept { fd_.reset(); }
 
   // Binds to `address` (resolved with getaddrinfo for this socket's family; an empty host
-  // is every local address, port 0 any free port: read it back with getsockname). Sets
-  // SO_REUSEADDR first, so a restarted server can bind while old connections linger in
-  // TIME_WAIT; it never lets two listeners share a port. Calls bind(2).
+  // is every local address, port 0 any free port: read it back with getsockname). On a
+  // TCP socket it sets SO_REUSEADDR first, so a restarted server can bind while old
+  // connections linger in TIME_WAIT (for TCP that never lets two listeners share a port).
+  // Not on a UDP socket, where SO_REUSEADDR would let a second socket share the port and
+  // split its datagrams: a port in use is EADDRINUSE (set SO_REUSEPORT yourself to share
+  // one on purpose, e.g. one DTLS server socket per client). Calls bind(2).
   [[nodiscard]] result<void> bind(const Address& address);
 
   // Starts accepting connections, queueing up to `backlog`. Calls listen(2).
@@ -228,8 +231,13 @@ PYOSSL_DECL result<void> Socket::bind(const Address& address) {
   constexpr std::string_view operation = "net::Socket::bind";
   auto resolved = resolve(operation, address, true);
   if (!resolved) return unexpected(std::move(resolved).error());
+  int type = 0;
+  socklen_t type_length = sizeof(type);
+  if (::getsockopt(fileno(), SOL_SOCKET, SO_TYPE, &type, &type_length) != 0) {
+    return detail::fail_syscall(operation, errno);
+  }
   const int on = 1;
-  if (::setsockopt(fileno(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) {
+  if (type == SOCK_STREAM && ::setsockopt(fileno(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0) {
     return detail::fail_syscall(operation, errno);
   }
   const addrinfo* first = resolved->get();

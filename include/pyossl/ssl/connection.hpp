@@ -48,6 +48,7 @@
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
+#include "pyossl/detail/syscall_error.hpp"
 #include "pyossl/error.hpp"
 #include "pyossl/net/address.hpp"
 #include "pyossl/net/socket.hpp"
@@ -70,6 +71,14 @@
 
 namespace pyossl::detail {
 
+// The largest MTU set_ciphertext_mtu takes: the size of the BIO_f_buffer OpenSSL writes
+// DTLS handshake flights through (DEFAULT_BUFFER_SIZE in crypto/bio/bf_buff.c).
+inline constexpr int largest_dtls_mtu = 4096;
+
+// The end a Connection was told to be (set_accept_state / set_connect_state), if any. OpenSSL
+// cannot say: a generic method's SSL reports itself a server until told otherwise.
+enum class handshake_role { unset, client, server };
+
 // Everything a Connection owns, at one stable heap address (OpenSSL keeps pointers into it).
 // Declaration order is destruction order reversed: the SSL goes before the socket its BIO
 // reads, and the context state (the callbacks) outlives both.
@@ -81,6 +90,7 @@ struct connection_state {
   BIO* into_ssl = nullptr;  // memory connections: the SSL's read BIO (the SSL owns it)
   BIO* from_ssl = nullptr;  // memory connections: the SSL's write BIO (the SSL owns it)
   bool over_socket = false;
+  handshake_role role = handshake_role::unset;
   std::any app_data;
 };
 
@@ -89,6 +99,12 @@ struct connection_state {
 
 // Copies of the certificates in `stack` (new references), in its order.
 [[nodiscard]] PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack);
+
+// The address of the last datagram an OpenSSL datagram BIO (BIO_s_datagram) read, or the
+// peer it is connected to, as a socket address and its length; nullopt when it has none
+// (no datagram yet, or not a datagram BIO). Calls BIO_dgram_get_peer.
+[[nodiscard]] PYOSSL_DECL std::optional<std::pair<sockaddr_storage, socklen_t>> datagram_peer(
+    BIO* bio) noexcept;
 
 // SSL_get0_group_name's spelling (OpenSSL 3.2+) for the NID SSL_get_negotiated_group gives.
 [[nodiscard]] PYOSSL_DECL std::optional<std::string> group_name_of(int nid);
@@ -149,9 +165,15 @@ class Connection {
 
   // Makes this end the server; the handshake then runs in do_handshake, send or recv.
   // Calls SSL_set_accept_state.
-  void set_accept_state() noexcept { SSL_set_accept_state(ssl()); }
+  void set_accept_state() noexcept {
+    state_->role = detail::handshake_role::server;
+    SSL_set_accept_state(ssl());
+  }
   // Makes this end the client. Calls SSL_set_connect_state.
-  void set_connect_state() noexcept { SSL_set_connect_state(ssl()); }
+  void set_connect_state() noexcept {
+    state_->role = detail::handshake_role::client;
+    SSL_set_connect_state(ssl());
+  }
 
   // Runs the handshake (or the rest of it). Calls SSL_do_handshake; fails as send and recv
   // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
@@ -185,7 +207,8 @@ class Connection {
 
   // Receives at most `bufsize` bytes of application data. Calls SSL_read_ex; the peer's
   // close_notify is errc::zero_return, an EOF without it errc::syscall (-1,
-  // "Unexpected EOF"), no data yet want_read.
+  // "Unexpected EOF"), no data yet want_read. DTLS has no EOF short of bio_shutdown: a
+  // connection an earlier call ended is errc::ssl "already failed".
   // The string holds only what was read, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> recv(std::size_t bufsize);
 
@@ -213,8 +236,9 @@ class Connection {
   // ---- Memory BIOs (memory connections only: errc::invalid_argument over a socket) ----
 
   // Takes up to `bufsize` bytes that TLS wrote for the peer. Nothing waiting is
-  // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` is
-  // errc::invalid_argument and stays queued (nothing is lost). Calls BIO_read_ex.
+  // errc::want_read. DTLS: exactly one datagram; one larger than `bufsize` (any, for a
+  // bufsize of 0) is errc::invalid_argument and stays queued (nothing is lost). Calls
+  // BIO_read_ex.
   // The string holds only what was taken, allocated once; nothing is zero-filled.
   [[nodiscard]] result<std::string> bio_read(std::size_t bufsize);
 
@@ -224,7 +248,10 @@ class Connection {
   [[nodiscard]] result<std::size_t> bio_read_into(std::span<unsigned char> buffer);
 
   // Hands TLS bytes that arrived from the peer; returns the count (always all of them: the
-  // memory BIO grows). Allocates nothing of pyossl's own. Calls BIO_write_ex.
+  // memory BIO grows). TLS: allocates nothing of pyossl's own. DTLS: `data` is one
+  // datagram, copied into a queue (an allocation per datagram); one larger than OpenSSL
+  // reads (about 16 KB) is cut short and dropped when TLS reads it, as a UDP socket would,
+  // so it never blocks the datagrams behind it. Calls BIO_write_ex.
   [[nodiscard]] result<std::size_t> bio_write(std::span<const std::byte> data);
   [[nodiscard]] result<std::size_t> bio_write(std::span<const unsigned char> data);
   [[nodiscard]] result<std::size_t> bio_write(std::string_view data);
@@ -417,16 +444,22 @@ class Connection {
   // Listens on the socket. net::Socket::listen.
   [[nodiscard]] result<void> listen(int backlog);
   // Makes this the client end (set_connect_state), then connects the socket
-  // (net::Socket::connect; a non-blocking socket reports EINPROGRESS).
+  // (net::Socket::connect; a non-blocking socket reports EINPROGRESS). After
+  // set_accept_state it only connects the socket and this end stays the server (pyOpenSSL
+  // would turn it into a client): a DTLS server's socket talking to one client, say.
   [[nodiscard]] result<void> connect(const net::Address& address);
   // The same, returning the errno (0 when connected) as the manual's connect_ex. Like modern
   // pyOpenSSL it makes this the client end whatever connect returns (the manual's 0.10 did
-  // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call).
+  // so only on success; a non-blocking connect's EINPROGRESS then needs no extra call),
+  // unless set_accept_state made it the server.
   [[nodiscard]] result<int> connect_ex(const net::Address& address);
   // Closes the socket without a TLS shutdown (call shutdown first for a clean close).
   [[nodiscard]] result<void> close();
   // The socket's descriptor (-1 once closed), for poll() and friends.
   [[nodiscard]] result<int> fileno() const;
+  // The socket's peer. DTLS over an unconnected socket: the address of the datagram read
+  // last (the client whose ClientHello the cookie callbacks are looking at), ENOTCONN
+  // before any. Calls getpeername(2), then BIO_dgram_get_peer.
   [[nodiscard]] result<net::Address> getpeername() const;
   [[nodiscard]] result<net::Address> getsockname() const;
   [[nodiscard]] result<int> getsockopt(int level, int optname) const;
@@ -445,9 +478,14 @@ class Connection {
   // reads ClientHellos, answers those without a valid cookie with a HelloVerifyRequest
   // (set_cookie_generate_callback), and succeeds once one carries a cookie that
   // set_cookie_verify_callback accepts. Until then errc::want_read (feed the next datagram,
-  // send what bio_read returns, call again). On success call do_handshake: the accepted
-  // ClientHello is kept, never fed twice. A cookie over 255 bytes, or no cookie callbacks,
-  // is errc::ssl. Calls DTLSv1_listen.
+  // send what bio_read returns, call again); over memory BIOs one call reads every datagram
+  // queued, past any it drops, so want_read means none of them was acceptable. On success call do_handshake:
+  // the accepted ClientHello is kept, never fed twice. An empty cookie or one over 255 bytes, or no cookie
+  // callbacks, is errc::ssl; in connect state (set_connect_state) errc::invalid_argument; a failing socket
+  // (closed, an ICMP error) errc::syscall with its errno. Over a UDP socket, success also connects the socket
+  // to the client (connect(2)): from then on it hears only that client, and getpeername names it; serve the
+  // next client on a new socket bound to the same port (set SO_REUSEPORT on both before bind). A failed
+  // connect is errc::syscall. Calls DTLSv1_listen.
   [[nodiscard]] result<void> DTLSv1_listen();
 
   // How long until DTLS resends its last flight if no answer comes (retransmission), or
@@ -457,14 +495,20 @@ class Connection {
 
   // Resends the last flight if its timer has expired: true when it did (over memory BIOs,
   // bio_read then has the datagrams), false when no timer had expired. Too many resends
-  // without an answer is errc::ssl. Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
+  // without an answer is errc::ssl ("the peer has not answered"); a resend the socket
+  // refused, errc::syscall with its errno. Either ends the connection: later calls fail
+  // with errc::ssl "already failed". Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
   [[nodiscard]] result<bool> DTLSv1_handle_timeout();
 
   // The largest datagram DTLS may send, the record headers and encryption included (IP and
   // UDP headers not): set it before the handshake over memory BIOs or any transport whose
   // MTU OpenSSL cannot ask. Kept for the connection's life (it also sets OP_NO_QUERY_MTU,
-  // so DTLSv1_listen and the handshake do not replace it). Below DTLS's minimum (about 256
-  // bytes) errc::invalid_argument (pyOpenSSL ignores it). Calls SSL_set_mtu.
+  // so DTLSv1_listen and the handshake do not replace it). Below what the handshake needs
+  // (256 bytes over memory BIOs, 228 over IPv4 UDP: OpenSSL's DTLS_get_link_min_mtu less the
+  // transport's overhead) errc::invalid_argument naming the minimum (pyOpenSSL ignores it).
+  // Above 4096, also errc::invalid_argument: OpenSSL writes handshake flights through a
+  // 4096-byte buffer that would cut larger datagrams mid-record (jumbo-frame links get
+  // 4096-byte datagrams). Calls SSL_set_mtu.
   [[nodiscard]] result<void> set_ciphertext_mtu(int mtu);
 
   // The most application data one DTLS record can carry at the current MTU and cipher;
@@ -499,6 +543,9 @@ class Connection {
   // sends with send(2) rather than sendto(2) a peer it does not know. Nothing otherwise.
   void note_datagram_peer() noexcept;
 
+  // After DTLSv1_listen over a socket: connects it to the client whose cookie came back.
+  [[nodiscard]] result<void> connect_to_datagram_peer();
+
   // Runs one SSL I/O call: clears the queue and errno, calls `call(ssl, count)` (OpenSSL's
   // > 0 for success), rethrows what a callback threw, and classifies a failure.
   // An info callback cannot fail the operation it reports on: when it throws during a
@@ -520,7 +567,13 @@ class Connection {
     if (ret > 0 && count > 0) return count;
     state_->link.stash.rethrow_pending();
     if (ret > 0) return count;
-    return detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link);
+    return note_failure(detail::ssl_io_failure(s, ret, saved_errno, operation, state_->link));
+  }
+
+  // Remembers that `failure` ended the connection (not a want_* or zero_return); returns it.
+  [[nodiscard]] unexpected<error> note_failure(unexpected<error> failure) noexcept {
+    if (failure.error() == errc::ssl || failure.error() == errc::syscall) state_->link.failed = true;
+    return failure;
   }
 
   // A client of a hostname-checking Context must know whom it expects before its first
@@ -583,6 +636,16 @@ PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack) {
   return certificates;
 }
 
+PYOSSL_DECL std::optional<std::pair<sockaddr_storage, socklen_t>> datagram_peer(BIO* bio) noexcept {
+  if (bio == nullptr || BIO_method_type(bio) != BIO_TYPE_DGRAM) return std::nullopt;
+  // A BIO_ADDR is a union of the sockaddr kinds: asked for at most a sockaddr_storage,
+  // BIO_dgram_get_peer copies the peer's sockaddr and returns its length.
+  sockaddr_storage peer{};
+  const long length = BIO_ctrl(bio, BIO_CTRL_DGRAM_GET_PEER, sizeof(peer), &peer);
+  if (length <= 0 || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) return std::nullopt;
+  return std::pair(peer, static_cast<socklen_t>(length));
+}
+
 PYOSSL_DECL std::optional<std::string> group_name_of(int nid) {
   if (nid == NID_undef || (nid & TLSEXT_nid_unknown) != 0) return std::nullopt;
   switch (nid) {
@@ -614,6 +677,9 @@ PYOSSL_DECL Connection::Connection(const Context& context)
   auto into_ssl = detail::adopt(BIO_new(memory));
   auto from_ssl = detail::adopt(BIO_new(memory));
   if (!into_ssl || !from_ssl) throw std::bad_alloc();
+  // OpenSSL reads what the peer sent as a UDP socket would be read: a datagram too large
+  // for its buffer is cut short and dropped, never left blocking the queue.
+  if (SSL_is_dtls(ssl())) detail::queue_of(into_ssl.get())->on_short_read = detail::short_read::truncate;
   BIO_set_mem_eof_return(into_ssl.get(), -1);  // empty means "wait", until bio_shutdown
   BIO_set_mem_eof_return(from_ssl.get(), -1);
   state_->into_ssl = into_ssl.get();
@@ -720,7 +786,8 @@ PYOSSL_DECL result<bool> Connection::shutdown() {
   state_->link.stash.rethrow_pending();
   if (ret == 1) return true;
   if (ret == 0) return false;
-  return detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link);
+  return note_failure(
+      detail::ssl_io_failure(ssl(), ret, saved_errno, detail::io_call::shutdown, state_->link));
 }
 
 PYOSSL_DECL shutdown_state Connection::get_shutdown() const noexcept {
@@ -737,7 +804,11 @@ PYOSSL_DECL result<std::string> Connection::bio_read(std::size_t bufsize) {
 
 PYOSSL_DECL result<std::size_t> Connection::bio_read_into(std::span<std::byte> buffer) {
   if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
-  if (buffer.empty()) return std::size_t{0};
+  if (buffer.empty()) {
+    // DTLS: no buffer is smaller than any datagram; refuse it as any too-small one is.
+    if (SSL_is_dtls(ssl()) == 1 && BIO_ctrl_pending(state_->from_ssl) > 0) return bio_read_failure(0);
+    return std::size_t{0};
+  }
   std::size_t read = 0;
   if (BIO_read_ex(state_->from_ssl, buffer.data(), buffer.size(), &read) == 1) return read;
   return bio_read_failure(buffer.size());
@@ -1037,7 +1108,7 @@ PYOSSL_DECL result<void> Connection::listen(int backlog) {
 
 PYOSSL_DECL result<void> Connection::connect(const net::Address& address) {
   if (!state_->over_socket) return not_socket("ssl::Connection::connect");
-  set_connect_state();
+  if (state_->role != detail::handshake_role::server) set_connect_state();
   auto connected = state_->socket.connect(address);
   if (connected) note_datagram_peer();
   return connected;
@@ -1045,7 +1116,7 @@ PYOSSL_DECL result<void> Connection::connect(const net::Address& address) {
 
 PYOSSL_DECL result<int> Connection::connect_ex(const net::Address& address) {
   if (!state_->over_socket) return not_socket("ssl::Connection::connect_ex");
-  set_connect_state();
+  if (state_->role != detail::handshake_role::server) set_connect_state();
   const int outcome = state_->socket.connect_ex(address);
   if (outcome == 0) note_datagram_peer();
   return outcome;
@@ -1063,8 +1134,14 @@ PYOSSL_DECL result<int> Connection::fileno() const {
 }
 
 PYOSSL_DECL result<net::Address> Connection::getpeername() const {
-  if (!state_->over_socket) return not_socket("ssl::Connection::getpeername");
-  return state_->socket.getpeername();
+  constexpr std::string_view operation = "ssl::Connection::getpeername";
+  if (!state_->over_socket) return not_socket(operation);
+  auto connected = state_->socket.getpeername();
+  if (connected || !SSL_is_dtls(ssl()) || connected.error().sys_errno() != ENOTCONN) return connected;
+  // An unconnected UDP socket: OpenSSL's datagram BIO remembers who sent the last datagram.
+  const auto peer = detail::datagram_peer(SSL_get_rbio(ssl()));
+  if (!peer) return connected;
+  return detail::to_address(operation, peer->first, peer->second);
 }
 
 PYOSSL_DECL result<net::Address> Connection::getsockname() const {
@@ -1108,21 +1185,44 @@ PYOSSL_DECL result<void> Connection::DTLSv1_listen() {
   state_->link.stash.rethrow_pending();
   auto client = detail::adopt(BIO_ADDR_new());
   if (!client) throw std::bad_alloc();
-  state_->link.oversized_cookie = 0;
-  detail::clear_error_queue();
-  const int ret = ::DTLSv1_listen(ssl(), client.get());
-  state_->link.stash.rethrow_pending();
-  if (ret > 0) return {};
+  if (state_->role == detail::handshake_role::client) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "DTLSv1_listen is for servers, and this Connection is in connect state: call "
+                        "set_accept_state");
+  }
+  state_->link.unusable_cookie.reset();
+  // OpenSSL returns 0 after dropping one bad datagram, even with good ones queued behind
+  // it. Over memory BIOs, go on while it consumes datagrams (bounded by what the user fed),
+  // so that want_read means "nothing acceptable is queued" as documented. A socket needs
+  // no loop: poll reports it readable again.
+  const detail::datagram_queue* fed =
+      state_->into_ssl != nullptr ? detail::queue_of(state_->into_ssl) : nullptr;
+  int ret = 0;
+  int saved_errno = 0;
+  for (;;) {
+    const std::size_t queued = fed != nullptr ? fed->datagrams.size() : 0;
+    detail::clear_error_queue();
+    errno = 0;
+    ret = ::DTLSv1_listen(ssl(), client.get());
+    saved_errno = errno;
+    state_->link.stash.rethrow_pending();
+    if (ret != 0 || fed == nullptr || fed->datagrams.empty() || fed->datagrams.size() >= queued) break;
+  }
+  if (ret > 0) return state_->over_socket ? connect_to_datagram_peer() : result<void>();
   if (ret == 0) {
     // Nothing acceptable yet; what OpenSSL queued about a dropped datagram is not a failure.
     return detail::fail(errc::want_read, operation, "no ClientHello with a valid cookie has arrived yet");
   }
-  if (const std::size_t length = std::exchange(state_->link.oversized_cookie, 0); length != 0) {
+  if (const auto length = std::exchange(state_->link.unusable_cookie, std::nullopt)) {
     return detail::fail(errc::ssl, operation,
-                        "the cookie generate callback returned " + std::to_string(length) +
-                            " bytes; a DTLS cookie is at most 255");
+                        "the cookie generate callback returned " + std::to_string(*length) +
+                            " bytes; a DTLS cookie is 1 to 255 bytes");
   }
-  return detail::fail(errc::ssl, operation);
+  // A socket that failed (closed, an ICMP error) queues nothing: say what the system said.
+  if (ERR_peek_error() == 0 && saved_errno != 0) return detail::fail_syscall(operation, saved_errno);
+  return detail::fail(
+      errc::ssl, operation,
+      ERR_peek_error() == 0 ? "reading or answering a datagram failed, and OpenSSL gave no reason" : "");
 }
 
 PYOSSL_DECL std::optional<std::chrono::microseconds> Connection::DTLSv1_get_timeout() const noexcept {
@@ -1137,20 +1237,50 @@ PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
   if (!SSL_is_dtls(ssl())) return not_dtls(operation);
   state_->link.stash.rethrow_pending();
   detail::clear_error_queue();
+  errno = 0;
   const long handled = SSL_ctrl(ssl(), DTLS_CTRL_HANDLE_TIMEOUT, 0, nullptr);
+  const int saved_errno = errno;
   state_->link.stash.rethrow_pending();
-  if (handled < 0)
-    return detail::fail(errc::ssl, operation, "the peer has not answered after repeated resends");
-  detail::clear_error_queue();
-  return handled > 0;
+  if (handled >= 0) {
+    detail::clear_error_queue();
+    return handled > 0;
+  }
+  // Either OpenSSL gave up (too many timeouts) or resending the flight failed to write.
+  if (ERR_peek_error() == 0 && saved_errno != 0)
+    return note_failure(detail::fail_syscall(operation, saved_errno));
+  error e = detail::openssl_error(errc::ssl, operation);
+  if (detail::queue_has(e.queue(), ERR_LIB_SSL, SSL_R_READ_TIMEOUT_EXPIRED)) {
+    e = error(errc::ssl, std::string(operation), e.queue(),
+              "the peer has not answered after repeated resends");
+  } else if (e.queue().empty()) {
+    e = error(errc::ssl, std::string(operation), {},
+              "resending the last flight failed, and OpenSSL gave no reason");
+  }
+  return note_failure(unexpected<error>(std::move(e)));
 }
 
 PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
   constexpr std::string_view operation = "SSL_set_mtu";
   if (!SSL_is_dtls(ssl())) return not_dtls(operation);
-  if (mtu <= 0 || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+  // OpenSSL's dtls1_min_mtu: what the handshake needs, less what the transport adds (IP and
+  // UDP headers on a socket; nothing on memory BIOs). SSL_set_mtu checks a laxer bound and
+  // lets the handshake fail later, sending nothing; with OP_NO_QUERY_MTU it never recovers.
+  const long minimum = DTLS_get_link_min_mtu(ssl()) - BIO_dgram_get_mtu_overhead(SSL_get_wbio(ssl()));
+  if (mtu < minimum || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
     return detail::fail(errc::invalid_argument, operation,
-                        "an MTU of " + std::to_string(mtu) + " is below the smallest DTLS can work with");
+                        "an MTU of " + std::to_string(mtu) + " is below " + std::to_string(minimum) +
+                            ", the smallest a DTLS handshake can work with on this transport");
+  }
+  // OpenSSL writes handshake flights through a BIO_f_buffer of 4096 bytes, which flushes a
+  // fuller buffer in 4096-byte pieces: each its own datagram, records cut in two, dropped
+  // by the peer, resent cut the same way. A flight over 4 KB (a long certificate chain)
+  // would never arrive.
+  if (mtu > detail::largest_dtls_mtu) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "an MTU of " + std::to_string(mtu) + " is above " +
+                            std::to_string(detail::largest_dtls_mtu) +
+                            ": OpenSSL writes DTLS handshake flights through a 4096-byte buffer, which "
+                            "would cut larger datagrams mid-record");
   }
   SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
   return {};
@@ -1222,6 +1352,19 @@ PYOSSL_DECL void Connection::note_datagram_peer() noexcept {
   if (::getpeername(state_->socket.fileno(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) return;
   // BIO_ADDR is a union of the sockaddr kinds; OpenSSL copies it by its family.
   BIO_ctrl(SSL_get_wbio(ssl()), BIO_CTRL_DGRAM_SET_CONNECTED, 0, &peer);
+}
+
+PYOSSL_DECL result<void> Connection::connect_to_datagram_peer() {
+  constexpr std::string_view operation = "DTLSv1_listen";
+  const auto peer = detail::datagram_peer(SSL_get_rbio(ssl()));
+  if (!peer)
+    return detail::fail(errc::ssl, operation, "OpenSSL's datagram BIO does not know the client's address");
+  auto address = detail::to_address(operation, peer->first, peer->second);
+  if (!address) return unexpected(std::move(address).error());
+  auto connected = state_->socket.connect(*address);
+  if (!connected) return connected;
+  note_datagram_peer();
+  return {};
 }
 
 PYOSSL_DECL result<void> Connection::require_hostname(std::string_view operation) {
@@ -1317,16 +1460,19 @@ PYOSSL_DECL result<std::string> Connection::read_string(std::size_t bufsize, sou
 
 PYOSSL_DECL unexpected<error> Connection::bio_read_failure(std::size_t buffer_size) const {
   constexpr std::string_view operation = "BIO_read_ex";
-  if (BIO_should_retry(state_->from_ssl)) {
-    return unexpected<error>(
-        detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
-                             detail::io_call_text(detail::io_call::nothing_to_bio_read)));
-  }
-  if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
+  // The datagram check comes first: the retry flag is the last read's, which an empty
+  // buffer never makes.
+  const std::size_t next = SSL_is_dtls(ssl()) == 1 ? BIO_ctrl_pending(state_->from_ssl) : 0;
+  if (next > buffer_size) {
     return detail::fail(errc::invalid_argument, operation,
                         "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
                             std::to_string(buffer_size) +
                             ": nothing was taken, read it with a larger buffer");
+  }
+  if (BIO_should_retry(state_->from_ssl)) {
+    return unexpected<error>(
+        detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
+                             detail::io_call_text(detail::io_call::nothing_to_bio_read)));
   }
   return detail::fail(errc::ssl, operation);
 }

@@ -43,7 +43,8 @@ inline constexpr method TLS_METHOD = method::tls;
 inline constexpr method TLS_SERVER_METHOD = method::tls_server;
 inline constexpr method TLS_CLIENT_METHOD = method::tls_client;
 // Datagram TLS (pyOpenSSL 26): every DTLS version this OpenSSL allows (1.0 and 1.2), or
-// only its server or client side. A DTLS Connection over memory BIOs keeps datagram
+// only its server or client side. DTLS 1.0, as TLS 1.0, works only at security level 0
+// (set_cipher_list("DEFAULT:@SECLEVEL=0") on both ends). A DTLS Connection over memory BIOs keeps datagram
 // boundaries (see Connection::bio_read); over a socket it needs a UDP one (Socket::udp).
 inline constexpr method DTLS_METHOD = method::dtls;
 inline constexpr method DTLS_SERVER_METHOD = method::dtls_server;

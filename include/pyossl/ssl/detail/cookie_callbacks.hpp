@@ -1,7 +1,9 @@
 // The trampolines through which OpenSSL asks the user's DTLS cookie callbacks
 // (Context::set_cookie_generate_callback / set_cookie_verify_callback) during
-// Connection::DTLSv1_listen and a DTLS server's handshake. They follow the one callback
-// pattern of ssl_state.hpp: find the Connection from the SSL, run the callable through its
+// Connection::DTLSv1_listen and a DTLS server's handshake. Like OpenSSL, which calls the
+// callbacks of the SSL's current SSL_CTX, they run the current Context's callables (after
+// Connection::set_context, the new one's). They follow the one callback pattern of
+// ssl_state.hpp: find the Connection from the SSL, run the callable through its
 // exception_stash, and let the Connection call that is running rethrow.
 #pragma once
 
@@ -19,8 +21,9 @@
 namespace pyossl::detail {
 
 // SSL_CTX_set_cookie_generate_cb's callback: the cookie to send in a HelloVerifyRequest.
-// One longer than DTLS allows (255 bytes) fails the operation; the Connection's error then
-// says how long it was.
+// One longer than DTLS allows (255 bytes) fails the operation, and so does an empty one:
+// the client's retry would look cookieless and no client could ever pass. The
+// Connection's error then says how long it was.
 PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept;
 
 // SSL_CTX_set_cookie_verify_cb's callback: whether a ClientHello's cookie is one we made.
@@ -36,12 +39,12 @@ namespace pyossl::detail {
 
 PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) noexcept {
   connection_link* link = link_of(ssl);
-  if (link == nullptr || !link->context->cookie_generate || link->stash.pending()) return 0;
+  if (link == nullptr || !link->current->cookie_generate || link->stash.pending()) return 0;
   return link->stash.guard(
       [&] {
-        const std::string made = link->context->cookie_generate(*link->owner);
-        if (made.size() > DTLS1_COOKIE_LENGTH) {
-          link->oversized_cookie = made.size();
+        const std::string made = link->current->cookie_generate(*link->owner);
+        if (made.empty() || made.size() > DTLS1_COOKIE_LENGTH) {
+          link->unusable_cookie = made.size();
           return 0;
         }
         std::memcpy(cookie, made.data(), made.size());
@@ -54,11 +57,11 @@ PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsi
 PYOSSL_DECL int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie,
                                          unsigned int length) noexcept {
   connection_link* link = link_of(ssl);
-  if (link == nullptr || !link->context->cookie_verify || link->stash.pending()) return 0;
+  if (link == nullptr || !link->current->cookie_verify || link->stash.pending()) return 0;
   return link->stash.guard(
       [&] {
         const std::string_view offered(reinterpret_cast<const char*>(cookie), length);
-        return link->context->cookie_verify(*link->owner, offered) ? 1 : 0;
+        return link->current->cookie_verify(*link->owner, offered) ? 1 : 0;
       },
       0);
 }

@@ -8,8 +8,16 @@
 //
 // Semantics, as a datagram socket's:
 // - write: one datagram, never merged or split.
-// - read: the oldest datagram whole. A buffer too small for it is an error that loses
-//   nothing (the datagram stays queued; BIO_pending says its size), not a truncation.
+// - read: the oldest datagram whole. What a buffer too small for it does depends on who
+//   reads (datagram_queue::short_read):
+//   - the user's side (bio_read of what the SSL wrote): an error that loses nothing (the
+//     datagram stays queued; BIO_pending says its size), so a transport can retry with a
+//     larger buffer.
+//   - the SSL's side (what bio_write fed it): UDP's answer, the first `length` bytes and the
+//     rest dropped (recvmsg's MSG_TRUNC). OpenSSL reads into a fixed buffer (about 16 KB) and
+//     retries nothing; a datagram kept whole would block every datagram behind it for good,
+//     so one oversized datagram from anyone would stall a listener. Cut short, it fails
+//     OpenSSL's record checks and is dropped like any damaged datagram.
 // - nothing queued: "retry" (want_read), or end of file once BIO_set_mem_eof_return(0)
 //   was called (bio_shutdown).
 // - BIO_CTRL_DGRAM_QUERY_MTU answers 1472, the UDP payload of a 1500-byte Ethernet frame,
@@ -18,6 +26,7 @@
 //   overrides it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <deque>
@@ -35,9 +44,16 @@ namespace pyossl::detail {
 // The UDP payload of a 1500-byte Ethernet frame (minus 20 bytes of IPv4, 8 of UDP).
 inline constexpr long memory_datagram_mtu = 1472;
 
+// What a read into a buffer smaller than the next datagram does (see the top of this file).
+enum class short_read {
+  keep_whole,  // fail, and leave the datagram queued
+  truncate,    // hand out what fits and drop the rest, as UDP does
+};
+
 struct datagram_queue {
   std::deque<std::string> datagrams;
   bool at_eof = false;  // bio_shutdown: an empty queue now means end of file
+  short_read on_short_read = short_read::keep_whole;
 };
 
 [[nodiscard]] PYOSSL_DECL datagram_queue* queue_of(BIO* bio) noexcept;
@@ -93,9 +109,11 @@ PYOSSL_DECL int datagram_bio_read(BIO* bio, char* out, std::size_t length, std::
     return 0;
   }
   const std::string& next = queue->datagrams.front();
-  if (next.size() > length) return 0;          // too small a buffer: keep the datagram whole
-  std::memcpy(out, next.data(), next.size());  // never empty: empty writes are not queued
-  *read = next.size();
+  if (next.size() > length && queue->on_short_read == short_read::keep_whole) return 0;
+  if (length == 0) return 0;  // OpenSSL never reads into nothing; take nothing
+  const std::size_t taken = std::min(next.size(), length);
+  std::memcpy(out, next.data(), taken);  // never empty: empty writes are not queued
+  *read = taken;
   queue->datagrams.pop_front();
   return 1;
 }

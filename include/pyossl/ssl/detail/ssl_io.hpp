@@ -34,11 +34,12 @@ namespace pyossl::detail {
 // (Failure paths only, as detail::fail: built for size, out of the way.)
 [[gnu::cold]] PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
 
-// OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
-// security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
-// Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
-// server whose minimum is TLS 1.2 or higher never gets it (its refusal of an old peer is
-// the setting working).
+// OpenSSL 3 refuses TLS 1.0 and 1.1, and DTLS 1.0 (their signatures, and the versions
+// themselves) at security level 1 and up; its own reasons do not say so. Adds the remedy to
+// such failures. Only when a version below (D)TLS 1.2 is involved and the level is not 0
+// already: a client or server whose minimum is 1.2 or higher never gets it (its refusal of
+// an old peer is the setting working). DTLS numbers its versions downwards (DTLS1_VERSION
+// 0xFEFF is above TLS1_2_VERSION), so DTLS is compared by name, not by order.
 [[gnu::cold]] PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl);
 
 // The calls on ssl::Connection's hot paths, whose want_read / want_write errors must not
@@ -53,7 +54,9 @@ enum class io_call { read, write, handshake, shutdown, bio_read, nothing_to_bio_
 //   WANT_X509_LOOKUP -> want_x509_lookup, SYSCALL -> syscall with errno, SSL -> ssl.
 // An EOF that breaks the protocol is syscall with pyOpenSSL's (-1, "Unexpected EOF"),
 // whether OpenSSL 3 reports it as SSL_R_UNEXPECTED_EOF_WHILE_READING or as SYSCALL
-// with no errno.
+// with no errno. DTLS has no end of file unless its transport reports one (bio_shutdown):
+// SYSCALL with no errno is then ssl "already failed" after an earlier failure
+// (link.failed), else syscall (-1) saying the datagram transport failed.
 [[nodiscard]] PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno, io_call call,
                                                            const connection_link& link);
 
@@ -117,10 +120,14 @@ PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& 
 }
 
 PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl) {
-  const long min_version = SSL_get_min_proto_version(ssl);
-  if (min_version >= TLS1_2_VERSION || SSL_get_security_level(ssl) == 0) return;
+  const bool dtls = SSL_is_dtls(ssl) == 1;
+  const auto below_1_2 = [dtls](long version) {
+    return dtls ? version == DTLS1_VERSION || version == DTLS1_BAD_VER : version < TLS1_2_VERSION;
+  };
+  const long min_version = SSL_get_min_proto_version(ssl);  // 0: no minimum
+  if ((min_version != 0 && !below_1_2(min_version)) || SSL_get_security_level(ssl) == 0) return;
   const long max_version = SSL_get_max_proto_version(ssl);
-  const bool legacy = (max_version != 0 && max_version < TLS1_2_VERSION) || SSL_version(ssl) < TLS1_2_VERSION;
+  const bool legacy = (max_version != 0 && below_1_2(max_version)) || below_1_2(SSL_version(ssl));
   if (!legacy || e.queue().empty()) return;
   if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_PROTOCOLS_AVAILABLE) &&
       !queue_has(e.queue(), ERR_LIB_SSL, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM) &&
@@ -129,7 +136,8 @@ PYOSSL_DECL void add_legacy_version_hint(error& e, SSL* ssl) {
   }
   e = error(errc::ssl, e.operation(), e.queue(),
             e.queue().front().reason +
-                " (OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0: "
+                (dtls ? " (OpenSSL 3 allows DTLS 1.0 only at security level 0: "
+                      : " (OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0: ") +
                 "set_cipher_list(\"DEFAULT:@SECLEVEL=0\") on both ends)");
 }
 
@@ -160,6 +168,13 @@ PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
       error e = openssl_error(errc::syscall, operation);
       if (saved_errno != 0) {
         e.set_syscall(saved_errno, errno_text(saved_errno));
+      } else if (SSL_is_dtls(ssl) == 1 && BIO_eof(SSL_get_rbio(ssl)) != 1) {
+        if (link.failed) {
+          return unexpected<error>(
+              error(errc::ssl, std::string(operation), e.queue(),
+                    "the DTLS connection has already failed (an earlier call ended it); it cannot go on"));
+        }
+        e.set_syscall(-1, "the datagram transport failed and set no errno");
       } else {
         e.set_syscall(-1, "Unexpected EOF");
       }

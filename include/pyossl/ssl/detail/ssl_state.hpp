@@ -87,7 +87,13 @@ struct connection_link {
   const context_state* current = nullptr;
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
-  std::size_t oversized_cookie = 0;                   // DTLS: the length of a cookie too long to send, if any
+  // DTLS: the length of a cookie the generate callable made that cannot be sent (empty, or
+  // over 255 bytes), if any.
+  std::optional<std::size_t> unusable_cookie;
+  // A call failed this connection (errc::ssl or errc::syscall): OpenSSL then answers every
+  // call with SSL_ERROR_SYSCALL and no errno, which for DTLS, where there is no end of file,
+  // must not read as "Unexpected EOF".
+  bool failed = false;
   // Connection::set_verify: this connection's own verify callable replaces the Context's.
   bool own_verify = false;
   verify_function verify;
