@@ -1,6 +1,12 @@
 // DTLS (pyOpenSSL 26): DTLS_METHOD contexts, memory-BIO connections that keep datagram
 // boundaries, the stateless cookie exchange (DTLSv1_listen and the cookie callbacks),
 // retransmission timers, MTU control, and UDP sockets against openssl s_server / s_client.
+//
+// <openssl/ssl.h> comes first on purpose: it defines DTLSv1_get_timeout and
+// DTLSv1_handle_timeout as macros, and the Connection members of those names must still
+// work when a user's file has included it before pyossl.
+#include <openssl/ssl.h>
+//
 #include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -121,6 +127,11 @@ TEST_CASE("DTLS methods make contexts; a DTLS handshake and echo run over memory
   REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
   CHECK(pair.client.get_protocol_version_name() == "DTLSv1.2");
   echo_both_ways(pair.client, pair.server);
+  // Once the handshake is over, the client has no flight waiting for an answer: no timer.
+  CHECK_FALSE(pair.client.DTLSv1_get_timeout().has_value());
+  auto expired = pair.client.DTLSv1_handle_timeout();
+  REQUIRE_OK(expired);
+  CHECK_FALSE(*expired);
 }
 
 TEST_CASE("each bio_read of a DTLS connection is one whole datagram, each bio_write one", "[dtls]") {
