@@ -180,18 +180,18 @@ TEST_CASE("host names match whole-label wildcards only, and never a subject comm
     const char* expected;     // the name the client expects
     bool matches;
   };
-  const name_case c = GENERATE(name_case{"wildcard", "www.example.test", true},
-                               name_case{"wildcard", "example.test", false},
-                               name_case{"wildcard", "a.www.example.test", false},
-                               name_case{"partial", "foo.example.test", false},
-                               name_case{"nosan", "nosan.example.test", false},
-                               name_case{"nosan", "localhost", false});
+  const name_case c = GENERATE(
+      name_case{"wildcard", "www.example.test", true}, name_case{"wildcard", "example.test", false},
+      name_case{"wildcard", "a.www.example.test", false}, name_case{"partial", "foo.example.test", false},
+      name_case{"nosan", "nosan.example.test", false}, name_case{"nosan", "localhost", false});
   INFO(c.certificate << " for " << c.expected);
   static const issued wildcard = issue("wildcard", "/CN=wildcard", "subjectAltName=DNS:*.example.test\n");
   static const issued partial = issue("partial", "/CN=partial", "subjectAltName=DNS:f*.example.test\n");
   static const issued nosan = issue("nosan", "/CN=nosan.example.test", "basicConstraints=CA:FALSE\n");
   const std::string which = c.certificate;
-  const ssl::Context server_side = server_with(which == "wildcard" ? wildcard : which == "partial" ? partial : nosan);
+  const ssl::Context server_side = server_with(which == "wildcard"  ? wildcard
+                                               : which == "partial" ? partial
+                                                                    : nosan);
   pyossl_test::connection_pair pair(default_client(), server_side);
   REQUIRE_OK(pair.client.set_tlsext_host_name(c.expected));
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
