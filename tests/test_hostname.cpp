@@ -1,6 +1,7 @@
 // Secure clients: ssl::create_default_context, Context::set_check_hostname and
 // Connection::set_verify_hostname / set_tlsext_host_name, over memory BIOs and against real
 // peers (openssl s_server, pyOpenSSL) on 127.0.0.1.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -172,6 +173,53 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
     CHECK(outcome.client.error().message().find(c.address) != std::string::npos);
   }
   CHECK(pair.server.get_servername() == std::nullopt);  // an address is never SNI
+}
+
+TEST_CASE("a verify callback that accepts everything cannot waive the host-name check",
+          "[hostname][verify][security]") {
+  struct waive_case {
+    const char* expected;
+    long code;
+    bool per_connection;  // Connection::set_verify rather than Context::set_verify
+  };
+  const waive_case c = GENERATE(waive_case{"wrong.example", X509_V_ERR_HOSTNAME_MISMATCH, false},
+                                waive_case{"wrong.example", X509_V_ERR_HOSTNAME_MISMATCH, true},
+                                waive_case{"127.0.0.2", X509_V_ERR_IP_ADDRESS_MISMATCH, false},
+                                waive_case{"127.0.0.2", X509_V_ERR_IP_ADDRESS_MISMATCH, true});
+  INFO(c.expected << (c.per_connection ? " (Connection::set_verify)" : " (Context::set_verify)"));
+  std::vector<int> errors_seen;
+  const auto accept_all = [&errors_seen](ssl::Connection&, pyossl::crypto::X509&, int errnum, int, int) {
+    errors_seen.push_back(errnum);
+    return true;  // pyOpenSSL's common `lambda *args: True`
+  };
+  auto client_side = default_client();
+  if (!c.per_connection) REQUIRE_OK(client_side.set_verify(ssl::VERIFY_PEER, accept_all));
+  const ssl::Context server_side = pyossl_test::server_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  if (c.per_connection) REQUIRE_OK(pair.client.set_verify(ssl::VERIFY_PEER, accept_all));
+  REQUIRE_OK(pair.client.set_tlsext_host_name(c.expected));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  REQUIRE(outcome.client.error().verification());
+  CHECK(outcome.client.error().verification()->code == c.code);
+  // The callable still ran, and was told of the mismatch.
+  CHECK(std::find(errors_seen.begin(), errors_seen.end(), c.code) != errors_seen.end());
+}
+
+TEST_CASE("a verify callback still decides every other error on a hostname-checking Context",
+          "[hostname][verify]") {
+  // A certificate for the right name from a CA nobody trusts: the callable may accept it.
+  auto rogue = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  unwrap(rogue.use_certificate_file(tls_files::get().rogue_cert()));
+  unwrap(rogue.use_privatekey_file(tls_files::get().rogue_key()));
+  auto client_side = default_client();
+  REQUIRE_OK(client_side.set_verify(
+      ssl::VERIFY_PEER, [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) { return true; }));
+  pyossl_test::connection_pair pair(client_side, rogue);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_OK(outcome.client);
+  REQUIRE_OK(outcome.server);
 }
 
 TEST_CASE("host names match whole-label wildcards only, and never a subject common name", "[hostname]") {

@@ -332,7 +332,8 @@ class Connection {
   // ---- Per-connection verification and identity (beyond the manual, as modern pyOpenSSL) ----
 
   // As Context::set_verify, for this connection only: its mode and callback replace the
-  // Context's. The callback may replace itself while it runs. A mode without VERIFY_PEER
+  // Context's. The callback may replace itself while it runs. As there, returning true
+  // does not waive a host-name or IP-address mismatch. A mode without VERIFY_PEER
   // on a hostname-checking Context is errc::invalid_argument. Calls SSL_set_verify.
   template <class F>
   requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>

@@ -145,6 +145,9 @@ class Context {
   // chain: `bool callback(Connection&, crypto::X509& cert, int errnum, int depth, int ok)`,
   // where ok is OpenSSL's own verdict; return true to accept. An exception thrown by it
   // fails the handshake and comes out of the Connection call that was running it.
+  // Unlike pyOpenSSL, true cannot accept a certificate that does not match the expected
+  // host name or IP address (X509_V_ERR_HOSTNAME_MISMATCH / _IP_ADDRESS_MISMATCH /
+  // _EMAIL_MISMATCH): the callback still sees that error, but the handshake fails.
   // Calls SSL_CTX_set_verify. A mode without VERIFY_PEER while set_check_hostname is on is
   // errc::invalid_argument (as Python's ssl refuses CERT_NONE with check_hostname).
   template <class F>

@@ -33,6 +33,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/callback.hpp"
@@ -101,8 +102,18 @@ struct connection_link {
 
 [[nodiscard]] PYOSSL_DECL connection_link* link_of(const SSL* ssl) noexcept;
 
+// Whether `code` says the certificate does not name what the connection expected (a host
+// name, an IP address or an email address). OpenSSL reports these only when one was set.
+[[nodiscard]] constexpr bool is_name_mismatch(long code) noexcept {
+  return code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+         code == X509_V_ERR_EMAIL_MISMATCH;
+}
+
 // SSL_CTX_set_verify's callback: runs the Context's verify callable, if any, with
 // pyOpenSSL's arguments; its answer decides. Without one, OpenSSL's own verdict stands.
+// One exception: a name mismatch stays a rejection whatever the callable answers (it is
+// still called, and sees the error), because an "accept everything" callable must not
+// silently turn host-name checking off (Python's check_hostname cannot be waived either).
 // A rejection is remembered so the failing handshake's error can say which certificate.
 PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept;
 
@@ -156,6 +167,7 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
   if (link->stash.pending()) return 0;
   int verdict = preverify_ok;
   if (link->own_verify ? static_cast<bool>(link->verify) : static_cast<bool>(link->context->verify)) {
+    const bool name_mismatch = is_name_mismatch(X509_STORE_CTX_get_error(store));
     verdict = link->stash.guard(
         [&]() -> int {
           // A copy: the callable may replace itself (Connection::set_verify) while it runs.
@@ -167,6 +179,7 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
           return accepted ? 1 : 0;
         },
         0);
+    if (name_mismatch) verdict = 0;  // the expected name is not the callable's to waive
     if (verdict == 1) {
       X509_STORE_CTX_set_error(store, X509_V_OK);
     } else if (X509_STORE_CTX_get_error(store) == X509_V_OK) {
