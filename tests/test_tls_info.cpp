@@ -369,6 +369,102 @@ TEST_CASE("the key-log callback's exception comes out of the call on the connect
   CHECK(ERR_peek_error() == 0UL);
 }
 
+// ---- Callback lifetime ----
+
+namespace {
+
+// Counts its live copies, so a callable that captures one can tell whether its closure
+// still exists without reading that closure.
+struct lifetime_probe {
+  static inline int alive = 0;
+  lifetime_probe() noexcept { ++alive; }
+  lifetime_probe(const lifetime_probe& /*other*/) noexcept { ++alive; }
+  lifetime_probe& operator=(const lifetime_probe&) noexcept = default;
+  ~lifetime_probe() { --alive; }
+};
+
+// What the switching callable saw; namespace-scope because its closure may be gone.
+struct switch_record {
+  bool switched = false;
+  bool alive_after_switch = false;
+  std::string tag_after_switch;  // the closure's own string, read after the switch
+};
+switch_record switched_from_callback;
+
+// Run by a callable of a Context only `connection` owns: switches to a fresh Context, which
+// drops that last owner, then reads the running closure's `tag` (freed, were the callable
+// not kept alive until it returns).
+void switch_context_inside(ssl::Connection& connection, const std::string& tag) {
+  switch_record& record = switched_from_callback;
+  if (record.switched) return;
+  record.switched = true;
+  const bool server = SSL_is_server(connection.native_handle()) == 1;
+  unwrap(connection.set_context(server ? pyossl_test::server_context() : pyossl_test::client_context()));
+  record.alive_after_switch = lifetime_probe::alive > 0;
+  record.tag_after_switch = tag;
+}
+
+enum class hook { info, alpn_select, keylog, ocsp_client };
+
+// A Context whose `kind` callable switches its connection away from it. Server side for
+// info (at the handshake's start) and ALPN, client side for key log and OCSP: OpenSSL
+// itself must not have picked the certificate of the Context being left (SSL_set_SSL_CTX
+// replaces it).
+ssl::Context switching_context(hook kind) {
+  const bool client = kind == hook::keylog || kind == hook::ocsp_client;
+  auto context = client ? pyossl_test::client_context() : pyossl_test::server_context();
+  const lifetime_probe probe;
+  const std::string tag(64, 'x');
+  switch (kind) {
+    case hook::info:
+      unwrap(context.set_info_callback(
+          [probe, tag](ssl::Connection& connection, int, int) { switch_context_inside(connection, tag); }));
+      break;
+    case hook::alpn_select:
+      unwrap(context.set_alpn_select_callback(
+          [probe, tag](ssl::Connection& connection,
+                       const std::vector<std::string>& offered) -> std::optional<std::string> {
+            switch_context_inside(connection, tag);
+            return offered.front();
+          }));
+      break;
+    case hook::keylog:
+      unwrap(context.set_keylog_callback([probe, tag](ssl::Connection& connection, std::string_view) {
+        switch_context_inside(connection, tag);
+      }));
+      break;
+    case hook::ocsp_client:
+      unwrap(context.set_ocsp_client_callback([probe, tag](ssl::Connection& connection, std::string_view) {
+        switch_context_inside(connection, tag);
+        return true;
+      }));
+      break;
+  }
+  return context;
+}
+
+}  // namespace
+
+TEST_CASE("a callback may switch its connection away from a Context only that connection owns",
+          "[tls_info][callbacks][set_context]") {
+  const hook kind = GENERATE(hook::info, hook::alpn_select, hook::keylog, hook::ocsp_client);
+  INFO("hook " << static_cast<int>(kind));
+  switched_from_callback = {};
+  auto client_side = pyossl_test::client_context();
+  REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
+  const ssl::Context server_side = pyossl_test::server_context();
+  connection_pair pair(client_side, server_side);
+  REQUIRE_OK(pair.client.request_ocsp());
+  ssl::Connection& switching = kind == hook::keylog || kind == hook::ocsp_client ? pair.client : pair.server;
+  REQUIRE_OK(switching.set_context(switching_context(kind)));  // the Context's one owner now
+  REQUIRE(lifetime_probe::alive == 1);
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  CHECK(switched_from_callback.switched);
+  CHECK(switched_from_callback.alive_after_switch);
+  CHECK(switched_from_callback.tag_after_switch == std::string(64, 'x'));
+  CHECK(lifetime_probe::alive == 0);  // and freed once the callable returned
+}
+
 // ---- Session cache, modes ----
 
 TEST_CASE("set_session_cache_mode returns the previous mode, and SESS_CACHE_OFF stops resumption",

@@ -6,8 +6,8 @@
 // clears OpenSSL's error queue first and maps SSL_get_error exactly: zero_return,
 // want_read, want_write, want_x509_lookup, syscall (errno; an EOF that breaks the protocol
 // is (-1, "Unexpected EOF") as pyOpenSSL reports it), ssl (with the verify failure when a
-// certificate was rejected). An exception thrown by a callback (verify, info, servername)
-// comes out of the call on this Connection that ran it.
+// certificate was rejected). An exception thrown by a callback (verify, info, servername,
+// ALPN select, key log, OCSP) comes out of the call on this Connection that ran it.
 //
 // Memory BIOs grow as needed, as pyOpenSSL's do: send never reports want_write on a memory
 // connection, and what it writes waits in the outgoing BIO until bio_read takes it.
@@ -398,8 +398,11 @@ class Connection {
 
   // Beyond the manual (modern pyOpenSSL, for a servername callback): switches to
   // `context`'s certificate and key. The verify settings and callback stay those of the
-  // Context this connection was made with; the info callback becomes `context`'s, as
-  // OpenSSL does. Marks `context` used. Calls SSL_set_SSL_CTX.
+  // Context this connection was made with; the info, ALPN, key-log and OCSP callbacks
+  // become `context`'s, as OpenSSL does. Safe from inside any callback, even one of the
+  // Context it leaves (which stays alive until that callback returns); but once OpenSSL
+  // has picked the server's certificate (OCSP server callback) the switch can fail the
+  // handshake. Marks `context` used. Calls SSL_set_SSL_CTX.
   [[nodiscard]] result<void> set_context(const Context& context);
 
   // Any value, kept with this connection.

@@ -5,7 +5,12 @@
 // Ownership: a Context and every Connection made from it share one context_state (a
 // shared_ptr), which holds the SSL_CTX and the user's callables, so a callable lives as
 // long as any SSL that may call it. Once a Connection exists the Context refuses changes
-// (as pyOpenSSL 26 does), so the callables never change under a running handshake.
+// (as pyOpenSSL 26 does). A callable can still lose its last owner while it runs: one that
+// calls Connection::set_context (or set_verify) may drop the only reference to its own
+// Context. So every trampoline here copies the callback holder (a shared_ptr) and calls
+// the copy, which keeps the running callable alive until it returns. (The DTLS cookie
+// trampolines run the first Context's callables, which connection_state owns for the
+// Connection's whole life.)
 //
 // Exceptions: each Connection owns a connection_link at a stable heap address, stored in
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
@@ -14,8 +19,7 @@
 // (detail::passphrase_request).
 //
 // A Connection may also have its own verify callable (Connection::set_verify); it lives in
-// the link, and a trampoline copies the callable it runs, so replacing it from inside the
-// callback is safe.
+// the link, and is copied before it runs like the others.
 #pragma once
 
 #include <algorithm>
@@ -202,7 +206,8 @@ PYOSSL_DECL void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   if (link == nullptr || !link->current->info || link->stash.pending()) return;
   link->stash.guard(
       [&] {
-        link->current->info(*link->owner, where, ret);
+        const info_function callback = link->current->info;  // a copy: see "Ownership"
+        callback(*link->owner, where, ret);
         return 0;
       },
       0);
@@ -214,7 +219,8 @@ PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) n
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
   return link->stash.guard(
       [&] {
-        link->context->servername(*link->owner);
+        const servername_function callback = link->context->servername;
+        callback(*link->owner);
         return SSL_TLSEXT_ERR_OK;
       },
       SSL_TLSEXT_ERR_ALERT_FATAL);
@@ -231,7 +237,8 @@ PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsi
         for (unsigned int at = 0; at < inlen && at + 1 + in[at] <= inlen; at += 1U + in[at]) {
           offered.emplace_back(reinterpret_cast<const char*>(in + at + 1), in[at]);
         }
-        std::optional<std::string> chosen = link->current->alpn_select(*link->owner, offered);
+        const alpn_select_function callback = link->current->alpn_select;
+        std::optional<std::string> chosen = callback(*link->owner, offered);
         if (!chosen) return SSL_TLSEXT_ERR_NOACK;
         if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
           return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -249,7 +256,8 @@ PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   if (link == nullptr || !link->current->keylog || link->stash.pending() || line == nullptr) return;
   link->stash.guard(
       [&] {
-        link->current->keylog(*link->owner, std::string_view(line));
+        const keylog_function callback = link->current->keylog;
+        callback(*link->owner, std::string_view(line));
         return 0;
       },
       0);
@@ -264,7 +272,8 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
     if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
     return link->stash.guard(
         [&] {
-          const std::string response = link->current->ocsp_server(*link->owner);
+          const ocsp_server_function callback = link->current->ocsp_server;
+          const std::string response = callback(*link->owner);
           if (response.empty()) return SSL_TLSEXT_ERR_NOACK;
           handle<unsigned char> copy =
               adopt(static_cast<unsigned char*>(OPENSSL_memdup(response.data(), response.size())));
@@ -287,7 +296,8 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
             response != nullptr && length > 0
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
-        return link->current->ocsp_client(*link->owner, stapled) ? 1 : 0;
+        const ocsp_client_function callback = link->current->ocsp_client;
+        return callback(*link->owner, stapled) ? 1 : 0;
       },
       -1);
 }
