@@ -158,9 +158,15 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
     bool matches;
   };
   const ip_case c = GENERATE(ip_case{"127.0.0.1", true}, ip_case{"127.0.0.2", false}, ip_case{"::1", false});
-  INFO(c.address);
-  const ssl::Context server_side = pyossl_test::server_context();
+  // An address given after a DNS name replaces it: that name is neither checked nor sent.
+  const bool after_dns_name = GENERATE(false, true);
+  INFO(c.address << (after_dns_name ? " after other.example" : ""));
+  auto server_side = pyossl_test::server_context();
+  std::optional<std::string> sni_seen = "(servername callback not run)";
+  REQUIRE_OK(server_side.set_tlsext_servername_callback(
+      [&sni_seen](ssl::Connection& connection) { sni_seen = connection.get_servername(); }));
   pyossl_test::connection_pair pair(default_client(), server_side);
+  if (after_dns_name) REQUIRE_OK(pair.client.set_tlsext_host_name("other.example"));
   REQUIRE_OK(pair.client.set_tlsext_host_name(c.address));
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   if (c.matches) {
@@ -172,7 +178,8 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
     CHECK(outcome.client.error().verification()->code == X509_V_ERR_IP_ADDRESS_MISMATCH);
     CHECK(outcome.client.error().message().find(c.address) != std::string::npos);
   }
-  CHECK(pair.server.get_servername() == std::nullopt);  // an address is never SNI
+  CHECK(sni_seen == std::nullopt);  // an address is never SNI
+  CHECK(pair.server.get_servername() == std::nullopt);
 }
 
 TEST_CASE("a verify callback that accepts everything cannot waive the host-name check",

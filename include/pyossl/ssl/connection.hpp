@@ -373,7 +373,8 @@ class Connection {
   // with a NUL byte is errc::invalid_argument, one OpenSSL refuses (empty, over 255 bytes)
   // errc::ssl. On a Context with set_check_hostname on, it is also the name the server's
   // certificate must match (set_verify_hostname), as Python's server_hostname; an IP
-  // address is then checked but never sent (SNI carries only DNS names, RFC 6066).
+  // address is then checked but never sent (SNI carries only DNS names, RFC 6066), and
+  // replaces any name set before (which is then neither sent nor checked).
   [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name);
 
   // The name the server's certificate must match: a DNS name (RFC 6125 matching, wildcards
@@ -979,7 +980,13 @@ PYOSSL_DECL result<void> Connection::set_tlsext_host_name(std::string_view name)
   auto c_name = detail::c_string(operation, "name", name);
   if (!c_name) return unexpected(std::move(c_name).error());
   const bool check = state_->context->check_hostname;
-  if (check && detail::is_ip_literal(*c_name)) return set_verify_hostname(name);
+  if (check && detail::is_ip_literal(*c_name)) {
+    if (auto expected = set_verify_hostname(name); !expected) return expected;
+    // Not sent: an address is not SNI. A name set earlier must not be sent either, or the
+    // hello would name one host while the certificate is checked for another.
+    if (SSL_set_tlsext_host_name(ssl(), nullptr) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
   if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
   if (check) return set_verify_hostname(name);
   return {};
