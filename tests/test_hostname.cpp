@@ -148,8 +148,29 @@ TEST_CASE("a hostname-checking client refuses a certificate for another host, na
   INFO(failure.message());
   CHECK(failure.message().find("wrong.example") != std::string::npos);
   CHECK(failure.message().find("CN = localhost") != std::string::npos);
+  // What OpenSSL compared: the subjectAltNames, not the subject.
+  CHECK(failure.message().find("DNS:localhost, IP Address:127.0.0.1") != std::string::npos);
   CHECK_FALSE(outcome.server.has_value());
   CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("a mismatch with a certificate without subjectAltName says so, not that it names the host",
+          "[hostname]") {
+  // CN=localhost and no subjectAltName: expecting "localhost" fails, as browsers and Python do.
+  static const issued no_san = issue("nosan-localhost", "/CN=localhost", "basicConstraints=CA:FALSE\n");
+  const ssl::Context server_side = server_with(no_san);
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  REQUIRE(outcome.client.error().verification());
+  CHECK(outcome.client.error().verification()->code == X509_V_ERR_HOSTNAME_MISMATCH);
+  const std::string message = outcome.client.error().message();
+  INFO(message);
+  CHECK(message.find("expected \"localhost\"") != std::string::npos);
+  CHECK(message.find("has no subjectAltName") != std::string::npos);
+  CHECK(message.find("common name is not used") != std::string::npos);
+  CHECK(message.find("is for") == std::string::npos);  // the old wording read as a contradiction
 }
 
 TEST_CASE("an IP address is checked against iPAddress names and never sent as SNI", "[hostname]") {

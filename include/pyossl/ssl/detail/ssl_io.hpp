@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,10 +14,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
@@ -29,6 +32,13 @@ namespace pyossl::detail {
 
 [[nodiscard]] PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
                                          int reason) noexcept;
+
+// The text of a host-name or IP mismatch: the name expected, the certificate's subject, and
+// what OpenSSL compared it with, its subjectAltNames; for a certificate without any, that
+// its common name is not used (which would otherwise read as a contradiction when the
+// common name is the name expected).
+[[nodiscard]] PYOSSL_DECL std::string name_mismatch_text(const std::string& expected,
+                                                         const std::string& subject, const ::X509* leaf);
 
 // Attaches why the peer's certificate was rejected, when that is why the handshake failed.
 PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
@@ -94,6 +104,18 @@ PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
   return false;
 }
 
+PYOSSL_DECL std::string name_mismatch_text(const std::string& expected, const std::string& subject,
+                                           const ::X509* leaf) {
+  std::string text =
+      "certificate verify failed: expected \"" + expected + "\", but the certificate (" + subject + ")";
+  const error_queue_mark mark;  // a name that does not decode is said here, not queued
+  const int at = leaf != nullptr ? X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1) : -1;
+  if (at < 0) return text + " has no subjectAltName, and its common name is not used for host names";
+  const std::optional<std::string> names = subject_alt_name_text(X509_get_ext(leaf, at));
+  if (!names) return text + " has a subjectAltName that cannot be decoded";
+  return text + " names only " + *names;
+}
+
 PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link) {
   if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED)) return;
   const long code = SSL_get_verify_result(ssl);
@@ -103,8 +125,8 @@ PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& 
         !link.expected_host.empty()) {
       // Say both sides of the mismatch: what was expected, and whom the certificate names.
       error named(errc::ssl, e.operation(), e.queue(),
-                  "certificate verify failed: expected \"" + link.expected_host +
-                      "\", but the certificate is for \"" + link.last_verify_failure->subject + "\"");
+                  name_mismatch_text(link.expected_host, link.last_verify_failure->subject,
+                                     link.last_rejected.get()));
       named.set_verification(*link.last_verify_failure);
       e = std::move(named);
     }

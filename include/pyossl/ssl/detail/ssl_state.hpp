@@ -92,7 +92,8 @@ struct connection_link {
   const context_state* current = nullptr;
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
-  std::size_t oversized_cookie = 0;                   // DTLS: the length of a cookie too long to send, if any
+  handle<::X509> last_rejected;      // the certificate it is about (OpenSSL keeps no rejected peer)
+  std::size_t oversized_cookie = 0;  // DTLS: the length of a cookie too long to send, if any
   // Connection::set_verify: this connection's own verify callable replaces the Context's.
   bool own_verify = false;
   verify_function verify;
@@ -194,6 +195,8 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
     link->stash.guard(
         [&] {
           link->last_verify_failure = verify_failure_of(store);
+          ::X509* rejected = X509_STORE_CTX_get_current_cert(store);
+          link->last_rejected = rejected != nullptr ? up_ref(rejected) : handle<::X509>();
           return 0;
         },
         0);
