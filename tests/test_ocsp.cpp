@@ -32,7 +32,8 @@ const std::string& ocsp_response_file() {
   static const std::string path = [] {
     const tls_files& files = tls_files::get();
     const auto q = [](const std::string& p) { return "'" + p + "'"; };
-    pyossl_test::write_file(dir.file("index.txt"), "V\t301231235959Z\t\t02\tunknown\t/CN=localhost/O=pyossl server\n");
+    pyossl_test::write_file(dir.file("index.txt"),
+                            "V\t301231235959Z\t\t02\tunknown\t/CN=localhost/O=pyossl server\n");
     pyossl_test::openssl_or_throw("ocsp -issuer " + q(files.ca()) + " -cert " + q(files.server_cert()) +
                                   " -no_nonce -reqout " + q(dir.file("request.der")));
     pyossl_test::openssl_or_throw("ocsp -index " + q(dir.file("index.txt")) + " -rsigner " + q(files.ca()) +
@@ -126,9 +127,8 @@ TEST_CASE("OCSP: a callback's exception comes out of the handshake on the connec
     return "ok";
   }));
   auto client_side = pyossl_test::client_context();
-  REQUIRE_OK(client_side.set_ocsp_client_callback([](ssl::Connection&, std::string_view) -> bool {
-    throw std::runtime_error("cannot judge");
-  }));
+  REQUIRE_OK(client_side.set_ocsp_client_callback(
+      [](ssl::Connection&, std::string_view) -> bool { throw std::runtime_error("cannot judge"); }));
   connection_pair pair(client_side, server_side);
   REQUIRE_OK(pair.client.request_ocsp());
   (void)pair.client.do_handshake();
@@ -155,8 +155,8 @@ TEST_CASE("OCSP: pyossl's client receives what openssl s_server -status_file sta
   const tls_files& files = tls_files::get();
   const std::string response = pyossl_test::read_file(ocsp_response_file());
   REQUIRE_FALSE(response.empty());
-  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(), "-naccept",
-                                             "1", "-rev", "-status_file", ocsp_response_file()});
+  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(),
+                                             "-naccept", "1", "-rev", "-status_file", ocsp_response_file()});
   REQUIRE(server.started());
   ocsp_log log;
   auto client_side = judging_client(log, true);
