@@ -149,6 +149,16 @@ TEST_CASE("OCSP: request_ocsp after the handshake has started is invalid_argumen
   REQUIRE_FAILS_WITH(pair.client.request_ocsp(), errc::invalid_argument);
 }
 
+TEST_CASE("OCSP: request_ocsp on a server connection is invalid_argument", "[ocsp][bad-input]") {
+  connection_pair pair(pyossl_test::client_context(), pyossl_test::server_context());
+  REQUIRE_FAILS_WITH(pair.server.request_ocsp(), errc::invalid_argument);
+  // A client may ask before choosing its role, as pyOpenSSL's own tests do.
+  ssl::Connection undecided(pyossl_test::client_context());
+  REQUIRE_OK(undecided.request_ocsp());
+  undecided.set_connect_state();
+  REQUIRE_OK(undecided.request_ocsp());
+}
+
 // ---- Real peers ----
 
 TEST_CASE("OCSP: pyossl's client receives what openssl s_server -status_file staples", "[ocsp][interop]") {

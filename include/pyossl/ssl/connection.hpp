@@ -81,6 +81,9 @@ struct connection_state {
   BIO* into_ssl = nullptr;  // memory connections: the SSL's read BIO (the SSL owns it)
   BIO* from_ssl = nullptr;  // memory connections: the SSL's write BIO (the SSL owns it)
   bool over_socket = false;
+  // set_accept_state was called last: this end is a server. (SSL_is_server cannot tell: a
+  // TLS_METHOD connection reports server until set_connect_state.)
+  bool accept_state = false;
   std::any app_data;
 };
 
@@ -149,9 +152,15 @@ class Connection {
 
   // Makes this end the server; the handshake then runs in do_handshake, send or recv.
   // Calls SSL_set_accept_state.
-  void set_accept_state() noexcept { SSL_set_accept_state(ssl()); }
+  void set_accept_state() noexcept {
+    SSL_set_accept_state(ssl());
+    state_->accept_state = true;
+  }
   // Makes this end the client. Calls SSL_set_connect_state.
-  void set_connect_state() noexcept { SSL_set_connect_state(ssl()); }
+  void set_connect_state() noexcept {
+    SSL_set_connect_state(ssl());
+    state_->accept_state = false;
+  }
 
   // Runs the handshake (or the rest of it). Calls SSL_do_handshake; fails as send and recv
   // do (want_read / want_write while it waits for the peer; ssl, with the verify failure,
@@ -363,8 +372,8 @@ class Connection {
   // ---- OCSP stapling (beyond the manual, as modern pyOpenSSL) ----
 
   // Client: asks the server to staple an OCSP response (the Context's OCSP callbacks run
-  // only then). Before the handshake; later is errc::invalid_argument. Calls
-  // SSL_set_tlsext_status_type.
+  // only then). Before the handshake; later, or on a server (after set_accept_state or
+  // accept), is errc::invalid_argument. Calls SSL_set_tlsext_status_type.
   [[nodiscard]] result<void> request_ocsp();
 
   // ---- Server names (SNI; beyond the manual, as modern pyOpenSSL) ----
@@ -967,6 +976,11 @@ PYOSSL_DECL result<void> Connection::use_privatekey(const crypto::PKey& key) {
 
 PYOSSL_DECL result<void> Connection::request_ocsp() {
   constexpr std::string_view operation = "SSL_set_tlsext_status_type";
+  if (state_->accept_state) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Connection is a server: only a client asks for OCSP stapling (a server "
+                        "staples through Context::set_ocsp_server_callback)");
+  }
   if (SSL_in_before(ssl()) == 0) {
     return detail::fail(errc::invalid_argument, operation, "ask for OCSP stapling before the handshake");
   }
