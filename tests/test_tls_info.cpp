@@ -70,6 +70,21 @@ TEST_CASE("get_peer_cert_chain and get_verified_chain list the server's chain le
   CHECK(pair.server.get_peer_cert_chain() == std::nullopt);
 }
 
+TEST_CASE("get_verified_chain with VERIFY_NONE is what OpenSSL built, not a verified chain", "[tls_info]") {
+  auto client_side = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_OK(client_side.load_verify_locations(tls_files::get().ca()));
+  auto rogue = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_OK(rogue.use_certificate_file(tls_files::get().rogue_cert()));
+  REQUIRE_OK(rogue.use_privatekey_file(tls_files::get().rogue_key()));
+  connection_pair pair(client_side, rogue);
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  CHECK(SSL_get_verify_result(pair.client.native_handle()) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  const auto built = pair.client.get_verified_chain();
+  REQUIRE(built);
+  REQUIRE(built->size() == 1);  // the leaf alone: its issuer is not trusted
+  CHECK(common_name(built->front()) == "localhost");
+}
+
 TEST_CASE("a server's get_peer_cert_chain leaves out the client's leaf", "[tls_info]") {
   auto server_side = pyossl_test::server_context();
   REQUIRE_OK(server_side.load_verify_locations(tls_files::get().ca()));

@@ -313,8 +313,11 @@ class Connection {
   // on a server without the client's leaf (get_peer_certificate has it). nullopt when the
   // peer sent no certificate. Copies. Calls SSL_get_peer_cert_chain.
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_peer_cert_chain() const;
-  // The chain verification built, leaf first, ending at the trusted root; nullopt when
-  // there is none (no handshake, no peer certificate). Calls SSL_get0_verified_chain.
+  // The chain verification built, leaf first; nullopt when there is none (no handshake, no
+  // peer certificate). It ends at a trusted root only if verification succeeded: with
+  // VERIFY_NONE, or a verify callback that accepted a failure, it is what OpenSSL built
+  // before it gave up, perhaps the leaf alone (as pyOpenSSL and Python's ssl);
+  // SSL_get_verify_result(native_handle()) tells. Calls SSL_get0_verified_chain.
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const;
   // This end's own certificate (the Connection's, else the Context's), also before the
   // handshake; nullopt when there is none. Calls SSL_get_certificate.
