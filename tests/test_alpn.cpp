@@ -85,7 +85,8 @@ TEST_CASE("ALPN: a callback returning nullopt goes on without a protocol", "[alp
   CHECK(pair.server.get_alpn_proto_negotiated().empty());
 }
 
-TEST_CASE("ALPN: a server without a callback, or a client that offers nothing, negotiates nothing", "[alpn]") {
+TEST_CASE("ALPN: a server without a callback, or a client that offers nothing, negotiates nothing",
+          "[alpn]") {
   const bool client_offers = GENERATE(true, false);
   auto client_side = pyossl_test::client_context();
   if (client_offers) REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
@@ -109,16 +110,15 @@ TEST_CASE("ALPN: a callback choosing a protocol the client did not offer fails t
   auto client_side = pyossl_test::client_context();
   REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
   auto server_side = pyossl_test::server_context();
-  REQUIRE_OK(server_side.set_alpn_select_callback(
-      [](ssl::Connection&, const std::vector<std::string>&) -> std::optional<std::string> { return "gopher"; }));
+  REQUIRE_OK(server_side.set_alpn_select_callback([](ssl::Connection&, const std::vector<std::string>&)
+                                                      -> std::optional<std::string> { return "gopher"; }));
   pyossl_test::connection_pair pair(client_side, server_side);
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
 }
 
-TEST_CASE("ALPN: the select callback's exception comes out of that server's handshake",
-          "[alpn][callbacks]") {
+TEST_CASE("ALPN: the select callback's exception comes out of that server's handshake", "[alpn][callbacks]") {
   auto client_side = pyossl_test::client_context();
   REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
   auto server_side = pyossl_test::server_context();
@@ -145,9 +145,8 @@ TEST_CASE("ALPN: after a servername callback switches Context, the new Context's
   REQUIRE_OK(client_side.set_alpn_protos({"first", "second"}));
   const ssl::Context second = choosing_server({"second"});
   auto first = choosing_server({"first"});
-  REQUIRE_OK(first.set_tlsext_servername_callback([&second](ssl::Connection& connection) {
-    unwrap(connection.set_context(second));
-  }));
+  REQUIRE_OK(first.set_tlsext_servername_callback(
+      [&second](ssl::Connection& connection) { unwrap(connection.set_context(second)); }));
   pyossl_test::connection_pair pair(client_side, first);
   REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
   REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
@@ -265,8 +264,10 @@ TEST_CASE("ALPN, key material and Finished agree with a pyOpenSSL peer, both way
     const auto material = ours.export_keying_material("EXPORTER-pyossl", 32, "context");
     REQUIRE_OK(material);
     CHECK(pyossl_test::to_hex(*material) == pyossl_test::peer_value(peer.output(), "EKM"));
-    CHECK(pyossl_test::to_hex(ours.get_finished().value_or("")) == pyossl_test::peer_value(peer.output(), "PEER_FINISHED"));
-    CHECK(pyossl_test::to_hex(ours.get_peer_finished().value_or("")) == pyossl_test::peer_value(peer.output(), "FINISHED"));
+    CHECK(pyossl_test::to_hex(ours.get_finished().value_or("")) ==
+          pyossl_test::peer_value(peer.output(), "PEER_FINISHED"));
+    CHECK(pyossl_test::to_hex(ours.get_peer_finished().value_or("")) ==
+          pyossl_test::peer_value(peer.output(), "FINISHED"));
   };
   if (pyossl_is_client) {
     auto peer = pyossl_test::start_pyopenssl_peer(
