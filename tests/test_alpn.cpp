@@ -115,6 +115,9 @@ TEST_CASE("ALPN: a callback choosing a protocol the client did not offer fails t
   pyossl_test::connection_pair pair(client_side, server_side);
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
+  INFO(outcome.server.error().message());
+  CHECK(outcome.server.error().message().find("chose \"gopher\", which the client did not offer") !=
+        std::string::npos);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
 }
 

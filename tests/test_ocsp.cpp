@@ -114,6 +114,9 @@ TEST_CASE("OCSP: a client callback returning false fails the handshake", "[ocsp]
   REQUIRE_OK(pair.client.request_ocsp());
   const auto outcome = handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  INFO(outcome.client.error().message());
+  CHECK(outcome.client.error().message().find("the OCSP client callback rejected the stapled response") !=
+        std::string::npos);
   CHECK(log.client_calls == 1);
   CHECK_FALSE(outcome.server.has_value());
 }

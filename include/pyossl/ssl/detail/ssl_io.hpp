@@ -43,6 +43,10 @@ namespace pyossl::detail {
 // Attaches why the peer's certificate was rejected, when that is why the handshake failed.
 PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
 
+// Says which callable's answer failed the handshake (link.refusal), when OpenSSL's reason
+// is the one that answer leads to: OpenSSL's own ("no application protocol") cannot tell.
+PYOSSL_DECL void explain_refusal(error& e, const connection_link& link);
+
 // OpenSSL 3 refuses TLS 1.0 and 1.1 (their signatures, and the versions themselves) at
 // security level 1 and up; its own reasons do not say so. Adds the remedy to such failures.
 // Only when a version below TLS 1.2 is involved and the level is not 0 already: a client or
@@ -114,6 +118,16 @@ PYOSSL_DECL std::string name_mismatch_text(const std::string& expected, const st
   const std::optional<std::string> names = subject_alt_name_text(X509_get_ext(leaf, at));
   if (!names) return text + " has a subjectAltName that cannot be decoded";
   return text + " names only " + *names;
+}
+
+PYOSSL_DECL void explain_refusal(error& e, const connection_link& link) {
+  if (link.refusal.text.empty()) return;
+  for (const error_queue_entry& entry : e.queue()) {
+    if (ERR_GET_LIB(entry.code) == ERR_LIB_SSL && ERR_GET_REASON(entry.code) == link.refusal.reason) {
+      e = error(errc::ssl, e.operation(), e.queue(), entry.reason + ": " + link.refusal.text);
+      return;
+    }
+  }
 }
 
 PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link) {
@@ -195,6 +209,7 @@ PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
       }
       add_legacy_version_hint(e, ssl);
       attach_verification(e, ssl, link);
+      explain_refusal(e, link);
       return unexpected<error>(std::move(e));
     }
     default:

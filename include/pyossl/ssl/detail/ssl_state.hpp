@@ -82,6 +82,13 @@ struct context_state {
   bool check_hostname = false;  // client Connections must have an expected host name
 };
 
+// A callable's answer that made OpenSSL fail the handshake, for the error to explain: the
+// OpenSSL reason it leads to (SSL_R_*), and what the callable did, in words.
+struct callback_refusal {
+  int reason = 0;
+  std::string text;
+};
+
 // What OpenSSL's callbacks find through an SSL's ex_data.
 struct connection_link {
   ssl::Connection* owner = nullptr;  // updated when the Connection moves
@@ -100,6 +107,7 @@ struct connection_link {
   std::string expected_host;      // Connection::set_verify_hostname, for error messages
   bool hostname_missing = false;  // a hostname-checking client without an expected name yet
   std::string alpn_selected;      // what the ALPN select callable chose, while OpenSSL reads it
+  callback_refusal refusal;       // why a callable's answer failed the handshake, if it did
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.
@@ -133,8 +141,8 @@ PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) n
 // the new one's), because OpenSSL calls the callbacks of the SSL's current SSL_CTX.
 
 // SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
-// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
-// or an exception, fails the handshake with a fatal alert.
+// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer
+// (noted in link->refusal), or an exception, fails the handshake with a fatal alert.
 PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
                                        const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept;
 
@@ -145,7 +153,7 @@ PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
 // SSL_CTX_set_tlsext_status_cb's callback, which OpenSSL calls on both ends, and only when
 // the client asked for a status (request_ocsp). Server: staples what the server callable
 // returns (empty: nothing). Client: the client callable judges what was stapled (empty
-// when nothing was); false fails the handshake.
+// when nothing was); false fails the handshake (noted in link->refusal).
 PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept;
 
 }  // namespace pyossl::detail
@@ -244,6 +252,8 @@ PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsi
         std::optional<std::string> chosen = callback(*link->owner, offered);
         if (!chosen) return SSL_TLSEXT_ERR_NOACK;
         if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
+          link->refusal = {SSL_R_NO_APPLICATION_PROTOCOL, "the ALPN select callback chose \"" + *chosen +
+                                                              "\", which the client did not offer"};
           return SSL_TLSEXT_ERR_ALERT_FATAL;
         }
         link->alpn_selected = std::move(*chosen);
@@ -300,7 +310,11 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
         const ocsp_client_function callback = link->current->ocsp_client;
-        return callback(*link->owner, stapled) ? 1 : 0;
+        if (callback(*link->owner, stapled)) return 1;
+        link->refusal = {SSL_R_INVALID_STATUS_RESPONSE,
+                         stapled.empty() ? "the OCSP client callback returned false (nothing was stapled)"
+                                         : "the OCSP client callback rejected the stapled response"};
+        return 0;
       },
       -1);
 }
