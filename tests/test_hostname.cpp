@@ -203,6 +203,30 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
   CHECK(pair.server.get_servername() == std::nullopt);
 }
 
+TEST_CASE("an IPv6 address matches an iPAddress name in any spelling of that address", "[hostname]") {
+  struct ipv6_case {
+    const char* address;
+    bool matches;
+  };
+  const ipv6_case c =
+      GENERATE(ipv6_case{"::1", true}, ipv6_case{"0:0:0:0:0:0:0:1", true}, ipv6_case{"::2", false});
+  INFO(c.address);
+  static const issued ipv6 = issue("ipv6", "/CN=ipv6 loopback", "subjectAltName=IP:::1\n");
+  const ssl::Context server_side = server_with(ipv6);
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_OK(pair.client.set_tlsext_host_name(c.address));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  if (c.matches) {
+    REQUIRE_OK(outcome.client);
+    REQUIRE_OK(outcome.server);
+  } else {
+    REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+    REQUIRE(outcome.client.error().verification());
+    CHECK(outcome.client.error().verification()->code == X509_V_ERR_IP_ADDRESS_MISMATCH);
+  }
+  CHECK(pair.server.get_servername() == std::nullopt);
+}
+
 TEST_CASE("a verify callback that accepts everything cannot waive the host-name check",
           "[hostname][verify][security]") {
   struct waive_case {
