@@ -1,6 +1,7 @@
 // ALPN: Context and Connection set_alpn_protos, Context::set_alpn_select_callback,
 // Connection::get_alpn_proto_negotiated, over memory BIOs and against openssl s_server /
-// s_client and pyOpenSSL on 127.0.0.1.
+// s_client and pyOpenSSL on 127.0.0.1; and the key log compared with openssl s_server and
+// s_client -keylogfile.
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -246,6 +247,47 @@ TEST_CASE("ALPN, SNI and key log: openssl s_client -alpn -servername -keylogfile
     if (!line.empty() && line[0] != '#') theirs.insert(line);
   }
   CHECK(theirs.size() == 5);  // TLS 1.3: two handshake, two traffic secrets, the exporter
+  CHECK(std::set<std::string>(our_lines.begin(), our_lines.end()) == theirs);
+}
+
+TEST_CASE("key log: pyossl's client logs the same secrets as openssl s_server -keylogfile",
+          "[keylog][interop]") {
+  struct version_case {
+    const char* flag;   // s_server's protocol option
+    std::size_t lines;  // TLS 1.2: CLIENT_RANDOM; TLS 1.3: four traffic secrets and the exporter
+  };
+  const version_case c = GENERATE(version_case{"-tls1_2", 1}, version_case{"-tls1_3", 5});
+  INFO(c.flag);
+  const tls_files& files = tls_files::get();
+  const pyossl_test::temp_dir dir;
+  const std::string keylog_file = dir.file("keys.log");
+  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(),
+                                             "-naccept", "1", "-rev", c.flag, "-keylogfile", keylog_file});
+  REQUIRE(server.started());
+  std::vector<std::string> our_lines;
+  auto client_side = unwrap(ssl::create_default_context());
+  REQUIRE_OK(client_side.load_verify_locations(files.ca()));
+  REQUIRE_OK(client_side.set_keylog_callback(
+      [&our_lines](ssl::Connection&, std::string_view line) { our_lines.emplace_back(line); }));
+  ssl::Connection connection = pyossl_test::dial(client_side, server.address);
+  REQUIRE_OK(connection.set_tlsext_host_name("localhost"));
+  REQUIRE_OK(connection.do_handshake());
+  REQUIRE_OK(connection.sendall("keys\n"));
+  std::string reply;
+  while (reply.find('\n') == std::string::npos) {
+    auto got = connection.recv(256);
+    REQUIRE_OK(got);
+    reply += *got;
+  }
+  CHECK(reply == "syek\n");
+  REQUIRE_OK(connection.shutdown());
+  (void)server.process->wait(10s);
+  std::set<std::string> theirs;
+  std::istringstream file(pyossl_test::read_file(keylog_file));
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty() && line[0] != '#') theirs.insert(line);
+  }
+  CHECK(theirs.size() == c.lines);
   CHECK(std::set<std::string>(our_lines.begin(), our_lines.end()) == theirs);
 }
 
