@@ -99,8 +99,7 @@ struct connection_link {
   const context_state* current = nullptr;
   exception_stash stash;
   std::optional<verify_failure> last_verify_failure;  // the chain rejection seen last
-  handle<::X509> last_rejected;      // the certificate it is about (OpenSSL keeps no rejected peer)
-  std::size_t oversized_cookie = 0;  // DTLS: the length of a cookie too long to send, if any
+  std::size_t oversized_cookie = 0;                   // DTLS: the length of a cookie too long to send, if any
   // Connection::set_verify: this connection's own verify callable replaces the Context's.
   bool own_verify = false;
   verify_function verify;
@@ -108,6 +107,9 @@ struct connection_link {
   bool hostname_missing = false;  // a hostname-checking client without an expected name yet
   std::string alpn_selected;      // what the ALPN select callable chose, while OpenSSL reads it
   callback_refusal refusal;       // why a callable's answer failed the handshake, if it did
+  // The certificate last_verify_failure is about: OpenSSL keeps no peer certificate it
+  // rejected, and the mismatch message lists its subjectAltNames.
+  handle<::X509> last_rejected;
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.
