@@ -1,6 +1,7 @@
 // ALPN: Context and Connection set_alpn_protos, Context::set_alpn_select_callback,
 // Connection::get_alpn_proto_negotiated, over memory BIOs and against openssl s_server /
-// s_client and pyOpenSSL on 127.0.0.1.
+// s_client and pyOpenSSL on 127.0.0.1; and the key log compared with openssl s_server and
+// s_client -keylogfile.
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -85,7 +86,8 @@ TEST_CASE("ALPN: a callback returning nullopt goes on without a protocol", "[alp
   CHECK(pair.server.get_alpn_proto_negotiated().empty());
 }
 
-TEST_CASE("ALPN: a server without a callback, or a client that offers nothing, negotiates nothing", "[alpn]") {
+TEST_CASE("ALPN: a server without a callback, or a client that offers nothing, negotiates nothing",
+          "[alpn]") {
   const bool client_offers = GENERATE(true, false);
   auto client_side = pyossl_test::client_context();
   if (client_offers) REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
@@ -109,16 +111,18 @@ TEST_CASE("ALPN: a callback choosing a protocol the client did not offer fails t
   auto client_side = pyossl_test::client_context();
   REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
   auto server_side = pyossl_test::server_context();
-  REQUIRE_OK(server_side.set_alpn_select_callback(
-      [](ssl::Connection&, const std::vector<std::string>&) -> std::optional<std::string> { return "gopher"; }));
+  REQUIRE_OK(server_side.set_alpn_select_callback([](ssl::Connection&, const std::vector<std::string>&)
+                                                      -> std::optional<std::string> { return "gopher"; }));
   pyossl_test::connection_pair pair(client_side, server_side);
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.server, errc::ssl);
+  INFO(outcome.server.error().message());
+  CHECK(outcome.server.error().message().find("chose \"gopher\", which the client did not offer") !=
+        std::string::npos);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
 }
 
-TEST_CASE("ALPN: the select callback's exception comes out of that server's handshake",
-          "[alpn][callbacks]") {
+TEST_CASE("ALPN: the select callback's exception comes out of that server's handshake", "[alpn][callbacks]") {
   auto client_side = pyossl_test::client_context();
   REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
   auto server_side = pyossl_test::server_context();
@@ -145,9 +149,8 @@ TEST_CASE("ALPN: after a servername callback switches Context, the new Context's
   REQUIRE_OK(client_side.set_alpn_protos({"first", "second"}));
   const ssl::Context second = choosing_server({"second"});
   auto first = choosing_server({"first"});
-  REQUIRE_OK(first.set_tlsext_servername_callback([&second](ssl::Connection& connection) {
-    unwrap(connection.set_context(second));
-  }));
+  REQUIRE_OK(first.set_tlsext_servername_callback(
+      [&second](ssl::Connection& connection) { unwrap(connection.set_context(second)); }));
   pyossl_test::connection_pair pair(client_side, first);
   REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
   REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
@@ -247,6 +250,47 @@ TEST_CASE("ALPN, SNI and key log: openssl s_client -alpn -servername -keylogfile
   CHECK(std::set<std::string>(our_lines.begin(), our_lines.end()) == theirs);
 }
 
+TEST_CASE("key log: pyossl's client logs the same secrets as openssl s_server -keylogfile",
+          "[keylog][interop]") {
+  struct version_case {
+    const char* flag;   // s_server's protocol option
+    std::size_t lines;  // TLS 1.2: CLIENT_RANDOM; TLS 1.3: four traffic secrets and the exporter
+  };
+  const version_case c = GENERATE(version_case{"-tls1_2", 1}, version_case{"-tls1_3", 5});
+  INFO(c.flag);
+  const tls_files& files = tls_files::get();
+  const pyossl_test::temp_dir dir;
+  const std::string keylog_file = dir.file("keys.log");
+  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(),
+                                             "-naccept", "1", "-rev", c.flag, "-keylogfile", keylog_file});
+  REQUIRE(server.started());
+  std::vector<std::string> our_lines;
+  auto client_side = unwrap(ssl::create_default_context());
+  REQUIRE_OK(client_side.load_verify_locations(files.ca()));
+  REQUIRE_OK(client_side.set_keylog_callback(
+      [&our_lines](ssl::Connection&, std::string_view line) { our_lines.emplace_back(line); }));
+  ssl::Connection connection = pyossl_test::dial(client_side, server.address);
+  REQUIRE_OK(connection.set_tlsext_host_name("localhost"));
+  REQUIRE_OK(connection.do_handshake());
+  REQUIRE_OK(connection.sendall("keys\n"));
+  std::string reply;
+  while (reply.find('\n') == std::string::npos) {
+    auto got = connection.recv(256);
+    REQUIRE_OK(got);
+    reply += *got;
+  }
+  CHECK(reply == "syek\n");
+  REQUIRE_OK(connection.shutdown());
+  (void)server.process->wait(10s);
+  std::set<std::string> theirs;
+  std::istringstream file(pyossl_test::read_file(keylog_file));
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty() && line[0] != '#') theirs.insert(line);
+  }
+  CHECK(theirs.size() == c.lines);
+  CHECK(std::set<std::string>(our_lines.begin(), our_lines.end()) == theirs);
+}
+
 TEST_CASE("ALPN, key material and Finished agree with a pyOpenSSL peer, both ways",
           "[alpn][interop][pyopenssl]") {
   std::string why;
@@ -265,8 +309,10 @@ TEST_CASE("ALPN, key material and Finished agree with a pyOpenSSL peer, both way
     const auto material = ours.export_keying_material("EXPORTER-pyossl", 32, "context");
     REQUIRE_OK(material);
     CHECK(pyossl_test::to_hex(*material) == pyossl_test::peer_value(peer.output(), "EKM"));
-    CHECK(pyossl_test::to_hex(ours.get_finished().value_or("")) == pyossl_test::peer_value(peer.output(), "PEER_FINISHED"));
-    CHECK(pyossl_test::to_hex(ours.get_peer_finished().value_or("")) == pyossl_test::peer_value(peer.output(), "FINISHED"));
+    CHECK(pyossl_test::to_hex(ours.get_finished().value_or("")) ==
+          pyossl_test::peer_value(peer.output(), "PEER_FINISHED"));
+    CHECK(pyossl_test::to_hex(ours.get_peer_finished().value_or("")) ==
+          pyossl_test::peer_value(peer.output(), "FINISHED"));
   };
   if (pyossl_is_client) {
     auto peer = pyossl_test::start_pyopenssl_peer(

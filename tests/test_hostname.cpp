@@ -1,6 +1,7 @@
 // Secure clients: ssl::create_default_context, Context::set_check_hostname and
 // Connection::set_verify_hostname / set_tlsext_host_name, over memory BIOs and against real
 // peers (openssl s_server, pyOpenSSL) on 127.0.0.1.
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -147,8 +148,29 @@ TEST_CASE("a hostname-checking client refuses a certificate for another host, na
   INFO(failure.message());
   CHECK(failure.message().find("wrong.example") != std::string::npos);
   CHECK(failure.message().find("CN = localhost") != std::string::npos);
+  // What OpenSSL compared: the subjectAltNames, not the subject.
+  CHECK(failure.message().find("DNS:localhost, IP Address:127.0.0.1") != std::string::npos);
   CHECK_FALSE(outcome.server.has_value());
   CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("a mismatch with a certificate without subjectAltName says so, not that it names the host",
+          "[hostname]") {
+  // CN=localhost and no subjectAltName: expecting "localhost" fails, as browsers and Python do.
+  static const issued no_san = issue("nosan-localhost", "/CN=localhost", "basicConstraints=CA:FALSE\n");
+  const ssl::Context server_side = server_with(no_san);
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  REQUIRE(outcome.client.error().verification());
+  CHECK(outcome.client.error().verification()->code == X509_V_ERR_HOSTNAME_MISMATCH);
+  const std::string message = outcome.client.error().message();
+  INFO(message);
+  CHECK(message.find("expected \"localhost\"") != std::string::npos);
+  CHECK(message.find("has no subjectAltName") != std::string::npos);
+  CHECK(message.find("common name is not used") != std::string::npos);
+  CHECK(message.find("is for") == std::string::npos);  // the old wording read as a contradiction
 }
 
 TEST_CASE("an IP address is checked against iPAddress names and never sent as SNI", "[hostname]") {
@@ -157,9 +179,15 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
     bool matches;
   };
   const ip_case c = GENERATE(ip_case{"127.0.0.1", true}, ip_case{"127.0.0.2", false}, ip_case{"::1", false});
-  INFO(c.address);
-  const ssl::Context server_side = pyossl_test::server_context();
+  // An address given after a DNS name replaces it: that name is neither checked nor sent.
+  const bool after_dns_name = GENERATE(false, true);
+  INFO(c.address << (after_dns_name ? " after other.example" : ""));
+  auto server_side = pyossl_test::server_context();
+  std::optional<std::string> sni_seen = "(servername callback not run)";
+  REQUIRE_OK(server_side.set_tlsext_servername_callback(
+      [&sni_seen](ssl::Connection& connection) { sni_seen = connection.get_servername(); }));
   pyossl_test::connection_pair pair(default_client(), server_side);
+  if (after_dns_name) REQUIRE_OK(pair.client.set_tlsext_host_name("other.example"));
   REQUIRE_OK(pair.client.set_tlsext_host_name(c.address));
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);
   if (c.matches) {
@@ -171,7 +199,79 @@ TEST_CASE("an IP address is checked against iPAddress names and never sent as SN
     CHECK(outcome.client.error().verification()->code == X509_V_ERR_IP_ADDRESS_MISMATCH);
     CHECK(outcome.client.error().message().find(c.address) != std::string::npos);
   }
-  CHECK(pair.server.get_servername() == std::nullopt);  // an address is never SNI
+  CHECK(sni_seen == std::nullopt);  // an address is never SNI
+  CHECK(pair.server.get_servername() == std::nullopt);
+}
+
+TEST_CASE("an IPv6 address matches an iPAddress name in any spelling of that address", "[hostname]") {
+  struct ipv6_case {
+    const char* address;
+    bool matches;
+  };
+  const ipv6_case c =
+      GENERATE(ipv6_case{"::1", true}, ipv6_case{"0:0:0:0:0:0:0:1", true}, ipv6_case{"::2", false});
+  INFO(c.address);
+  static const issued ipv6 = issue("ipv6", "/CN=ipv6 loopback", "subjectAltName=IP:::1\n");
+  const ssl::Context server_side = server_with(ipv6);
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_OK(pair.client.set_tlsext_host_name(c.address));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  if (c.matches) {
+    REQUIRE_OK(outcome.client);
+    REQUIRE_OK(outcome.server);
+  } else {
+    REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+    REQUIRE(outcome.client.error().verification());
+    CHECK(outcome.client.error().verification()->code == X509_V_ERR_IP_ADDRESS_MISMATCH);
+  }
+  CHECK(pair.server.get_servername() == std::nullopt);
+}
+
+TEST_CASE("a verify callback that accepts everything cannot waive the host-name check",
+          "[hostname][verify][security]") {
+  struct waive_case {
+    const char* expected;
+    long code;
+    bool per_connection;  // Connection::set_verify rather than Context::set_verify
+  };
+  const waive_case c = GENERATE(waive_case{"wrong.example", X509_V_ERR_HOSTNAME_MISMATCH, false},
+                                waive_case{"wrong.example", X509_V_ERR_HOSTNAME_MISMATCH, true},
+                                waive_case{"127.0.0.2", X509_V_ERR_IP_ADDRESS_MISMATCH, false},
+                                waive_case{"127.0.0.2", X509_V_ERR_IP_ADDRESS_MISMATCH, true});
+  INFO(c.expected << (c.per_connection ? " (Connection::set_verify)" : " (Context::set_verify)"));
+  std::vector<int> errors_seen;
+  const auto accept_all = [&errors_seen](ssl::Connection&, pyossl::crypto::X509&, int errnum, int, int) {
+    errors_seen.push_back(errnum);
+    return true;  // pyOpenSSL's common `lambda *args: True`
+  };
+  auto client_side = default_client();
+  if (!c.per_connection) REQUIRE_OK(client_side.set_verify(ssl::VERIFY_PEER, accept_all));
+  const ssl::Context server_side = pyossl_test::server_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  if (c.per_connection) REQUIRE_OK(pair.client.set_verify(ssl::VERIFY_PEER, accept_all));
+  REQUIRE_OK(pair.client.set_tlsext_host_name(c.expected));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  REQUIRE(outcome.client.error().verification());
+  CHECK(outcome.client.error().verification()->code == c.code);
+  // The callable still ran, and was told of the mismatch.
+  CHECK(std::find(errors_seen.begin(), errors_seen.end(), c.code) != errors_seen.end());
+}
+
+TEST_CASE("a verify callback still decides every other error on a hostname-checking Context",
+          "[hostname][verify]") {
+  // A certificate for the right name from a CA nobody trusts: the callable may accept it.
+  auto rogue = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  unwrap(rogue.use_certificate_file(tls_files::get().rogue_cert()));
+  unwrap(rogue.use_privatekey_file(tls_files::get().rogue_key()));
+  auto client_side = default_client();
+  REQUIRE_OK(client_side.set_verify(
+      ssl::VERIFY_PEER, [](ssl::Connection&, pyossl::crypto::X509&, int, int, int) { return true; }));
+  pyossl_test::connection_pair pair(client_side, rogue);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost"));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_OK(outcome.client);
+  REQUIRE_OK(outcome.server);
 }
 
 TEST_CASE("host names match whole-label wildcards only, and never a subject common name", "[hostname]") {
@@ -180,18 +280,18 @@ TEST_CASE("host names match whole-label wildcards only, and never a subject comm
     const char* expected;     // the name the client expects
     bool matches;
   };
-  const name_case c = GENERATE(name_case{"wildcard", "www.example.test", true},
-                               name_case{"wildcard", "example.test", false},
-                               name_case{"wildcard", "a.www.example.test", false},
-                               name_case{"partial", "foo.example.test", false},
-                               name_case{"nosan", "nosan.example.test", false},
-                               name_case{"nosan", "localhost", false});
+  const name_case c = GENERATE(
+      name_case{"wildcard", "www.example.test", true}, name_case{"wildcard", "example.test", false},
+      name_case{"wildcard", "a.www.example.test", false}, name_case{"partial", "foo.example.test", false},
+      name_case{"nosan", "nosan.example.test", false}, name_case{"nosan", "localhost", false});
   INFO(c.certificate << " for " << c.expected);
   static const issued wildcard = issue("wildcard", "/CN=wildcard", "subjectAltName=DNS:*.example.test\n");
   static const issued partial = issue("partial", "/CN=partial", "subjectAltName=DNS:f*.example.test\n");
   static const issued nosan = issue("nosan", "/CN=nosan.example.test", "basicConstraints=CA:FALSE\n");
   const std::string which = c.certificate;
-  const ssl::Context server_side = server_with(which == "wildcard" ? wildcard : which == "partial" ? partial : nosan);
+  const ssl::Context server_side = server_with(which == "wildcard"  ? wildcard
+                                               : which == "partial" ? partial
+                                                                    : nosan);
   pyossl_test::connection_pair pair(default_client(), server_side);
   REQUIRE_OK(pair.client.set_tlsext_host_name(c.expected));
   const auto outcome = pyossl_test::handshake(pair.client, pair.server);

@@ -32,7 +32,8 @@ const std::string& ocsp_response_file() {
   static const std::string path = [] {
     const tls_files& files = tls_files::get();
     const auto q = [](const std::string& p) { return "'" + p + "'"; };
-    pyossl_test::write_file(dir.file("index.txt"), "V\t301231235959Z\t\t02\tunknown\t/CN=localhost/O=pyossl server\n");
+    pyossl_test::write_file(dir.file("index.txt"),
+                            "V\t301231235959Z\t\t02\tunknown\t/CN=localhost/O=pyossl server\n");
     pyossl_test::openssl_or_throw("ocsp -issuer " + q(files.ca()) + " -cert " + q(files.server_cert()) +
                                   " -no_nonce -reqout " + q(dir.file("request.der")));
     pyossl_test::openssl_or_throw("ocsp -index " + q(dir.file("index.txt")) + " -rsigner " + q(files.ca()) +
@@ -113,6 +114,9 @@ TEST_CASE("OCSP: a client callback returning false fails the handshake", "[ocsp]
   REQUIRE_OK(pair.client.request_ocsp());
   const auto outcome = handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  INFO(outcome.client.error().message());
+  CHECK(outcome.client.error().message().find("the OCSP client callback rejected the stapled response") !=
+        std::string::npos);
   CHECK(log.client_calls == 1);
   CHECK_FALSE(outcome.server.has_value());
 }
@@ -126,9 +130,8 @@ TEST_CASE("OCSP: a callback's exception comes out of the handshake on the connec
     return "ok";
   }));
   auto client_side = pyossl_test::client_context();
-  REQUIRE_OK(client_side.set_ocsp_client_callback([](ssl::Connection&, std::string_view) -> bool {
-    throw std::runtime_error("cannot judge");
-  }));
+  REQUIRE_OK(client_side.set_ocsp_client_callback(
+      [](ssl::Connection&, std::string_view) -> bool { throw std::runtime_error("cannot judge"); }));
   connection_pair pair(client_side, server_side);
   REQUIRE_OK(pair.client.request_ocsp());
   (void)pair.client.do_handshake();
@@ -149,14 +152,24 @@ TEST_CASE("OCSP: request_ocsp after the handshake has started is invalid_argumen
   REQUIRE_FAILS_WITH(pair.client.request_ocsp(), errc::invalid_argument);
 }
 
+TEST_CASE("OCSP: request_ocsp on a server connection is invalid_argument", "[ocsp][bad-input]") {
+  connection_pair pair(pyossl_test::client_context(), pyossl_test::server_context());
+  REQUIRE_FAILS_WITH(pair.server.request_ocsp(), errc::invalid_argument);
+  // A client may ask before choosing its role, as pyOpenSSL's own tests do.
+  ssl::Connection undecided(pyossl_test::client_context());
+  REQUIRE_OK(undecided.request_ocsp());
+  undecided.set_connect_state();
+  REQUIRE_OK(undecided.request_ocsp());
+}
+
 // ---- Real peers ----
 
 TEST_CASE("OCSP: pyossl's client receives what openssl s_server -status_file staples", "[ocsp][interop]") {
   const tls_files& files = tls_files::get();
   const std::string response = pyossl_test::read_file(ocsp_response_file());
   REQUIRE_FALSE(response.empty());
-  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(), "-naccept",
-                                             "1", "-rev", "-status_file", ocsp_response_file()});
+  auto server = pyossl_test::start_s_server({"-cert", files.server_cert(), "-key", files.server_key(),
+                                             "-naccept", "1", "-rev", "-status_file", ocsp_response_file()});
   REQUIRE(server.started());
   ocsp_log log;
   auto client_side = judging_client(log, true);

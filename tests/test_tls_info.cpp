@@ -70,6 +70,21 @@ TEST_CASE("get_peer_cert_chain and get_verified_chain list the server's chain le
   CHECK(pair.server.get_peer_cert_chain() == std::nullopt);
 }
 
+TEST_CASE("get_verified_chain with VERIFY_NONE is what OpenSSL built, not a verified chain", "[tls_info]") {
+  auto client_side = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_OK(client_side.load_verify_locations(tls_files::get().ca()));
+  auto rogue = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  REQUIRE_OK(rogue.use_certificate_file(tls_files::get().rogue_cert()));
+  REQUIRE_OK(rogue.use_privatekey_file(tls_files::get().rogue_key()));
+  connection_pair pair(client_side, rogue);
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  CHECK(SSL_get_verify_result(pair.client.native_handle()) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+  const auto built = pair.client.get_verified_chain();
+  REQUIRE(built);
+  REQUIRE(built->size() == 1);  // the leaf alone: its issuer is not trusted
+  CHECK(common_name(built->front()) == "localhost");
+}
+
 TEST_CASE("a server's get_peer_cert_chain leaves out the client's leaf", "[tls_info]") {
   auto server_side = pyossl_test::server_context();
   REQUIRE_OK(server_side.load_verify_locations(tls_files::get().ca()));
@@ -114,7 +129,8 @@ TEST_CASE("use_certificate and use_privatekey give one connection its own identi
   REQUIRE_OK(pair.server.use_certificate(certificate_file(files.server_cert())));
   REQUIRE_OK(pair.server.use_privatekey(key_file(files.server_key())));
   REQUIRE(handshake(pair.client, pair.server).ok());
-  CHECK(common_name(unwrap(pyossl::result<crypto::X509>(*pair.client.get_peer_certificate()))) == "localhost");
+  CHECK(common_name(unwrap(pyossl::result<crypto::X509>(*pair.client.get_peer_certificate()))) ==
+        "localhost");
 
   // Another connection of that Context still has none, and fails.
   connection_pair other(pyossl_test::client_context(), server_side);
@@ -142,20 +158,20 @@ TEST_CASE("Connection::set_verify replaces the Context's mode and callback for t
   int context_calls = 0;
   auto client_side = unwrap(ssl::Context::create(ssl::TLS_METHOD));
   REQUIRE_OK(client_side.load_verify_locations(tls_files::get().ca()));
-  REQUIRE_OK(client_side.set_verify(ssl::VERIFY_NONE, [&context_calls](ssl::Connection&, crypto::X509&, int, int,
-                                                                       int) {
-    ++context_calls;
-    return true;
-  }));
+  REQUIRE_OK(client_side.set_verify(ssl::VERIFY_NONE,
+                                    [&context_calls](ssl::Connection&, crypto::X509&, int, int, int) {
+                                      ++context_calls;
+                                      return true;
+                                    }));
   const ssl::Context server_side = pyossl_test::server_context();
   connection_pair pair(client_side, server_side);
   CHECK(pair.client.get_verify_mode() == ssl::VERIFY_NONE);
   std::vector<int> depths;
-  REQUIRE_OK(pair.client.set_verify(ssl::VERIFY_PEER, [&depths](ssl::Connection&, crypto::X509&, int, int depth,
-                                                                int ok) {
-    depths.push_back(depth);
-    return ok != 0 && depth != 0;  // refuse the leaf
-  }));
+  REQUIRE_OK(pair.client.set_verify(ssl::VERIFY_PEER,
+                                    [&depths](ssl::Connection&, crypto::X509&, int, int depth, int ok) {
+                                      depths.push_back(depth);
+                                      return ok != 0 && depth != 0;  // refuse the leaf
+                                    }));
   CHECK(pair.client.get_verify_mode() == ssl::VERIFY_PEER);
   const auto outcome = handshake(pair.client, pair.server);
   REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
@@ -168,9 +184,8 @@ TEST_CASE("Connection::set_verify replaces the Context's mode and callback for t
 TEST_CASE("Connection::set_verify without a callback lets OpenSSL decide", "[tls_info][verify]") {
   auto client_side = pyossl_test::client_context();
   // The Context's callback would accept anything, even a certificate from a rogue CA.
-  REQUIRE_OK(client_side.set_verify(ssl::VERIFY_PEER, [](ssl::Connection&, crypto::X509&, int, int, int) {
-    return true;
-  }));
+  REQUIRE_OK(client_side.set_verify(ssl::VERIFY_PEER,
+                                    [](ssl::Connection&, crypto::X509&, int, int, int) { return true; }));
   auto rogue = unwrap(ssl::Context::create(ssl::TLS_METHOD));
   REQUIRE_OK(rogue.use_certificate_file(tls_files::get().rogue_cert()));
   REQUIRE_OK(rogue.use_privatekey_file(tls_files::get().rogue_key()));
@@ -195,12 +210,12 @@ TEST_CASE("a per-connection verify callback may replace itself while it runs, an
   REQUIRE_OK(pair.client.set_verify(ssl::VERIFY_PEER, [&replaced_calls](ssl::Connection& connection,
                                                                         crypto::X509&, int, int, int ok) {
     // Replace this very callable; the old one must stay alive until it returns.
-    unwrap(connection.set_verify(ssl::VERIFY_PEER, [&replaced_calls](ssl::Connection&, crypto::X509&, int,
-                                                                     int depth, int) -> bool {
-      ++replaced_calls;
-      if (depth == 0) throw std::runtime_error("leaf refused by a callback");
-      return true;
-    }));
+    unwrap(connection.set_verify(
+        ssl::VERIFY_PEER, [&replaced_calls](ssl::Connection&, crypto::X509&, int, int depth, int) -> bool {
+          ++replaced_calls;
+          if (depth == 0) throw std::runtime_error("leaf refused by a callback");
+          return true;
+        }));
     return ok != 0;
   }));
   (void)pair.client.do_handshake();
@@ -231,12 +246,14 @@ TEST_CASE("export_keying_material gives both ends the same bytes, and differs by
   const auto with_context = pair.client.export_keying_material("EXPORTER-test", 32, "ctx");
   REQUIRE_OK(with_context);
   CHECK(*with_context != *client_key);
-  CHECK(*with_context == unwrap(pair.server.export_keying_material("EXPORTER-test", 32, std::string_view("ctx"))));
+  CHECK(*with_context ==
+        unwrap(pair.server.export_keying_material("EXPORTER-test", 32, std::string_view("ctx"))));
   CHECK(unwrap(pair.client.export_keying_material("EXPORTER-test", 7)).size() == 7);
   REQUIRE_FAILS_WITH(pair.client.export_keying_material("EXPORTER-test", 0), errc::invalid_argument);
 }
 
-TEST_CASE("get_finished and get_peer_finished hold the two Finished messages, crosswise equal", "[tls_info]") {
+TEST_CASE("get_finished and get_peer_finished hold the two Finished messages, crosswise equal",
+          "[tls_info]") {
   const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
   connection_pair pair(pyossl_test::client_context(), pinned(pyossl_test::server_context(), version));
   CHECK(pair.client.get_finished() == std::nullopt);
@@ -256,12 +273,10 @@ TEST_CASE("get_group_name names the key-exchange group as OpenSSL 3.2 spells it"
     int version;
     const char* expected;
   };
-  const group_case c = GENERATE(group_case{"", TLS1_3_VERSION, "x25519"},
-                                group_case{"P-256", TLS1_3_VERSION, "secp256r1"},
-                                group_case{"P-384", TLS1_3_VERSION, "secp384r1"},
-                                group_case{"secp521r1", TLS1_2_VERSION, "secp521r1"},
-                                group_case{"X448", TLS1_2_VERSION, "x448"},
-                                group_case{"ffdhe2048", TLS1_3_VERSION, "ffdhe2048"});
+  const group_case c = GENERATE(
+      group_case{"", TLS1_3_VERSION, "x25519"}, group_case{"P-256", TLS1_3_VERSION, "secp256r1"},
+      group_case{"P-384", TLS1_3_VERSION, "secp384r1"}, group_case{"secp521r1", TLS1_2_VERSION, "secp521r1"},
+      group_case{"X448", TLS1_2_VERSION, "x448"}, group_case{"ffdhe2048", TLS1_3_VERSION, "ffdhe2048"});
   INFO(c.groups << " -> " << c.expected);
   auto client_side = pyossl_test::client_context();
   REQUIRE_OK(client_side.set_groups("X25519:P-256:P-384:P-521:X448:ffdhe2048"));
@@ -288,9 +303,13 @@ TEST_CASE("set_tmp_ecdh restricts key exchange to one curve", "[tls_info][groups
   CHECK(second.client.get_group_name() == std::optional<std::string>("secp384r1"));
 }
 
-TEST_CASE("set_groups and set_tmp_ecdh refuse unknown names and change nothing", "[tls_info][groups][bad-input]") {
+TEST_CASE("set_groups and set_tmp_ecdh refuse unknown names and change nothing",
+          "[tls_info][groups][bad-input]") {
   auto server_side = pyossl_test::server_context();
-  REQUIRE_FAILS_WITH(server_side.set_groups("X25519:no-such-group"), errc::invalid_argument);
+  const auto unknown = server_side.set_groups("X25519:no-such-group");
+  REQUIRE_FAILS_WITH(unknown, errc::invalid_argument);
+  CHECK(unknown.error().message().find("\"no-such-group\" (in \"X25519:no-such-group\") is not a group") !=
+        std::string::npos);
   REQUIRE_FAILS_WITH(server_side.set_groups(""), errc::invalid_argument);
   REQUIRE_FAILS_WITH(server_side.set_groups(std::string("X25519\0P-256", 12)), errc::invalid_argument);
   REQUIRE_FAILS_WITH(server_side.set_tmp_ecdh("no-such-curve"), errc::invalid_argument);
@@ -315,9 +334,9 @@ TEST_CASE("set_tls13_ciphersuites refuses unknown or empty suites and changes no
           "[tls_info][ciphers][bad-input]") {
   auto server_side = pyossl_test::server_context();
   REQUIRE_OK(server_side.set_tls13_ciphersuites("TLS_AES_128_GCM_SHA256"));
-  const std::string bad = GENERATE(std::string("TLS_FAKE_SUITE"), std::string(""),
-                                   std::string("TLS_AES_256_GCM_SHA384:"), std::string("ECDHE-RSA-AES128-SHA"),
-                                   std::string("TLS_AES_256_GCM_SHA384:TLS_NOPE"));
+  const std::string bad =
+      GENERATE(std::string("TLS_FAKE_SUITE"), std::string(""), std::string("TLS_AES_256_GCM_SHA384:"),
+               std::string("ECDHE-RSA-AES128-SHA"), std::string("TLS_AES_256_GCM_SHA384:TLS_NOPE"));
   INFO("\"" << bad << "\"");
   REQUIRE_FAILS_WITH(server_side.set_tls13_ciphersuites(bad), errc::invalid_argument);
   connection_pair pair(pyossl_test::client_context(), server_side);
@@ -340,24 +359,25 @@ TEST_CASE("the key-log callback gets NSS lines: CLIENT_RANDOM for TLS 1.2, five 
   const std::string random = pyossl_test::to_hex(pair.client.client_random().value_or(""));
   if (version == TLS1_2_VERSION) {
     REQUIRE(lines.size() == 1);
-    CHECK(lines[0] == "CLIENT_RANDOM " + random + " " + pyossl_test::to_hex(pair.client.master_key().value_or("")));
+    CHECK(lines[0] ==
+          "CLIENT_RANDOM " + random + " " + pyossl_test::to_hex(pair.client.master_key().value_or("")));
   } else {
     std::set<std::string> labels;
     for (const std::string& line : lines) {
       labels.insert(line.substr(0, line.find(' ')));
       CHECK(line.find(" " + random + " ") != std::string::npos);
     }
-    CHECK(labels == std::set<std::string>{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-                                          "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"});
+    CHECK(labels == std::set<std::string>{"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                                          "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+                                          "SERVER_TRAFFIC_SECRET_0", "EXPORTER_SECRET"});
   }
 }
 
 TEST_CASE("the key-log callback's exception comes out of the call on the connection that ran it",
           "[tls_info][keylog][callbacks]") {
   auto client_side = pyossl_test::client_context();
-  REQUIRE_OK(client_side.set_keylog_callback([](ssl::Connection&, std::string_view) {
-    throw std::runtime_error("key log full");
-  }));
+  REQUIRE_OK(client_side.set_keylog_callback(
+      [](ssl::Connection&, std::string_view) { throw std::runtime_error("key log full"); }));
   connection_pair pair(client_side, pyossl_test::server_context());
   (void)pair.client.do_handshake();
   pyossl_test::transfer(pair.client, pair.server);
@@ -367,18 +387,116 @@ TEST_CASE("the key-log callback's exception comes out of the call on the connect
   CHECK(ERR_peek_error() == 0UL);
 }
 
+// ---- Callback lifetime ----
+
+namespace {
+
+// Counts its live copies, so a callable that captures one can tell whether its closure
+// still exists without reading that closure.
+struct lifetime_probe {
+  static inline int alive = 0;
+  lifetime_probe() noexcept { ++alive; }
+  lifetime_probe(const lifetime_probe& /*other*/) noexcept { ++alive; }
+  lifetime_probe& operator=(const lifetime_probe&) noexcept = default;
+  ~lifetime_probe() { --alive; }
+};
+
+// What the switching callable saw; namespace-scope because its closure may be gone.
+struct switch_record {
+  bool switched = false;
+  bool alive_after_switch = false;
+  std::string tag_after_switch;  // the closure's own string, read after the switch
+};
+switch_record switched_from_callback;
+
+// Run by a callable of a Context only `connection` owns: switches to a fresh Context, which
+// drops that last owner, then reads the running closure's `tag` (freed, were the callable
+// not kept alive until it returns).
+void switch_context_inside(ssl::Connection& connection, const std::string& tag) {
+  switch_record& record = switched_from_callback;
+  if (record.switched) return;
+  record.switched = true;
+  const bool server = SSL_is_server(connection.native_handle()) == 1;
+  unwrap(connection.set_context(server ? pyossl_test::server_context() : pyossl_test::client_context()));
+  record.alive_after_switch = lifetime_probe::alive > 0;
+  record.tag_after_switch = tag;
+}
+
+enum class hook { info, alpn_select, keylog, ocsp_client };
+
+// A Context whose `kind` callable switches its connection away from it. Server side for
+// info (at the handshake's start) and ALPN, client side for key log and OCSP: OpenSSL
+// itself must not have picked the certificate of the Context being left (SSL_set_SSL_CTX
+// replaces it).
+ssl::Context switching_context(hook kind) {
+  const bool client = kind == hook::keylog || kind == hook::ocsp_client;
+  auto context = client ? pyossl_test::client_context() : pyossl_test::server_context();
+  const lifetime_probe probe;
+  const std::string tag(64, 'x');
+  switch (kind) {
+    case hook::info:
+      unwrap(context.set_info_callback(
+          [probe, tag](ssl::Connection& connection, int, int) { switch_context_inside(connection, tag); }));
+      break;
+    case hook::alpn_select:
+      unwrap(context.set_alpn_select_callback(
+          [probe, tag](ssl::Connection& connection,
+                       const std::vector<std::string>& offered) -> std::optional<std::string> {
+            switch_context_inside(connection, tag);
+            return offered.front();
+          }));
+      break;
+    case hook::keylog:
+      unwrap(context.set_keylog_callback([probe, tag](ssl::Connection& connection, std::string_view) {
+        switch_context_inside(connection, tag);
+      }));
+      break;
+    case hook::ocsp_client:
+      unwrap(context.set_ocsp_client_callback([probe, tag](ssl::Connection& connection, std::string_view) {
+        switch_context_inside(connection, tag);
+        return true;
+      }));
+      break;
+  }
+  return context;
+}
+
+}  // namespace
+
+TEST_CASE("a callback may switch its connection away from a Context only that connection owns",
+          "[tls_info][callbacks][set_context]") {
+  const hook kind = GENERATE(hook::info, hook::alpn_select, hook::keylog, hook::ocsp_client);
+  INFO("hook " << static_cast<int>(kind));
+  switched_from_callback = {};
+  auto client_side = pyossl_test::client_context();
+  REQUIRE_OK(client_side.set_alpn_protos({"h2"}));
+  const ssl::Context server_side = pyossl_test::server_context();
+  connection_pair pair(client_side, server_side);
+  REQUIRE_OK(pair.client.request_ocsp());
+  ssl::Connection& switching = kind == hook::keylog || kind == hook::ocsp_client ? pair.client : pair.server;
+  REQUIRE_OK(switching.set_context(switching_context(kind)));  // the Context's one owner now
+  REQUIRE(lifetime_probe::alive == 1);
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  CHECK(switched_from_callback.switched);
+  CHECK(switched_from_callback.alive_after_switch);
+  CHECK(switched_from_callback.tag_after_switch == std::string(64, 'x'));
+  CHECK(lifetime_probe::alive == 0);  // and freed once the callable returned
+}
+
 // ---- Session cache, modes ----
 
 TEST_CASE("set_session_cache_mode returns the previous mode, and SESS_CACHE_OFF stops resumption",
           "[tls_info][session]") {
   STATIC_REQUIRE(std::is_same_v<decltype(ssl::SESS_CACHE_BOTH), const long>);
   CHECK(ssl::SESS_CACHE_BOTH == (ssl::SESS_CACHE_CLIENT | ssl::SESS_CACHE_SERVER));
-  CHECK(ssl::SESS_CACHE_NO_INTERNAL == (ssl::SESS_CACHE_NO_INTERNAL_LOOKUP | ssl::SESS_CACHE_NO_INTERNAL_STORE));
+  CHECK(ssl::SESS_CACHE_NO_INTERNAL ==
+        (ssl::SESS_CACHE_NO_INTERNAL_LOOKUP | ssl::SESS_CACHE_NO_INTERNAL_STORE));
   const bool cache = GENERATE(true, false);
   auto server_side = pinned(pyossl_test::server_context(), TLS1_2_VERSION);
   REQUIRE_OK(server_side.set_options(ssl::OP_NO_TICKET));  // resumption by the server's cache only
   CHECK(server_side.get_session_cache_mode() == ssl::SESS_CACHE_SERVER);
-  const auto previous = server_side.set_session_cache_mode(cache ? ssl::SESS_CACHE_BOTH : ssl::SESS_CACHE_OFF);
+  const auto previous =
+      server_side.set_session_cache_mode(cache ? ssl::SESS_CACHE_BOTH : ssl::SESS_CACHE_OFF);
   REQUIRE_OK(previous);
   CHECK(*previous == ssl::SESS_CACHE_SERVER);
   CHECK(server_side.get_session_cache_mode() == (cache ? ssl::SESS_CACHE_BOTH : ssl::SESS_CACHE_OFF));
@@ -434,16 +552,19 @@ TEST_CASE("every new Context setter is refused once a Connection exists", "[tls_
   REQUIRE_FAILS_WITH(context.set_groups("X25519"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.set_tmp_ecdh("prime256v1"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.set_check_hostname(true), errc::invalid_argument);
-  REQUIRE_FAILS_WITH(context.set_keylog_callback([](ssl::Connection&, std::string_view) {}), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(context.set_keylog_callback([](ssl::Connection&, std::string_view) {}),
+                     errc::invalid_argument);
   REQUIRE_FAILS_WITH(context.set_ocsp_server_callback([](ssl::Connection&) { return std::string(); }),
                      errc::invalid_argument);
-  REQUIRE_FAILS_WITH(context.set_ocsp_client_callback([](ssl::Connection&, std::string_view) { return true; }),
-                     errc::invalid_argument);
+  REQUIRE_FAILS_WITH(
+      context.set_ocsp_client_callback([](ssl::Connection&, std::string_view) { return true; }),
+      errc::invalid_argument);
 }
 
 // ---- Protocol versions ----
 
-TEST_CASE("a TLS 1.2-minimum client refusing an old server gets no security-level tip", "[tls_info][versions]") {
+TEST_CASE("a TLS 1.2-minimum client refusing an old server gets no security-level tip",
+          "[tls_info][versions]") {
   auto old_server = pyossl_test::server_context();
   REQUIRE_OK(old_server.set_cipher_list("DEFAULT:@SECLEVEL=0"));
   REQUIRE_OK(old_server.set_max_proto_version(TLS1_1_VERSION));

@@ -6,8 +6,8 @@
 // clears OpenSSL's error queue first and maps SSL_get_error exactly: zero_return,
 // want_read, want_write, want_x509_lookup, syscall (errno; an EOF that breaks the protocol
 // is (-1, "Unexpected EOF") as pyOpenSSL reports it), ssl (with the verify failure when a
-// certificate was rejected). An exception thrown by a callback (verify, info, servername)
-// comes out of the call on this Connection that ran it.
+// certificate was rejected). An exception thrown by a callback (verify, info, servername,
+// ALPN select, key log, OCSP) comes out of the call on this Connection that ran it.
 //
 // Memory BIOs grow as needed, as pyOpenSSL's do: send never reports want_write on a memory
 // connection, and what it writes waits in the outgoing BIO until bio_read takes it.
@@ -331,8 +331,11 @@ class Connection {
   // on a server without the client's leaf (get_peer_certificate has it). nullopt when the
   // peer sent no certificate. Copies. Calls SSL_get_peer_cert_chain.
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_peer_cert_chain() const;
-  // The chain verification built, leaf first, ending at the trusted root; nullopt when
-  // there is none (no handshake, no peer certificate). Calls SSL_get0_verified_chain.
+  // The chain verification built, leaf first; nullopt when there is none (no handshake, no
+  // peer certificate). It ends at a trusted root only if verification succeeded: with
+  // VERIFY_NONE, or a verify callback that accepted a failure, it is what OpenSSL built
+  // before it gave up, perhaps the leaf alone (as pyOpenSSL and Python's ssl);
+  // SSL_get_verify_result(native_handle()) tells. Calls SSL_get0_verified_chain.
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const;
   // This end's own certificate (the Connection's, else the Context's), also before the
   // handshake; nullopt when there is none. Calls SSL_get_certificate.
@@ -359,7 +362,8 @@ class Connection {
   // ---- Per-connection verification and identity (beyond the manual, as modern pyOpenSSL) ----
 
   // As Context::set_verify, for this connection only: its mode and callback replace the
-  // Context's. The callback may replace itself while it runs. A mode without VERIFY_PEER
+  // Context's. The callback may replace itself while it runs. As there, returning true
+  // does not waive a host-name or IP-address mismatch. A mode without VERIFY_PEER
   // on a hostname-checking Context is errc::invalid_argument. Calls SSL_set_verify.
   template <class F>
   requires std::is_invocable_r_v<bool, F&, Connection&, crypto::X509&, int, int, int>
@@ -389,8 +393,8 @@ class Connection {
   // ---- OCSP stapling (beyond the manual, as modern pyOpenSSL) ----
 
   // Client: asks the server to staple an OCSP response (the Context's OCSP callbacks run
-  // only then). Before the handshake; later is errc::invalid_argument. Calls
-  // SSL_set_tlsext_status_type.
+  // only then). Before the handshake; later, or on a server (after set_accept_state or
+  // accept), is errc::invalid_argument. Calls SSL_set_tlsext_status_type.
   [[nodiscard]] result<void> request_ocsp();
 
   // ---- Server names (SNI; beyond the manual, as modern pyOpenSSL) ----
@@ -399,7 +403,8 @@ class Connection {
   // with a NUL byte is errc::invalid_argument, one OpenSSL refuses (empty, over 255 bytes)
   // errc::ssl. On a Context with set_check_hostname on, it is also the name the server's
   // certificate must match (set_verify_hostname), as Python's server_hostname; an IP
-  // address is then checked but never sent (SNI carries only DNS names, RFC 6066).
+  // address is then checked but never sent (SNI carries only DNS names, RFC 6066), and
+  // replaces any name set before (which is then neither sent nor checked).
   [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name);
 
   // The name the server's certificate must match: a DNS name (RFC 6125 matching, wildcards
@@ -424,8 +429,11 @@ class Connection {
 
   // Beyond the manual (modern pyOpenSSL, for a servername callback): switches to
   // `context`'s certificate and key. The verify settings and callback stay those of the
-  // Context this connection was made with; the info callback becomes `context`'s, as
-  // OpenSSL does. Marks `context` used. Calls SSL_set_SSL_CTX.
+  // Context this connection was made with; the info, ALPN, key-log and OCSP callbacks
+  // become `context`'s, as OpenSSL does. Safe from inside any callback, even one of the
+  // Context it leaves (which stays alive until that callback returns); but once OpenSSL
+  // has picked the server's certificate (OCSP server callback) the switch can fail the
+  // handshake. Marks `context` used. Calls SSL_set_SSL_CTX.
   [[nodiscard]] result<void> set_context(const Context& context);
 
   // Any value, kept with this connection.
@@ -1033,6 +1041,11 @@ PYOSSL_DECL result<void> Connection::use_privatekey(const crypto::PKey& key) {
 
 PYOSSL_DECL result<void> Connection::request_ocsp() {
   constexpr std::string_view operation = "SSL_set_tlsext_status_type";
+  if (state_->role == detail::handshake_role::server) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "this Connection is a server: only a client asks for OCSP stapling (a server "
+                        "staples through Context::set_ocsp_server_callback)");
+  }
   if (SSL_in_before(ssl()) == 0) {
     return detail::fail(errc::invalid_argument, operation, "ask for OCSP stapling before the handshake");
   }
@@ -1046,7 +1059,13 @@ PYOSSL_DECL result<void> Connection::set_tlsext_host_name(std::string_view name)
   auto c_name = detail::c_string(operation, "name", name);
   if (!c_name) return unexpected(std::move(c_name).error());
   const bool check = state_->context->check_hostname;
-  if (check && detail::is_ip_literal(*c_name)) return set_verify_hostname(name);
+  if (check && detail::is_ip_literal(*c_name)) {
+    if (auto expected = set_verify_hostname(name); !expected) return expected;
+    // Not sent: an address is not SNI. A name set earlier must not be sent either, or the
+    // hello would name one host while the certificate is checked for another.
+    if (SSL_set_tlsext_host_name(ssl(), nullptr) != 1) return detail::fail(errc::ssl, operation);
+    return {};
+  }
   if (SSL_set_tlsext_host_name(ssl(), c_name->c_str()) != 1) return detail::fail(errc::ssl, operation);
   if (check) return set_verify_hostname(name);
   return {};

@@ -66,6 +66,10 @@ inline constexpr unsigned int hostname_check_flags =
 // names it does not know, so pyossl asks a scratch context first.
 [[nodiscard]] PYOSSL_DECL bool known_tls13_suite(const std::string& name);
 
+// Whether OpenSSL knows `name` as a key-exchange group (SSL_CTX_set1_groups_list on a
+// scratch context), to say which name of a refused list is the unknown one.
+[[nodiscard]] PYOSSL_DECL bool known_group(const std::string& name);
+
 [[nodiscard]] PYOSSL_DECL result<int> ssl_filetype(std::string_view operation, crypto::filetype type);
 
 }  // namespace pyossl::detail
@@ -145,6 +149,9 @@ class Context {
   // chain: `bool callback(Connection&, crypto::X509& cert, int errnum, int depth, int ok)`,
   // where ok is OpenSSL's own verdict; return true to accept. An exception thrown by it
   // fails the handshake and comes out of the Connection call that was running it.
+  // Unlike pyOpenSSL, true cannot accept a certificate that does not match the expected
+  // host name or IP address (X509_V_ERR_HOSTNAME_MISMATCH / _IP_ADDRESS_MISMATCH /
+  // _EMAIL_MISMATCH): the callback still sees that error, but the handshake fails.
   // Calls SSL_CTX_set_verify. A mode without VERIFY_PEER while set_check_hostname is on is
   // errc::invalid_argument (as Python's ssl refuses CERT_NONE with check_hostname).
   template <class F>
@@ -474,6 +481,13 @@ PYOSSL_DECL bool protocol_available(SSL_CTX* ctx) {
   return ciphers && sk_SSL_CIPHER_num(ciphers.get()) > 0;
 }
 
+PYOSSL_DECL bool known_group(const std::string& name) {
+  error_queue_mark mark;
+  handle<SSL_CTX> probe = adopt(SSL_CTX_new(TLS_method()));
+  if (!probe) throw std::bad_alloc();
+  return SSL_CTX_set1_groups_list(probe.get(), name.c_str()) == 1;
+}
+
 PYOSSL_DECL bool known_tls13_suite(const std::string& name) {
   error_queue_mark mark;
   handle<SSL_CTX> probe = adopt(SSL_CTX_new(TLS_method()));
@@ -796,8 +810,17 @@ PYOSSL_DECL result<void> Context::set_groups(std::string_view groups) {
   if (!c_groups) return unexpected(std::move(c_groups).error());
   if (groups.empty()) return detail::fail(errc::invalid_argument, operation, "give at least one group");
   if (SSL_CTX_set1_groups_list(ctx(), c_groups->c_str()) != 1) {
+    for (std::size_t start = 0; start <= groups.size();) {
+      const std::size_t end = std::min(groups.find(':', start), groups.size());
+      const std::string name(groups.substr(start, end - start));
+      if (!detail::known_group(name)) {
+        return detail::fail(errc::invalid_argument, operation,
+                            "\"" + name + "\" (in \"" + *c_groups + "\") is not a group this OpenSSL knows");
+      }
+      start = end + 1;
+    }
     return detail::fail(errc::invalid_argument, operation,
-                        "\"" + *c_groups + "\" names a group this OpenSSL does not know");
+                        "OpenSSL refuses the group list \"" + *c_groups + "\"");
   }
   return {};
 }

@@ -42,7 +42,10 @@ PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsi
   if (link == nullptr || !link->current->cookie_generate || link->stash.pending()) return 0;
   return link->stash.guard(
       [&] {
-        const std::string made = link->current->cookie_generate(*link->owner);
+        // A copy: the callable may switch its Connection's Context (see "Ownership" in
+        // ssl_state.hpp), and must outlive that.
+        const auto callback = link->current->cookie_generate;
+        const std::string made = callback(*link->owner);
         if (made.empty() || made.size() > DTLS1_COOKIE_LENGTH) {
           link->unusable_cookie = made.size();
           return 0;
@@ -61,7 +64,8 @@ PYOSSL_DECL int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie,
   return link->stash.guard(
       [&] {
         const std::string_view offered(reinterpret_cast<const char*>(cookie), length);
-        return link->current->cookie_verify(*link->owner, offered) ? 1 : 0;
+        const auto callback = link->current->cookie_verify;  // a copy, as above
+        return callback(*link->owner, offered) ? 1 : 0;
       },
       0);
 }

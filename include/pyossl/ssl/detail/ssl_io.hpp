@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,10 +14,12 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "pyossl/crypto/x509_extension.hpp"
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
 #include "pyossl/detail/openssl_error.hpp"
@@ -30,9 +33,20 @@ namespace pyossl::detail {
 [[nodiscard]] PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
                                          int reason) noexcept;
 
+// The text of a host-name or IP mismatch: the name expected, the certificate's subject, and
+// what OpenSSL compared it with, its subjectAltNames; for a certificate without any, that
+// its common name is not used (which would otherwise read as a contradiction when the
+// common name is the name expected).
+[[nodiscard]] PYOSSL_DECL std::string name_mismatch_text(const std::string& expected,
+                                                         const std::string& subject, const ::X509* leaf);
+
 // Attaches why the peer's certificate was rejected, when that is why the handshake failed.
 // (Failure paths only, as detail::fail: built for size, out of the way.)
 [[gnu::cold]] PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link);
+
+// Says which callable's answer failed the handshake (link.refusal), when OpenSSL's reason
+// is the one that answer leads to: OpenSSL's own ("no application protocol") cannot tell.
+[[gnu::cold]] PYOSSL_DECL void explain_refusal(error& e, const connection_link& link);
 
 // OpenSSL 3 refuses TLS 1.0 and 1.1, and DTLS 1.0 (their signatures, and the versions
 // themselves) at security level 1 and up; its own reasons do not say so. Adds the remedy to
@@ -98,6 +112,28 @@ PYOSSL_DECL bool queue_has(const std::vector<error_queue_entry>& queue, int lib,
   return false;
 }
 
+PYOSSL_DECL std::string name_mismatch_text(const std::string& expected, const std::string& subject,
+                                           const ::X509* leaf) {
+  std::string text =
+      "certificate verify failed: expected \"" + expected + "\", but the certificate (" + subject + ")";
+  const error_queue_mark mark;  // a name that does not decode is said here, not queued
+  const int at = leaf != nullptr ? X509_get_ext_by_NID(leaf, NID_subject_alt_name, -1) : -1;
+  if (at < 0) return text + " has no subjectAltName, and its common name is not used for host names";
+  const std::optional<std::string> names = subject_alt_name_text(X509_get_ext(leaf, at));
+  if (!names) return text + " has a subjectAltName that cannot be decoded";
+  return text + " names only " + *names;
+}
+
+PYOSSL_DECL void explain_refusal(error& e, const connection_link& link) {
+  if (link.refusal.text.empty()) return;
+  for (const error_queue_entry& entry : e.queue()) {
+    if (ERR_GET_LIB(entry.code) == ERR_LIB_SSL && ERR_GET_REASON(entry.code) == link.refusal.reason) {
+      e = error(errc::ssl, e.operation(), e.queue(), entry.reason + ": " + link.refusal.text);
+      return;
+    }
+  }
+}
+
 PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& link) {
   if (!queue_has(e.queue(), ERR_LIB_SSL, SSL_R_CERTIFICATE_VERIFY_FAILED)) return;
   const long code = SSL_get_verify_result(ssl);
@@ -107,8 +143,8 @@ PYOSSL_DECL void attach_verification(error& e, SSL* ssl, const connection_link& 
         !link.expected_host.empty()) {
       // Say both sides of the mismatch: what was expected, and whom the certificate names.
       error named(errc::ssl, e.operation(), e.queue(),
-                  "certificate verify failed: expected \"" + link.expected_host +
-                      "\", but the certificate is for \"" + link.last_verify_failure->subject + "\"");
+                  name_mismatch_text(link.expected_host, link.last_verify_failure->subject,
+                                     link.last_rejected.get()));
       named.set_verification(*link.last_verify_failure);
       e = std::move(named);
     }
@@ -189,6 +225,7 @@ PYOSSL_DECL unexpected<error> ssl_io_failure(SSL* ssl, int ret, int saved_errno,
       }
       add_legacy_version_hint(e, ssl);
       attach_verification(e, ssl, link);
+      explain_refusal(e, link);
       return unexpected<error>(std::move(e));
     }
     default:

@@ -5,7 +5,12 @@
 // Ownership: a Context and every Connection made from it share one context_state (a
 // shared_ptr), which holds the SSL_CTX and the user's callables, so a callable lives as
 // long as any SSL that may call it. Once a Connection exists the Context refuses changes
-// (as pyOpenSSL 26 does), so the callables never change under a running handshake.
+// (as pyOpenSSL 26 does). A callable can still lose its last owner while it runs: one that
+// calls Connection::set_context (or set_verify) may drop the only reference to its own
+// Context. So every trampoline here copies the callback holder (a shared_ptr) and calls
+// the copy, which keeps the running callable alive until it returns. (The DTLS cookie
+// trampolines run the first Context's callables, which connection_state owns for the
+// Connection's whole life.)
 //
 // Exceptions: each Connection owns a connection_link at a stable heap address, stored in
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
@@ -14,8 +19,7 @@
 // (detail::passphrase_request).
 //
 // A Connection may also have its own verify callable (Connection::set_verify); it lives in
-// the link, and a trampoline copies the callable it runs, so replacing it from inside the
-// callback is safe.
+// the link, and is copied before it runs like the others.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +37,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/callback.hpp"
@@ -77,6 +82,13 @@ struct context_state {
   bool check_hostname = false;  // client Connections must have an expected host name
 };
 
+// A callable's answer that made OpenSSL fail the handshake, for the error to explain: the
+// OpenSSL reason it leads to (SSL_R_*), and what the callable did, in words.
+struct callback_refusal {
+  int reason = 0;
+  std::string text;
+};
+
 // What OpenSSL's callbacks find through an SSL's ex_data.
 struct connection_link {
   ssl::Connection* owner = nullptr;  // updated when the Connection moves
@@ -100,6 +112,10 @@ struct connection_link {
   std::string expected_host;      // Connection::set_verify_hostname, for error messages
   bool hostname_missing = false;  // a hostname-checking client without an expected name yet
   std::string alpn_selected;      // what the ALPN select callable chose, while OpenSSL reads it
+  callback_refusal refusal;       // why a callable's answer failed the handshake, if it did
+  // The certificate last_verify_failure is about: OpenSSL keeps no peer certificate it
+  // rejected, and the mismatch message lists its subjectAltNames.
+  handle<::X509> last_rejected;
 };
 
 // The SSL ex_data slot that holds a Connection's link; allocated once per process.
@@ -107,8 +123,18 @@ struct connection_link {
 
 [[nodiscard]] PYOSSL_DECL connection_link* link_of(const SSL* ssl) noexcept;
 
+// Whether `code` says the certificate does not name what the connection expected (a host
+// name, an IP address or an email address). OpenSSL reports these only when one was set.
+[[nodiscard]] constexpr bool is_name_mismatch(long code) noexcept {
+  return code == X509_V_ERR_HOSTNAME_MISMATCH || code == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+         code == X509_V_ERR_EMAIL_MISMATCH;
+}
+
 // SSL_CTX_set_verify's callback: runs the Context's verify callable, if any, with
 // pyOpenSSL's arguments; its answer decides. Without one, OpenSSL's own verdict stands.
+// One exception: a name mismatch stays a rejection whatever the callable answers (it is
+// still called, and sees the error), because an "accept everything" callable must not
+// silently turn host-name checking off (Python's check_hostname cannot be waived either).
 // A rejection is remembered so the failing handshake's error can say which certificate.
 PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexcept;
 
@@ -123,8 +149,8 @@ PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) n
 // the new one's), because OpenSSL calls the callbacks of the SSL's current SSL_CTX.
 
 // SSL_CTX_set_alpn_select_cb's callback (server): hands the client's offered protocols to
-// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer,
-// or an exception, fails the handshake with a fatal alert.
+// the Context's callable. nullopt goes on without ALPN; a protocol the client did not offer
+// (noted in link->refusal), or an exception, fails the handshake with a fatal alert.
 PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsigned char* outlen,
                                        const unsigned char* in, unsigned int inlen, void* /*arg*/) noexcept;
 
@@ -135,7 +161,7 @@ PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept;
 // SSL_CTX_set_tlsext_status_cb's callback, which OpenSSL calls on both ends, and only when
 // the client asked for a status (request_ocsp). Server: staples what the server callable
 // returns (empty: nothing). Client: the client callable judges what was stapled (empty
-// when nothing was); false fails the handshake.
+// when nothing was); false fails the handshake (noted in link->refusal).
 PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept;
 
 }  // namespace pyossl::detail
@@ -162,6 +188,7 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
   if (link->stash.pending()) return 0;
   int verdict = preverify_ok;
   if (link->own_verify ? static_cast<bool>(link->verify) : static_cast<bool>(link->context->verify)) {
+    const bool name_mismatch = is_name_mismatch(X509_STORE_CTX_get_error(store));
     verdict = link->stash.guard(
         [&]() -> int {
           // A copy: the callable may replace itself (Connection::set_verify) while it runs.
@@ -173,6 +200,7 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
           return accepted ? 1 : 0;
         },
         0);
+    if (name_mismatch) verdict = 0;  // the expected name is not the callable's to waive
     if (verdict == 1) {
       X509_STORE_CTX_set_error(store, X509_V_OK);
     } else if (X509_STORE_CTX_get_error(store) == X509_V_OK) {
@@ -183,6 +211,8 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
     link->stash.guard(
         [&] {
           link->last_verify_failure = verify_failure_of(store);
+          ::X509* rejected = X509_STORE_CTX_get_current_cert(store);
+          link->last_rejected = rejected != nullptr ? up_ref(rejected) : handle<::X509>();
           return 0;
         },
         0);
@@ -195,7 +225,8 @@ PYOSSL_DECL void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   if (link == nullptr || !link->current->info || link->stash.pending()) return;
   link->stash.guard(
       [&] {
-        link->current->info(*link->owner, where, ret);
+        const info_function callback = link->current->info;  // a copy: see "Ownership"
+        callback(*link->owner, where, ret);
         return 0;
       },
       0);
@@ -207,7 +238,8 @@ PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) n
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
   return link->stash.guard(
       [&] {
-        link->context->servername(*link->owner);
+        const servername_function callback = link->context->servername;
+        callback(*link->owner);
         return SSL_TLSEXT_ERR_OK;
       },
       SSL_TLSEXT_ERR_ALERT_FATAL);
@@ -224,9 +256,12 @@ PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsi
         for (unsigned int at = 0; at < inlen && at + 1 + in[at] <= inlen; at += 1U + in[at]) {
           offered.emplace_back(reinterpret_cast<const char*>(in + at + 1), in[at]);
         }
-        std::optional<std::string> chosen = link->current->alpn_select(*link->owner, offered);
+        const alpn_select_function callback = link->current->alpn_select;
+        std::optional<std::string> chosen = callback(*link->owner, offered);
         if (!chosen) return SSL_TLSEXT_ERR_NOACK;
         if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
+          link->refusal = {SSL_R_NO_APPLICATION_PROTOCOL, "the ALPN select callback chose \"" + *chosen +
+                                                              "\", which the client did not offer"};
           return SSL_TLSEXT_ERR_ALERT_FATAL;
         }
         link->alpn_selected = std::move(*chosen);
@@ -242,7 +277,8 @@ PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   if (link == nullptr || !link->current->keylog || link->stash.pending() || line == nullptr) return;
   link->stash.guard(
       [&] {
-        link->current->keylog(*link->owner, std::string_view(line));
+        const keylog_function callback = link->current->keylog;
+        callback(*link->owner, std::string_view(line));
         return 0;
       },
       0);
@@ -257,7 +293,8 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
     if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
     return link->stash.guard(
         [&] {
-          const std::string response = link->current->ocsp_server(*link->owner);
+          const ocsp_server_function callback = link->current->ocsp_server;
+          const std::string response = callback(*link->owner);
           if (response.empty()) return SSL_TLSEXT_ERR_NOACK;
           handle<unsigned char> copy =
               adopt(static_cast<unsigned char*>(OPENSSL_memdup(response.data(), response.size())));
@@ -280,7 +317,12 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
             response != nullptr && length > 0
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
-        return link->current->ocsp_client(*link->owner, stapled) ? 1 : 0;
+        const ocsp_client_function callback = link->current->ocsp_client;
+        if (callback(*link->owner, stapled)) return 1;
+        link->refusal = {SSL_R_INVALID_STATUS_RESPONSE,
+                         stapled.empty() ? "the OCSP client callback returned false (nothing was stapled)"
+                                         : "the OCSP client callback rejected the stapled response"};
+        return 0;
       },
       -1);
 }
