@@ -2,6 +2,8 @@
 // own certificate, exported keying material, Finished messages, the key-exchange group,
 // the key log; and the Context's TLS 1.3 suites, groups, session cache and modes, and
 // per-connection verification and identity. All over memory BIOs.
+#include <openssl/err.h>
+
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -120,6 +122,33 @@ TEST_CASE("get_certificate returns this end's certificate, from the Context or t
   REQUIRE_OK(client.use_certificate(certificate_file(tls_files::get().client_cert())));
   REQUIRE(client.get_certificate());
   CHECK(common_name(*client.get_certificate()) == "pyossl client");
+}
+
+TEST_CASE("certificates from the getters are copies: changing one changes nothing live", "[tls_info]") {
+  const ssl::Context server_side = pyossl_test::server_context();
+  connection_pair pair(pyossl_test::client_context(), server_side);
+  auto own = pair.server.get_certificate();
+  REQUIRE(own);
+  const std::string serial = own->get_serial_number_hex();
+  REQUIRE_OK(own->set_serial_number(4242));
+  CHECK(pair.server.get_certificate()->get_serial_number_hex() == serial);
+
+  REQUIRE(handshake(pair.client, pair.server).ok());
+  // What the server served is still its own certificate, not the changed copy.
+  auto peer = pair.client.get_peer_certificate();
+  REQUIRE(peer);
+  CHECK(peer->get_serial_number_hex() == serial);
+  REQUIRE_OK(peer->set_serial_number(7));
+  CHECK(pair.client.get_peer_certificate()->get_serial_number_hex() == serial);
+  auto chain = pair.client.get_peer_cert_chain();
+  REQUIRE(chain);
+  REQUIRE_OK(chain->front().set_serial_number(8));
+  CHECK(pair.client.get_peer_cert_chain()->front().get_serial_number_hex() == serial);
+  auto verified = pair.client.get_verified_chain();
+  REQUIRE(verified);
+  REQUIRE_OK(verified->front().set_serial_number(9));
+  CHECK(pair.client.get_verified_chain()->front().get_serial_number_hex() == serial);
+  CHECK(ERR_peek_error() == 0UL);
 }
 
 TEST_CASE("use_certificate and use_privatekey give one connection its own identity", "[tls_info]") {

@@ -97,7 +97,13 @@ struct connection_state {
 // Whether `name` is an IPv4 or IPv6 address literal (not a DNS name). Calls a2i_IPADDRESS.
 [[nodiscard]] PYOSSL_DECL bool is_ip_literal(const std::string& name);
 
-// Copies of the certificates in `stack` (new references), in its order.
+// A copy of a certificate OpenSSL holds, for a getter: changing what the user gets back must
+// not change what the Context serves or what the Connection reports later (SPEC: copies,
+// never views). One OpenSSL cannot copy unchanged (odd DER it read from a peer) is shared
+// instead, as pyOpenSSL shares them all.
+[[nodiscard]] PYOSSL_DECL crypto::X509 certificate_copy(::X509* certificate);
+
+// certificate_copy of each certificate in `stack`, in its order.
 [[nodiscard]] PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack);
 
 // The address of the last datagram an OpenSSL datagram BIO (BIO_s_datagram) read, or the
@@ -263,7 +269,7 @@ class Connection {
 
   // ---- What was negotiated ----
 
-  // The peer's certificate, if it sent one. Calls SSL_get1_peer_certificate.
+  // A copy of the peer's certificate, if it sent one. Calls SSL_get0_peer_certificate.
   [[nodiscard]] std::optional<crypto::X509> get_peer_certificate() const;
 
   // The names of the ciphers this connection may use, in preference order (TLS 1.3 suites
@@ -335,10 +341,11 @@ class Connection {
   // peer certificate). It ends at a trusted root only if verification succeeded: with
   // VERIFY_NONE, or a verify callback that accepted a failure, it is what OpenSSL built
   // before it gave up, perhaps the leaf alone (as pyOpenSSL and Python's ssl);
-  // SSL_get_verify_result(native_handle()) tells. Calls SSL_get0_verified_chain.
+  // SSL_get_verify_result(native_handle()) tells. Copies. Calls SSL_get0_verified_chain.
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const;
-  // This end's own certificate (the Connection's, else the Context's), also before the
-  // handshake; nullopt when there is none. Calls SSL_get_certificate.
+  // A copy of this end's own certificate (the Connection's, else the Context's), also
+  // before the handshake; nullopt when there is none. Changing the copy does not change
+  // what is served. Calls SSL_get_certificate.
   [[nodiscard]] std::optional<crypto::X509> get_certificate() const;
 
   // `olen` bytes of keying material derived from the session (RFC 5705 / RFC 8446 7.5),
@@ -637,10 +644,16 @@ PYOSSL_DECL bool is_ip_literal(const std::string& name) {
   return static_cast<bool>(handle<ASN1_STRING>(a2i_IPADDRESS(name.c_str())));
 }
 
+PYOSSL_DECL crypto::X509 certificate_copy(::X509* certificate) {
+  if (auto copy = copy_certificate(certificate)) return crypto::X509(std::move(*copy));
+  return crypto::X509(up_ref(certificate));  // cannot be copied unchanged: shared, as pyOpenSSL does
+}
+
 PYOSSL_DECL std::vector<crypto::X509> certificates_of(STACK_OF(X509) * stack) {
   std::vector<crypto::X509> certificates;
   certificates.reserve(static_cast<std::size_t>(sk_X509_num(stack)));
-  for (int i = 0; i < sk_X509_num(stack); ++i) certificates.emplace_back(up_ref(sk_X509_value(stack, i)));
+  for (int i = 0; i < sk_X509_num(stack); ++i)
+    certificates.push_back(certificate_copy(sk_X509_value(stack, i)));
   return certificates;
 }
 
@@ -852,9 +865,9 @@ PYOSSL_DECL result<void> Connection::bio_shutdown() {
 }
 
 PYOSSL_DECL std::optional<crypto::X509> Connection::get_peer_certificate() const {
-  auto cert = detail::adopt(SSL_get1_peer_certificate(ssl()));
-  if (!cert) return std::nullopt;
-  return crypto::X509(std::move(cert));
+  ::X509* cert = SSL_get0_peer_certificate(ssl());
+  if (cert == nullptr) return std::nullopt;
+  return detail::certificate_copy(cert);
 }
 
 PYOSSL_DECL std::vector<std::string> Connection::get_cipher_list() const {
@@ -973,7 +986,7 @@ PYOSSL_DECL std::optional<std::vector<crypto::X509>> Connection::get_verified_ch
 PYOSSL_DECL std::optional<crypto::X509> Connection::get_certificate() const {
   ::X509* cert = SSL_get_certificate(ssl());
   if (cert == nullptr) return std::nullopt;
-  return crypto::X509(detail::up_ref(cert));
+  return detail::certificate_copy(cert);
 }
 
 PYOSSL_DECL result<std::string> Connection::export_keying_material(std::string_view label, std::size_t olen,
