@@ -369,6 +369,41 @@ TEST_CASE("dump_crl and export_ write FILETYPE_TEXT exactly as openssl crl -text
   REQUIRE_FAILS_WITH(pyossl::crypto::load_crl(FILETYPE_TEXT, *text), errc::invalid_argument);
 }
 
+TEST_CASE(
+    "dump_crl with FILETYPE_TEXT of an undecodable CRL extension succeeds and leaves the error queue empty",
+    "[crl][interop]") {
+  // `openssl ca -gencrl` with an issuerAltName whose DER OpenSSL cannot decode:
+  // X509_CRL_print_ex prints it as "..." (a success) but queues the decoder's complaints.
+  const pyossl_test::temp_dir dir;
+  pyossl_test::write_file(dir.file("ca.pem"), pem_of(pki().intermediate));
+  pyossl_test::write_file(dir.file("ca-key.pem"),
+                          must(pyossl::crypto::dump_privatekey(FILETYPE_PEM, pki().intermediate_key)));
+  pyossl_test::write_file(dir.file("index.txt"), "");
+  pyossl_test::write_file(dir.file("crlnumber"), "01\n");
+  pyossl_test::write_file(dir.file("ca.cnf"),
+                          "[ca]\ndefault_ca = c\n[c]\ndatabase = " + dir.file("index.txt") +
+                              "\ncrlnumber = " + dir.file("crlnumber") +
+                              "\ndefault_md = sha256\ndefault_crl_days = 5\n"
+                              "crl_extensions = crlext\n[crlext]\nissuerAltName = DER:01:02:03\n");
+  pyossl_test::openssl_or_throw("ca -batch -config " + dir.file("ca.cnf") + " -cert " + dir.file("ca.pem") +
+                                " -keyfile " + dir.file("ca-key.pem") + " -gencrl -out " +
+                                dir.file("crl.pem"));
+  CRL crl = must(pyossl::crypto::load_crl(FILETYPE_PEM, pyossl_test::read_file(dir.file("crl.pem"))));
+
+  auto text = pyossl::crypto::dump_crl(FILETYPE_TEXT, crl);
+  REQUIRE_OK(text);
+  CHECK(*text ==
+        pyossl_test::openssl_or_throw("crl -text -noout -nameopt oneline -in " + dir.file("crl.pem")));
+  auto exported = crl.export_(pki().intermediate, pki().intermediate_key, FILETYPE_TEXT);
+  REQUIRE_OK(exported);
+
+  // So the next, unrelated failure reports only its own reason.
+  const auto garbage = pyossl::crypto::load_crl(FILETYPE_PEM, "garbage");
+  REQUIRE_FAILS_WITH(garbage, errc::crypto);
+  CHECK(garbage.error().queue().size() == 1);
+  CHECK(garbage.error().message().find("no start line") != std::string::npos);
+}
+
 TEST_CASE("CRL sign with Ed25519 takes no digest", "[crl]") {
   pyossl::crypto::PKey key;
   REQUIRE_OK(key.generate_key(pyossl::crypto::TYPE_ED25519, 0));
