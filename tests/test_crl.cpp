@@ -340,14 +340,16 @@ TEST_CASE("A signed CRL OpenSSL cannot copy unchanged: copies fail loudly, the s
   CHECK(ERR_peek_error() == 0UL);
 }
 
-TEST_CASE("dump_crl and export_ write FILETYPE_TEXT exactly as openssl crl -text -noout prints it",
-          "[crl][interop]") {
+TEST_CASE(
+    "dump_crl and export_ write FILETYPE_TEXT exactly as openssl crl -text -noout -nameopt oneline prints it",
+    "[crl][interop]") {
   const pyossl_test::temp_dir dir;
   const CRL crl = pyossl_test::make_crl(pki().intermediate, pki().intermediate_key, {"3AB", "1000"});
   pyossl_test::write_file(dir.file("crl.pem"), must(pyossl::crypto::dump_crl(FILETYPE_PEM, crl)));
   auto text = pyossl::crypto::dump_crl(FILETYPE_TEXT, crl);
   REQUIRE_OK(text);
-  CHECK(*text == pyossl_test::openssl_or_throw("crl -text -noout -in " + dir.file("crl.pem")));
+  CHECK(*text ==
+        pyossl_test::openssl_or_throw("crl -text -noout -nameopt oneline -in " + dir.file("crl.pem")));
 
   // An unsigned CRL prints too (it cannot be encoded as PEM or DER).
   CRL draft;
@@ -493,7 +495,8 @@ TEST_CASE("openssl crl reads a CRL pyossl made: text, issuer and signature", "[c
   pyossl_test::write_file(dir.file("crl.der"), must(pyossl::crypto::dump_crl(FILETYPE_ASN1, crl)));
   pyossl_test::write_file(dir.file("intermediate.pem"), pem_of(pki().intermediate));
 
-  const std::string text = pyossl_test::openssl_or_throw("crl -text -noout -in " + dir.file("crl.pem"));
+  const std::string text =
+      pyossl_test::openssl_or_throw("crl -text -noout -nameopt oneline -in " + dir.file("crl.pem"));
   CHECK_THAT(text, Catch::Contains("Version 2 (0x1)"));
   CHECK_THAT(text, Catch::Contains("Issuer: O = pyossl chain, CN = intermediate"));
   CHECK_THAT(text, Catch::Contains("Last Update: Jan  1 00:00:00 2020 GMT"));
@@ -501,7 +504,8 @@ TEST_CASE("openssl crl reads a CRL pyossl made: text, issuer and signature", "[c
   CHECK_THAT(text, Catch::Contains("Serial Number: 03AB"));
   CHECK_THAT(text, Catch::Contains("Revocation Date: Jan  1 00:00:00 2021 GMT"));
   CHECK_THAT(text, Catch::Contains("Key Compromise"));
-  CHECK(pyossl_test::openssl_or_throw("crl -inform DER -text -noout -in " + dir.file("crl.der")) == text);
+  CHECK(pyossl_test::openssl_or_throw("crl -inform DER -text -noout -nameopt oneline -in " +
+                                      dir.file("crl.der")) == text);
 
   const auto verified = pyossl_test::run_openssl("crl -noout -in " + dir.file("crl.pem") + " -CAfile " +
                                                  dir.file("intermediate.pem"));

@@ -138,9 +138,9 @@ class CRL {
 
 // Writes `crl` as PEM ("BEGIN X509 CRL") or DER. Calls PEM_write_bio_X509_CRL /
 // i2d_X509_CRL. FILETYPE_TEXT (pyOpenSSL's X509_CRL_print) writes what `openssl crl -text
-// -noout` prints, byte for byte (X509_CRL_print_ex with the CLI's name format), signed or
-// not. A CRL never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type` or a
-// moved-from CRL: errc::invalid_argument.
+// -noout -nameopt oneline` prints, byte for byte (X509_CRL_print_ex, names as in
+// dump_certificate), signed or not. A CRL never signed cannot be encoded as PEM or DER: errc::crypto; a bad
+// `type` or a moved-from CRL: errc::invalid_argument.
 [[nodiscard]] PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl);
 
 }  // namespace pyossl::crypto

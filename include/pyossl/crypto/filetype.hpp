@@ -16,7 +16,7 @@ namespace pyossl::crypto {
 enum class filetype : int {
   pem = 1,       // base64 text between "-----BEGIN ...-----" lines (OpenSSL's X509_FILETYPE_PEM)
   asn1 = 2,      // binary DER (OpenSSL's X509_FILETYPE_ASN1)
-  text = 65535,  // human-readable, as `openssl x509 -text -noout` prints it: written, never read
+  text = 65535,  // human-readable (`openssl x509 -text -noout -nameopt oneline`): written, never read
 };
 inline constexpr filetype FILETYPE_PEM = filetype::pem;
 inline constexpr filetype FILETYPE_ASN1 = filetype::asn1;
