@@ -134,6 +134,27 @@ TEST_CASE("dump_certificate and dump_certificate_request with FILETYPE_TEXT refu
                      errc::invalid_argument);
 }
 
+TEST_CASE(
+    "the dump functions refuse a value that is no filetype, naming FILETYPE_TEXT among the types they take") {
+  const text_fixture& f = fixture();
+  const X509 cert = must(load_certificate(FILETYPE_PEM, pyossl_test::read_file(f.dir.file("cert.pem"))));
+  const X509Req request =
+      must(load_certificate_request(FILETYPE_PEM, pyossl_test::read_file(f.dir.file("req.pem"))));
+  const PKey key = must(load_privatekey(FILETYPE_PEM, pyossl_test::read_file(f.dir.file("key.pem"))));
+  CRL crl;
+  must(crl.set_lastUpdate("20240101000000Z"));
+  const auto bogus = static_cast<filetype>(99);
+  const auto names_every_type = [](const auto& r) {
+    REQUIRE_FAILS_WITH(r, errc::invalid_argument);
+    CHECK_THAT(r.error().message(), Catch::Contains("FILETYPE_PEM, FILETYPE_ASN1 or FILETYPE_TEXT"));
+  };
+  names_every_type(dump_certificate(bogus, cert));
+  names_every_type(dump_certificate_request(bogus, request));
+  names_every_type(dump_privatekey(bogus, key));
+  names_every_type(dump_crl(bogus, crl));
+  names_every_type(crl.export_(cert, key, bogus));
+}
+
 TEST_CASE("every loader refuses FILETYPE_TEXT with invalid_argument, naming it") {
   const text_fixture& f = fixture();
   const X509 cert = must(load_certificate(FILETYPE_PEM, pyossl_test::read_file(f.dir.file("cert.pem"))));

@@ -127,6 +127,8 @@ PYOSSL_DECL result<X509> load_certificate(filetype type, std::string_view buffer
 }
 
 PYOSSL_DECL result<std::string> dump_certificate(filetype type, const X509& cert) {
+  if (auto valid = detail::check_filetype("dump_certificate", type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (cert.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate", "the certificate was moved from");
@@ -146,6 +148,9 @@ PYOSSL_DECL result<X509Req> load_certificate_request(filetype type, std::string_
 }
 
 PYOSSL_DECL result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
+  if (auto valid = detail::check_filetype("dump_certificate_request", type, detail::text_filetype::printed);
+      !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (request.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate_request", "the request was moved from");

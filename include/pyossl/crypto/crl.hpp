@@ -283,10 +283,8 @@ PYOSSL_DECL result<std::string> CRL::export_(const X509& cert, const PKey& key, 
                                              std::string_view digest) {
   constexpr std::string_view operation = "CRL::export_";
   if (!crl_) return moved_from(operation);
-  if (type != filetype::text) {
-    if (auto valid = detail::check_filetype(operation, type); !valid)
-      return unexpected(std::move(valid).error());
-  }
+  if (auto valid = detail::check_filetype(operation, type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (days < 0) return detail::fail(errc::invalid_argument, operation, "days must not be negative");
   auto md = signing_digest(operation, cert, key, digest);
   if (!md) return unexpected(std::move(md).error());
@@ -360,6 +358,8 @@ PYOSSL_DECL result<CRL> load_crl(filetype type, std::string_view buffer) {
 }
 
 PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl) {
+  if (auto valid = detail::check_filetype("dump_crl", type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (crl.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_crl", "the CRL was moved from");
