@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "catch.hpp"
+#include "certificates.hpp"
 #include "checks.hpp"
 #include "pyossl/detail/callback.hpp"
 #include "pyossl/detail/openssl_error.hpp"
@@ -361,4 +362,16 @@ TEST_CASE("error_queue_mark drops what its scope queued unless keep() was called
   const error kept = pyossl::detail::openssl_error(errc::crypto, "op");
   CHECK(kept.queue().size() == 1);
   CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("the fixture helper must() throws on a failure and on a success that left the queue dirty",
+          "[error][support]") {
+  CHECK(pyossl_test::must(pyossl::result<int>(7)) == 7);
+  CHECK_THROWS_WITH(
+      pyossl_test::must(pyossl::result<int>(pyossl::detail::fail(pyossl::errc::crypto, "op", "why"))),
+      Catch::Contains("why"));
+  // A stale entry must() let through would be drained into the next expected failure.
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  CHECK_THROWS_WITH(pyossl_test::must(pyossl::result<int>(7)), Catch::Contains("error queue"));
+  ERR_clear_error();
 }

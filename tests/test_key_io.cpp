@@ -379,12 +379,14 @@ TEST_CASE("load_publickey of anything but a public key fails with crypto error")
 
 TEST_CASE("load_publickey of DER takes only a SubjectPublicKeyInfo: DH parameters and PKCS#1 keys fail") {
   // pyOpenSSL reads with d2i_PUBKEY / PEM_read_bio_PUBKEY, which insist on the structure;
-  // OpenSSL 3.0's decoder does not, and read DER DH parameters as a 1024-bit RSA key.
+  // OpenSSL 3.0's decoder does not, and read DER DH parameters (SEQUENCE { p, g }, the
+  // shape of a PKCS#1 RSAPublicKey) as an RSA key. `genpkey -genparam` ignores -outform
+  // DER and writes PEM, so dhparam converts the named group's parameters to real DER.
   const temp_dir dir;
-  openssl(
-      "genpkey -genparam -algorithm DH -pkeyopt dh_paramgen_prime_len:1024 -pkeyopt "
-      "dh_paramgen_generator:2 -outform DER -out " +
-      dir.file("dh.der"));
+  openssl("genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out " + dir.file("dh.pem"));
+  openssl("dhparam -in " + dir.file("dh.pem") + " -outform DER -out " + dir.file("dh.der"));
+  openssl("dhparam -inform DER -noout -in " + dir.file("dh.der"));
+  REQUIRE(read_file(dir.file("dh.der")).rfind("\x30\x82", 0) == 0);  // DER: a SEQUENCE, not PEM text
   openssl("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem"));
   openssl("rsa -in " + dir.file("rsa.pem") + " -RSAPublicKey_out -outform DER -out " + dir.file("pkcs1.der"));
   openssl("rsa -in " + dir.file("rsa.pem") + " -RSAPublicKey_out -out " + dir.file("pkcs1.pem"));

@@ -98,6 +98,18 @@ TEST_CASE("pyossl::rand::write_file into a missing directory fails with rand err
   REQUIRE_FAILS_WITH(pyossl::rand::write_file(dir.file("no/such/dir/seed")), errc::rand);
 }
 
+TEST_CASE("pyossl::rand::load_file and write_file failures read as their errno text", "[rand]") {
+  const pyossl_test::temp_dir dir;
+  const auto missing = pyossl::rand::load_file(dir.file("does-not-exist"));
+  REQUIRE_FAILS_WITH(missing, errc::rand);
+  CHECK_THAT(missing.error().message(), Catch::Contains("No such file or directory"));
+  CHECK(missing.error().sys_errno() == ENOENT);
+  const auto unwritable = pyossl::rand::write_file(dir.file("no/such/dir/seed"));
+  REQUIRE_FAILS_WITH(unwritable, errc::rand);
+  CHECK_THAT(unwritable.error().message(), Catch::Contains("No such file or directory"));
+  CHECK(unwritable.error().sys_errno() == ENOENT);
+}
+
 TEST_CASE("rand file paths with a NUL byte are rejected, not truncated", "[rand]") {
   const std::string path("seed\0evil", 9);
   REQUIRE_FAILS_WITH(pyossl::rand::load_file(path), errc::invalid_argument);

@@ -35,7 +35,7 @@ inline constexpr bool same = std::is_same_v<T, U>;
 
 // Only declared and used in unevaluated contexts: each line mirrors a SPEC sentence.
 inline void verification_surface(crypto::X509Store& store, const crypto::X509& cert, crypto::CRL& crl,
-                                  crypto::Revoked& revoked, crypto::PKey& key) {
+                                 crypto::Revoked& revoked, crypto::PKey& key) {
   crypto::X509StoreContext braced(store, cert, {});
   crypto::X509StoreContext with_chain(store, cert, {cert, cert});
   crypto::X509StoreContext without_chain(store, cert);
@@ -68,7 +68,8 @@ inline void verification_surface(crypto::X509Store& store, const crypto::X509& c
   static_assert(same<decltype(crl.export_(cert, key)), result<std::string>>);
   static_assert(same<decltype(crl.export_(cert, key, crypto::FILETYPE_ASN1)), result<std::string>>);
   static_assert(same<decltype(crl.export_(cert, key, crypto::FILETYPE_PEM, 30)), result<std::string>>);
-  static_assert(same<decltype(crl.export_(cert, key, crypto::FILETYPE_PEM, 30, "sha384")), result<std::string>>);
+  static_assert(
+      same<decltype(crl.export_(cert, key, crypto::FILETYPE_PEM, 30, "sha384")), result<std::string>>);
 
   static_assert(std::is_default_constructible_v<crypto::Revoked>);
   static_assert(same<decltype(revoked.set_serial("03AB")), result<void>>);
@@ -81,7 +82,8 @@ inline void verification_surface(crypto::X509Store& store, const crypto::X509& c
   static_assert(same<decltype(revoked.set_rev_date("20300101000000Z")), result<void>>);
   static_assert(same<decltype(revoked.get_rev_date()), std::optional<std::string>>);
 
-  static_assert(same<decltype(crypto::load_crl(crypto::FILETYPE_PEM, std::string_view())), result<crypto::CRL>>);
+  static_assert(
+      same<decltype(crypto::load_crl(crypto::FILETYPE_PEM, std::string_view())), result<crypto::CRL>>);
   static_assert(same<decltype(crypto::dump_crl(crypto::FILETYPE_PEM, crl)), result<std::string>>);
 }
 
@@ -91,16 +93,18 @@ inline void dtls_surface(ssl::Context& context, ssl::Connection& connection) {
   static_assert(same<decltype(ssl::Context::create(ssl::DTLS_METHOD)), result<ssl::Context>>);
   static_assert(same<decltype(ssl::Context::create(ssl::DTLS_SERVER_METHOD)), result<ssl::Context>>);
   static_assert(same<decltype(ssl::Context::create(ssl::DTLS_CLIENT_METHOD)), result<ssl::Context>>);
-  static_assert(same<decltype(context.set_cookie_generate_callback([](ssl::Connection&) { return std::string(); })),
-                     result<void>>);
   static_assert(
-      same<decltype(context.set_cookie_verify_callback([](ssl::Connection&, std::string_view) { return true; })),
+      same<decltype(context.set_cookie_generate_callback([](ssl::Connection&) { return std::string(); })),
            result<void>>);
+  static_assert(same<decltype(context.set_cookie_verify_callback(
+                         [](ssl::Connection&, std::string_view) { return true; })),
+                     result<void>>);
   static_assert(same<decltype(connection.DTLSv1_listen()), result<void>>);
   using timeout = decltype(connection.DTLSv1_get_timeout());
   static_assert(same<timeout, std::optional<typename timeout::value_type>>);
-  static_assert(same<typename timeout::value_type,
-                     std::chrono::duration<typename timeout::value_type::rep, typename timeout::value_type::period>>);
+  static_assert(
+      same<typename timeout::value_type,
+           std::chrono::duration<typename timeout::value_type::rep, typename timeout::value_type::period>>);
   static_assert(same<decltype(connection.DTLSv1_handle_timeout()), result<bool>>);
   static_assert(same<decltype(connection.set_ciphertext_mtu(1200)), result<void>>);
   static_assert(std::is_integral_v<decltype(connection.get_cleartext_mtu())>);
@@ -113,8 +117,8 @@ inline void dtls_surface(ssl::Context& context, ssl::Connection& connection) {
 // Compiled once issue 9's headers are in (default_context.hpp is its new header).
 #if __has_include("pyossl/ssl/default_context.hpp")
 #define PYOSSL_SPEC_HAS_TLS_SURFACE 1
-inline void tls_surface(ssl::Context& ctx, ssl::Connection& conn, const ssl::Connection& cconn, crypto::X509& cert,
-                        crypto::PKey& key) {
+inline void tls_surface(ssl::Context& ctx, ssl::Connection& conn, const ssl::Connection& cconn,
+                        crypto::X509& cert, crypto::PKey& key) {
   static_assert(same<decltype(ssl::create_default_context()), result<ssl::Context>>);
   static_assert(same<decltype(ssl::create_default_context(ssl::purpose::server_auth)), result<ssl::Context>>);
   static_assert(same<decltype(ssl::create_default_context(ssl::purpose::client_auth)), result<ssl::Context>>);
@@ -127,23 +131,26 @@ inline void tls_surface(ssl::Context& ctx, ssl::Connection& conn, const ssl::Con
   const std::vector<std::string> protos{"h2"};
   static_assert(same<decltype(ctx.set_alpn_protos(protos)), result<void>>);
   static_assert(same<decltype(conn.set_alpn_protos(protos)), result<void>>);
-  static_assert(same<decltype(ctx.set_alpn_select_callback(
-                         [](ssl::Connection&, const std::vector<std::string>& offered) -> std::optional<std::string> {
-                           return offered.front();
-                         })),
-                     result<void>>);
+  static_assert(
+      same<decltype(ctx.set_alpn_select_callback(
+               [](ssl::Connection&, const std::vector<std::string>& offered) -> std::optional<std::string> {
+                 return offered.front();
+               })),
+           result<void>>);
   static_assert(same<decltype(cconn.get_alpn_proto_negotiated()), std::string>);
   static_assert(same<decltype(cconn.get_peer_cert_chain()), std::optional<std::vector<crypto::X509>>>);
   static_assert(same<decltype(cconn.get_verified_chain()), std::optional<std::vector<crypto::X509>>>);
   static_assert(same<decltype(cconn.get_certificate()), std::optional<crypto::X509>>);
   static_assert(same<decltype(cconn.get_client_ca_list()), std::vector<crypto::X509Name>>);
   static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32)), result<std::string>>);
-  static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32, std::nullopt)), result<std::string>>);
+  static_assert(
+      same<decltype(conn.export_keying_material("EXPORTER", 32, std::nullopt)), result<std::string>>);
   static_assert(same<decltype(conn.export_keying_material("EXPORTER", 32, "context")), result<std::string>>);
   static_assert(same<decltype(conn.get_finished()), std::optional<std::string>>);
   static_assert(same<decltype(conn.get_peer_finished()), std::optional<std::string>>);
   static_assert(same<decltype(conn.get_group_name()), std::optional<std::string>>);
-  static_assert(same<decltype(ctx.set_keylog_callback([](ssl::Connection&, std::string_view) {})), result<void>>);
+  static_assert(
+      same<decltype(ctx.set_keylog_callback([](ssl::Connection&, std::string_view) {})), result<void>>);
   static_assert(same<decltype(ctx.set_min_proto_version(TLS1_2_VERSION)), result<void>>);
   static_assert(same<decltype(ctx.set_max_proto_version(0)), result<void>>);
   static_assert(same<decltype(ctx.set_tls13_ciphersuites("TLS_AES_128_GCM_SHA256")), result<void>>);
@@ -163,16 +170,17 @@ inline void tls_surface(ssl::Context& ctx, ssl::Connection& conn, const ssl::Con
   static_assert(same<decltype(ctx.set_mode(ssl::MODE_RELEASE_BUFFERS)), result<long>>);
   static_assert(same<decltype(ctx.clear_mode(ssl::MODE_RELEASE_BUFFERS)), result<long>>);
   static_assert(same<decltype(conn.set_verify(ssl::VERIFY_PEER)), result<void>>);
-  static_assert(same<decltype(conn.set_verify(ssl::VERIFY_PEER,
-                                              [](ssl::Connection&, crypto::X509&, int, int, int) { return true; })),
+  static_assert(same<decltype(conn.set_verify(ssl::VERIFY_PEER, [](ssl::Connection&, crypto::X509&, int, int,
+                                                                   int) { return true; })),
                      result<void>>);
   static_assert(same<decltype(cconn.get_verify_mode()), decltype(ctx.get_verify_mode())>);
   static_assert(same<decltype(conn.use_certificate(cert)), result<void>>);
   static_assert(same<decltype(conn.use_privatekey(key)), result<void>>);
-  static_assert(
-      same<decltype(ctx.set_ocsp_server_callback([](ssl::Connection&) { return std::string(); })), result<void>>);
-  static_assert(same<decltype(ctx.set_ocsp_client_callback([](ssl::Connection&, std::string_view) { return true; })),
+  static_assert(same<decltype(ctx.set_ocsp_server_callback([](ssl::Connection&) { return std::string(); })),
                      result<void>>);
+  static_assert(
+      same<decltype(ctx.set_ocsp_client_callback([](ssl::Connection&, std::string_view) { return true; })),
+           result<void>>);
   static_assert(same<decltype(conn.request_ocsp()), result<void>>);
 }
 #endif
@@ -188,8 +196,9 @@ inline void issue16_surface(ssl::Context& ctx, ssl::Connection& conn, crypto::X5
   (void)crypto::dump_certificate(crypto::FILETYPE_TEXT, cert);
   (void)crypto::dump_certificate_request(crypto::FILETYPE_TEXT, req);
   (void)crypto::dump_privatekey(crypto::FILETYPE_TEXT, key);
-  static_assert(same<decltype(ssl::SSLeay_version(ssl::VERSION)), std::string>);
-  (void)ssl::CFLAGS, (void)ssl::BUILT_ON, (void)ssl::PLATFORM, (void)ssl::DIR, (void)ssl::VERSION_NUMBER;
+  static_assert(same<decltype(ssl::SSLeay_version(ssl::SSLEAY_VERSION)), std::string>);
+  (void)ssl::SSLEAY_CFLAGS, (void)ssl::SSLEAY_BUILT_ON, (void)ssl::SSLEAY_PLATFORM, (void)ssl::SSLEAY_DIR;
+  (void)ssl::VERSION_NUMBER;
   (void)ssl::ST_CONNECT, (void)ssl::ST_ACCEPT, (void)ssl::ST_MASK, (void)ssl::ST_INIT, (void)ssl::ST_BEFORE;
   (void)ssl::ST_OK, (void)ssl::ST_RENEGOTIATE;
   (void)conn.get_state();
@@ -321,7 +330,7 @@ TEST_CASE("Issue 16's surface compiles as written and fails as documented", "[sp
   REQUIRE_FAILS_WITH(crypto::verify(pair.ca, *signature, "other data", "sha256"), errc::crypto);
   REQUIRE_FAILS_WITH(crypto::load_certificate(crypto::FILETYPE_TEXT, "text"), errc::invalid_argument);
   REQUIRE_FAILS_WITH(crypto::get_elliptic_curve("no such curve"), errc::invalid_argument);
-  CHECK_FALSE(ssl::SSLeay_version(ssl::VERSION).empty());
+  CHECK_FALSE(ssl::SSLeay_version(ssl::SSLEAY_VERSION).empty());
 
   auto ctx = must(ssl::Context::create(ssl::TLS_METHOD));
   ssl::Connection connection(ctx);

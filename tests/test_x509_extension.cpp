@@ -258,7 +258,8 @@ TEST_CASE("crypto::X509Extension::to_string of a subjectAltName reads as pyOpenS
                           "[ext]\nsubjectAltName = @alt\n"
                           "[alt]\nDNS.1 = a.example\nDNS.2 = *.b.example\nemail.1 = me@example.com\n"
                           "URI.1 = https://example.com/x?y=1\nIP.1 = 10.0.0.1\nIP.2 = 2001:db8::1\n"
-                          "RID.1 = 1.2.3.4\ndirName.1 = dir_sect\n"
+                          "RID.1 = 1.2.3.4\ndirName.1 = dir_sect\notherName.1 = msUPN;UTF8:user@example.com\n"
+                          "otherName.2 = 1.3.6.1.5.5.7.8.7;IA5:_http.example.com\n"
                           "[dir_sect]\nCN = test\nO = Org\nST = Texas\n");
   const std::string cli = dir.file("cli.pem");
   pyossl_test::openssl_or_throw(
@@ -267,25 +268,29 @@ TEST_CASE("crypto::X509Extension::to_string of a subjectAltName reads as pyOpenS
   const std::string expected_cli =
       "DNS:a.example, DNS:*.b.example, email:me@example.com, URI:https://example.com/x?y=1, "
       "IP Address:10.0.0.1, IP Address:2001:DB8:0:0:0:0:0:1, Registered ID:1.2.3.4, "
-      "DirName:CN = test, O = Org, ST = Texas";
-  // Kinds no config syntax writes, as DER: an ediPartyName and an x400Address.
+      "DirName:CN = test, O = Org, ST = Texas, othername:UPN:user@example.com, "
+      "othername:SRVName:_http.example.com";
+  // Kinds no config syntax writes, as DER: an ediPartyName, a dNSName and an (empty) x400Address.
   const crypto::PKey key = pyossl_test::generated_key(pyossl_test::ec_p256());
   crypto::X509 made = pyossl_test::self_signed(pyossl_test::make_name({{"CN", "made"}}), key);
   must(made.add_extensions({must(crypto::X509Extension::create(
-      "subjectAltName", false, "DER:30:0f:a5:06:a1:04:0c:02:68:69:82:05:61:2e:63:6f:6d"))}));
+      "subjectAltName", false, "DER:30:13:a5:06:a1:04:0c:02:68:69:82:05:61:2e:63:6f:6d:a3:02:30:00"))}));
   must(made.sign(key, "sha256"));
   const std::string made_path = dir.file("made.pem");
   pyossl_test::write_file(made_path, must(crypto::dump_certificate(crypto::FILETYPE_PEM, made)));
-  const std::string expected_made = "EdiPartyName:<unsupported>, DNS:a.com";
+  const std::string expected_made = "EdiPartyName:<unsupported>, DNS:a.com, X400Name:<unsupported>";
 
   const crypto::X509 from_cli =
       must(crypto::load_certificate(crypto::FILETYPE_PEM, pyossl_test::read_file(cli)));
   CHECK(pyossl_subject_alt_name(from_cli) == expected_cli);
   CHECK(pyossl_subject_alt_name(made) == expected_made);
 
-  // An otherName keeps OpenSSL's informative form; pyOpenSSL prints "othername:<unsupported>".
+  // An otherName of a type OpenSSL cannot print shows its OID and value, where pyOpenSSL
+  // prints "othername:<unsupported>"; a value that is no string stays "<unsupported>".
   CHECK(must(must(crypto::X509Extension::create("subjectAltName", false, "otherName:1.2.3.4;UTF8:hello"))
-                 .to_string()) == "othername: 1.2.3.4::hello");
+                 .to_string()) == "othername:1.2.3.4:hello");
+  CHECK(must(must(crypto::X509Extension::create("subjectAltName", false, "otherName:1.2.3.4;INT:5"))
+                 .to_string()) == "othername:1.2.3.4:<unsupported>");
 
   std::string why;
   for (const auto& [path, cert] :

@@ -59,10 +59,13 @@ inline void cleanup() noexcept {}
 
 }  // namespace pyossl::rand
 
-// The EGD client's plumbing.
+// The EGD client's and the seed files' plumbing.
 namespace pyossl::detail {
 
-[[nodiscard]] PYOSSL_DECL unexpected<error> egd_failure(std::string_view what, int errnum = 0);
+// errc::rand for `operation`; a non-zero `errnum` adds its text to the reason ("cannot read
+// x: No such file or directory") and is carried as the error's sys_errno.
+[[nodiscard]] PYOSSL_DECL unexpected<error> rand_failure(std::string_view operation, std::string_view what,
+                                                         int errnum = 0);
 
 // Reads exactly out.size() bytes; false on EOF or error (errno tells which: 0 is EOF).
 [[nodiscard]] PYOSSL_DECL bool read_exactly(int fd, std::span<unsigned char> out, std::size_t& got) noexcept;
@@ -83,11 +86,12 @@ namespace pyossl::rand {
 
 // Seeds the generator from the file at `path`: `max_bytes` bytes, or all of it when
 // negative. Returns how many bytes were read. Calls RAND_load_file; a file that cannot
-// be read is errc::rand.
+// be read is errc::rand, its reason ending in errno's text ("No such file or directory").
 [[nodiscard]] PYOSSL_DECL result<int> load_file(std::string_view path, long max_bytes = -1);
 
 // Writes 1024 random bytes to `path`, for load_file to seed from later; returns the
-// count written. Calls RAND_write_file; a file that cannot be written is errc::rand.
+// count written. Calls RAND_write_file; a file that cannot be written is errc::rand, its
+// reason ending in errno's text.
 [[nodiscard]] PYOSSL_DECL result<int> write_file(std::string_view path);
 
 }  // namespace pyossl::rand
@@ -162,10 +166,10 @@ PYOSSL_DECL result<void> screen() {
 
 namespace pyossl::detail {
 
-PYOSSL_DECL unexpected<error> egd_failure(std::string_view what, int errnum) {
+PYOSSL_DECL unexpected<error> rand_failure(std::string_view operation, std::string_view what, int errnum) {
   std::string reason(what);
   if (errnum != 0) reason += ": " + errno_text(errnum);
-  error e = openssl_error(errc::rand, "rand::egd", reason);
+  error e = openssl_error(errc::rand, operation, reason);
   if (errnum != 0) e.set_syscall(errnum, errno_text(errnum));
   return unexpected<error>(std::move(e));
 }
@@ -210,12 +214,13 @@ PYOSSL_DECL result<int> egd(std::string_view path, int bytes) {
   std::memcpy(address.sun_path, path.data(), path.size());
 
   detail::unique_fd socket_fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!socket_fd.valid()) return detail::egd_failure("cannot create a Unix socket", errno);
+  if (!socket_fd.valid()) return detail::rand_failure("rand::egd", "cannot create a Unix socket", errno);
   int rc = 0;
   do {
     rc = ::connect(socket_fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address));
   } while (rc != 0 && errno == EINTR);
-  if (rc != 0) return detail::egd_failure("cannot connect to the EGD socket " + std::string(path), errno);
+  if (rc != 0)
+    return detail::rand_failure("rand::egd", "cannot connect to the EGD socket " + std::string(path), errno);
 
   int total = 0;
   unsigned char buffer[255];
@@ -223,16 +228,18 @@ PYOSSL_DECL result<int> egd(std::string_view path, int bytes) {
     const auto wanted = static_cast<unsigned char>(std::min(bytes - total, 255));
     const unsigned char request[2] = {0x01, wanted};
     if (!detail::write_all(socket_fd.get(), request)) {
-      return detail::egd_failure("cannot send the request to EGD", errno);
+      return detail::rand_failure("rand::egd", "cannot send the request to EGD", errno);
     }
     unsigned char count = 0;
     std::size_t got = 0;
     if (!detail::read_exactly(socket_fd.get(), std::span(&count, 1), got)) {
-      return detail::egd_failure("EGD closed the connection before answering", errno);
+      return detail::rand_failure("rand::egd", "EGD closed the connection before answering", errno);
     }
-    if (count > wanted) return detail::egd_failure("EGD answered with more bytes than were asked for");
+    if (count > wanted)
+      return detail::rand_failure("rand::egd", "EGD answered with more bytes than were asked for");
     if (!detail::read_exactly(socket_fd.get(), std::span(buffer, count), got)) {
-      return detail::egd_failure(
+      return detail::rand_failure(
+          "rand::egd",
           "EGD promised " + std::to_string(count) + " bytes but sent only " + std::to_string(got), errno);
     }
     RAND_add(buffer, count, static_cast<double>(count));
@@ -247,9 +254,12 @@ PYOSSL_DECL result<int> load_file(std::string_view path, long max_bytes) {
   auto c_path = detail::c_string("rand::load_file", "path", path);
   if (!c_path) return unexpected(std::move(c_path).error());
   ERR_clear_error();
+  // OpenSSL queues only "Filename=..." for a file it cannot open; errno says why.
+  errno = 0;
   const int read = RAND_load_file(c_path->c_str(), max_bytes);
+  const int errnum = errno;
   if (read < 0 || (read == 0 && ERR_peek_error() != 0)) {
-    return detail::fail(errc::rand, "rand::load_file", "cannot read " + *c_path);
+    return detail::rand_failure("rand::load_file", "cannot read " + *c_path, errnum);
   }
   return read;
 }
@@ -257,8 +267,10 @@ PYOSSL_DECL result<int> load_file(std::string_view path, long max_bytes) {
 PYOSSL_DECL result<int> write_file(std::string_view path) {
   auto c_path = detail::c_string("rand::write_file", "path", path);
   if (!c_path) return unexpected(std::move(c_path).error());
+  errno = 0;  // as in load_file
   const int written = RAND_write_file(c_path->c_str());
-  if (written < 0) return detail::fail(errc::rand, "rand::write_file", "cannot write " + *c_path);
+  const int errnum = errno;
+  if (written < 0) return detail::rand_failure("rand::write_file", "cannot write " + *c_path, errnum);
   return written;
 }
 

@@ -8,6 +8,9 @@
 #include <string_view>
 #include <utility>
 
+#include <openssl/err.h>
+
+#include "checks.hpp"
 #include "keys.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
@@ -17,10 +20,15 @@
 namespace pyossl_test {
 
 // Throws with the error's message if `r` failed: for fixtures, where a failure is a bug
-// in the test, not the behaviour under test.
+// in the test, not the behaviour under test. Throws too if the success left OpenSSL's
+// error queue non-empty, as REQUIRE_OK checks: a stale entry would otherwise be drained
+// into the next expected failure, and no check would see it.
 template <class R>
 decltype(auto) must(R&& r) {
   if (!r.has_value()) throw std::runtime_error(r.error().message());
+  if (ERR_peek_error() != 0) {
+    throw std::runtime_error("a success left OpenSSL's error queue non-empty: " + queued_errors());
+  }
   if constexpr (!std::is_void_v<typename std::remove_cvref_t<R>::value_type>) return *std::forward<R>(r);
 }
 

@@ -24,8 +24,9 @@
 
 namespace pyossl::detail {
 
-// How FILETYPE_TEXT prints names: the openssl CLI's default, -nameopt oneline ("CN = x, O = y",
-// bytes outside ASCII escaped as \C3\BC).
+// How FILETYPE_TEXT prints names: -nameopt oneline ("CN = x, O = y", bytes outside ASCII
+// escaped as \C3\BC), the openssl CLI's default before OpenSSL 3.2. Kept on every OpenSSL
+// version, so the text a ported program parses does not change with the library under it.
 inline constexpr unsigned long text_name_flags = XN_FLAG_ONELINE;
 
 // Reads one object of a PEM or DER buffer for a load_* function: `read_pem` (a
@@ -90,10 +91,10 @@ namespace pyossl::crypto {
 [[nodiscard]] PYOSSL_DECL result<X509> load_certificate(filetype type, std::string_view buffer);
 
 // Writes `cert` as PEM ("BEGIN CERTIFICATE") or DER. Calls PEM_write_bio_X509 / i2d_X509.
-// FILETYPE_TEXT (pyOpenSSL 0.11) writes what `openssl x509 -text -noout` prints, byte for
-// byte (X509_print_ex with the CLI's default name format, "CN = x, O = y"; pyOpenSSL used
-// the older "CN=x, O=y"). A certificate that was never signed cannot be encoded as PEM or
-// DER: errc::crypto; a bad `type`: errc::invalid_argument.
+// FILETYPE_TEXT (pyOpenSSL 0.11) writes what `openssl x509 -text -noout -nameopt oneline`
+// prints, byte for byte (X509_print_ex; names "CN = x, O = y", the CLI's default before
+// OpenSSL 3.2; pyOpenSSL used the older "CN=x, O=y"). A certificate that was never signed cannot be encoded
+// as PEM or DER: errc::crypto; a bad `type`: errc::invalid_argument.
 [[nodiscard]] PYOSSL_DECL result<std::string> dump_certificate(filetype type, const X509& cert);
 
 // Reads a certificate signing request from `buffer`: PEM ("BEGIN CERTIFICATE REQUEST" or
@@ -106,7 +107,7 @@ namespace pyossl::crypto {
 
 // Writes `request` as PEM ("BEGIN CERTIFICATE REQUEST") or DER. Calls
 // PEM_write_bio_X509_REQ / i2d_X509_REQ. FILETYPE_TEXT writes what `openssl req -text
-// -noout` prints (X509_REQ_print_ex, names as in dump_certificate). A request that was
+// -noout -nameopt oneline` prints (X509_REQ_print_ex, names as in dump_certificate). A request that was
 // never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type`:
 // errc::invalid_argument.
 [[nodiscard]] PYOSSL_DECL result<std::string> dump_certificate_request(filetype type, const X509Req& request);
@@ -126,6 +127,8 @@ PYOSSL_DECL result<X509> load_certificate(filetype type, std::string_view buffer
 }
 
 PYOSSL_DECL result<std::string> dump_certificate(filetype type, const X509& cert) {
+  if (auto valid = detail::check_filetype("dump_certificate", type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (cert.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate", "the certificate was moved from");
@@ -145,6 +148,9 @@ PYOSSL_DECL result<X509Req> load_certificate_request(filetype type, std::string_
 }
 
 PYOSSL_DECL result<std::string> dump_certificate_request(filetype type, const X509Req& request) {
+  if (auto valid = detail::check_filetype("dump_certificate_request", type, detail::text_filetype::printed);
+      !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (request.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_certificate_request", "the request was moved from");

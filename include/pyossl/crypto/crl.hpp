@@ -138,9 +138,9 @@ class CRL {
 
 // Writes `crl` as PEM ("BEGIN X509 CRL") or DER. Calls PEM_write_bio_X509_CRL /
 // i2d_X509_CRL. FILETYPE_TEXT (pyOpenSSL's X509_CRL_print) writes what `openssl crl -text
-// -noout` prints, byte for byte (X509_CRL_print_ex with the CLI's name format), signed or
-// not. A CRL never signed cannot be encoded as PEM or DER: errc::crypto; a bad `type` or a
-// moved-from CRL: errc::invalid_argument.
+// -noout -nameopt oneline` prints, byte for byte (X509_CRL_print_ex, names as in
+// dump_certificate), signed or not. A CRL never signed cannot be encoded as PEM or DER: errc::crypto; a bad
+// `type` or a moved-from CRL: errc::invalid_argument.
 [[nodiscard]] PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl);
 
 }  // namespace pyossl::crypto
@@ -283,10 +283,8 @@ PYOSSL_DECL result<std::string> CRL::export_(const X509& cert, const PKey& key, 
                                              std::string_view digest) {
   constexpr std::string_view operation = "CRL::export_";
   if (!crl_) return moved_from(operation);
-  if (type != filetype::text) {
-    if (auto valid = detail::check_filetype(operation, type); !valid)
-      return unexpected(std::move(valid).error());
-  }
+  if (auto valid = detail::check_filetype(operation, type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (days < 0) return detail::fail(errc::invalid_argument, operation, "days must not be negative");
   auto md = signing_digest(operation, cert, key, digest);
   if (!md) return unexpected(std::move(md).error());
@@ -360,6 +358,8 @@ PYOSSL_DECL result<CRL> load_crl(filetype type, std::string_view buffer) {
 }
 
 PYOSSL_DECL result<std::string> dump_crl(filetype type, const CRL& crl) {
+  if (auto valid = detail::check_filetype("dump_crl", type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (type == filetype::text) {
     if (crl.native_handle() == nullptr)
       return detail::fail(errc::invalid_argument, "dump_crl", "the CRL was moved from");

@@ -16,7 +16,7 @@ namespace pyossl::crypto {
 enum class filetype : int {
   pem = 1,       // base64 text between "-----BEGIN ...-----" lines (OpenSSL's X509_FILETYPE_PEM)
   asn1 = 2,      // binary DER (OpenSSL's X509_FILETYPE_ASN1)
-  text = 65535,  // human-readable, as `openssl x509 -text -noout` prints it: written, never read
+  text = 65535,  // human-readable (`openssl x509 -text -noout -nameopt oneline`): written, never read
 };
 inline constexpr filetype FILETYPE_PEM = filetype::pem;
 inline constexpr filetype FILETYPE_ASN1 = filetype::asn1;
@@ -49,9 +49,14 @@ inline constexpr key_type TYPE_ED448 = key_type::ed448;
 
 namespace pyossl::detail {
 
-// errc::invalid_argument unless `type` is FILETYPE_PEM or FILETYPE_ASN1 (a value cast from
-// an int can be anything; FILETYPE_TEXT is refused with its own reason).
-[[nodiscard]] PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type);
+// Whether a function prints FILETYPE_TEXT (the dump_* functions that take it) or refuses it.
+enum class text_filetype : bool { refused, printed };
+
+// errc::invalid_argument unless `type` is FILETYPE_PEM or FILETYPE_ASN1, or FILETYPE_TEXT
+// where `text` says it is printed (a value cast from an int can be anything, and the
+// message names every type the function takes; a refused FILETYPE_TEXT has its own reason).
+[[nodiscard]] PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type,
+                                                      text_filetype text = text_filetype::refused);
 
 }  // namespace pyossl::detail
 
@@ -60,8 +65,14 @@ namespace pyossl::detail {
 
 namespace pyossl::detail {
 
-PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type) {
+PYOSSL_DECL result<void> check_filetype(std::string_view operation, crypto::filetype type,
+                                        text_filetype text) {
   if (type == crypto::filetype::pem || type == crypto::filetype::asn1) return {};
+  if (text == text_filetype::printed) {
+    if (type == crypto::filetype::text) return {};
+    return fail(errc::invalid_argument, operation,
+                "type must be FILETYPE_PEM, FILETYPE_ASN1 or FILETYPE_TEXT");
+  }
   if (type == crypto::filetype::text) {
     return fail(errc::invalid_argument, operation,
                 "FILETYPE_TEXT is for printing (dump_certificate, dump_certificate_request, dump_privatekey, "

@@ -156,10 +156,8 @@ PYOSSL_DECL result<PKey> load_privatekey(filetype type, std::string_view buffer,
 PYOSSL_DECL result<std::string> dump_privatekey(filetype type, const PKey& key, std::string_view cipher,
                                                 const passphrase& pass) {
   constexpr std::string_view operation = "dump_privatekey";
-  if (type != filetype::text) {
-    if (auto valid = detail::check_filetype(operation, type); !valid)
-      return unexpected(std::move(valid).error());
-  }
+  if (auto valid = detail::check_filetype(operation, type, detail::text_filetype::printed); !valid)
+    return unexpected(std::move(valid).error());
   if (key.empty()) return detail::fail(errc::invalid_argument, operation, "the key is empty");
   if (type != filetype::pem && (!cipher.empty() || !pass.empty())) {
     return detail::fail(errc::invalid_argument, operation,

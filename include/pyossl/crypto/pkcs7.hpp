@@ -20,6 +20,7 @@
 
 #include "pyossl/crypto/crl.hpp"
 #include "pyossl/crypto/filetype.hpp"
+#include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
@@ -141,8 +142,9 @@ PYOSSL_DECL std::optional<std::string> pem_block(BIO* bio, const char* label) {
   unsigned char* data = nullptr;
   long length = 0;
   char* name = nullptr;
-  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return -1; };
-  if (PEM_bytes_read_bio(&data, &length, &name, label, bio, no_passphrase, nullptr) != 1) return std::nullopt;
+  // PKCS#7 is never encrypted: the one passphrase callback, with no request, gives none.
+  if (PEM_bytes_read_bio(&data, &length, &name, label, bio, passphrase_callback, nullptr) != 1)
+    return std::nullopt;
   std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
   OPENSSL_free(data);
   OPENSSL_free(name);

@@ -37,8 +37,9 @@ namespace pyossl::crypto {
 // (r, s) for DSA and EC, raw EdDSA for Ed25519 and Ed448, which take no digest: pass ""
 // (an empty name also lets RSA, DSA and EC keys use their default, SHA-256). Calls
 // EVP_DigestSignInit and EVP_DigestSign. An empty or public-only key, an unknown digest:
-// errc::invalid_argument; a named digest with Ed25519/Ed448, or one the key cannot use
-// (SHAKE with RSA): errc::crypto.
+// errc::invalid_argument; a digest only OpenSSL 3's legacy provider has ("md4") while it
+// is not loaded: errc::unsupported; a named digest with Ed25519/Ed448, or one the key
+// cannot use (SHAKE with RSA): errc::crypto.
 [[nodiscard]] PYOSSL_DECL result<std::string> sign(const PKey& key, std::string_view data,
                                                    std::string_view digest);
 

@@ -39,10 +39,15 @@ namespace pyossl::detail {
 
 // One subjectAltName entry as pyOpenSSL's str(extension) shows it: "DNS:", "email:" and
 // "URI:" followed by the name itself; the other kinds as GENERAL_NAME_print writes them
-// ("DirName:CN = test, O = Org", "IP Address:10.0.0.1", "Registered ID:1.2.3.4"). An
-// otherName, which pyOpenSSL shows as "othername:<unsupported>", keeps OpenSSL's
-// informative form ("othername: UPN::user@example.com", i2v_GENERAL_NAME).
+// ("DirName:CN = test, O = Org", "IP Address:10.0.0.1", "Registered ID:1.2.3.4",
+// "othername:UPN:user@example.com"). The one difference: an otherName of a type OpenSSL
+// cannot print, where pyOpenSSL shows "othername:<unsupported>", reads as
+// "othername:<OID>:<value>" (other_name_text).
 [[nodiscard]] PYOSSL_DECL std::string general_name_text(GENERAL_NAME* name);
+
+// An otherName as "othername:<type>:<value>": the type's short name or dotted OID, the
+// value's bytes if it is a UTF8String or IA5String, "<unsupported>" otherwise.
+[[nodiscard]] PYOSSL_DECL std::string other_name_text(GENERAL_NAME* name);
 
 // A subjectAltName's entries joined by ", ", as pyOpenSSL's str(extension); std::nullopt if
 // the value does not decode (X509V3_EXT_d2i).
@@ -143,21 +148,35 @@ PYOSSL_DECL std::string general_name_text(GENERAL_NAME* name) {
       return "email:" + ia5_text(static_cast<const ASN1_STRING*>(value));
     case GEN_URI:
       return "URI:" + ia5_text(static_cast<const ASN1_STRING*>(value));
-    case GEN_OTHERNAME: {
-      const handle<STACK_OF(CONF_VALUE)> parts(i2v_GENERAL_NAME(nullptr, name, nullptr));
-      if (parts && sk_CONF_VALUE_num(parts.get()) == 1) {
-        const CONF_VALUE* part = sk_CONF_VALUE_value(parts.get(), 0);
-        return std::string(part->name != nullptr ? part->name : "") + ":" +
-               (part->value != nullptr ? part->value : "");
-      }
-      break;
-    }
     default:
       break;
   }
   const handle<BIO> out = output_bio();
   GENERAL_NAME_print(out.get(), name);
-  return bio_contents(out.get());
+  std::string printed = bio_contents(out.get());
+  // What pyOpenSSL prints too; only this says less than the certificate holds.
+  if (type == GEN_OTHERNAME && printed == "othername:<unsupported>") return other_name_text(name);
+  return printed;
+}
+
+PYOSSL_DECL std::string other_name_text(GENERAL_NAME* name) {
+  ASN1_OBJECT* type_id = nullptr;
+  ASN1_TYPE* value = nullptr;
+  if (GENERAL_NAME_get0_otherName(name, &type_id, &value) != 1 || type_id == nullptr)
+    return "othername:<unsupported>";
+  // OBJ_obj2txt returns the length it needs; a dotted OID may be of any length.
+  const int length = OBJ_obj2txt(nullptr, 0, type_id, 0);
+  if (length <= 0) return "othername:<unsupported>";
+  std::string oid(static_cast<std::size_t>(length) + 1, '\0');
+  OBJ_obj2txt(oid.data(), length + 1, type_id, 0);
+  oid.resize(static_cast<std::size_t>(length));
+  std::string text = "othername:" + oid + ":";
+  if (value != nullptr && (value->type == V_ASN1_UTF8STRING || value->type == V_ASN1_IA5STRING)) {
+    text += ia5_text(value->value.asn1_string);
+  } else {
+    text += "<unsupported>";
+  }
+  return text;
 }
 
 PYOSSL_DECL std::optional<std::string> subject_alt_name_text(X509_EXTENSION* extension) {

@@ -92,8 +92,10 @@ class X509Name {
   [[nodiscard]] std::string to_string() const;
 
   // Beyond the manual: the name as RFC 2253 writes it, most specific attribute first
-  // ("CN=example.com,O=Example,C=US"), special characters escaped and UTF-8 kept as is, as
-  // Python cryptography's rfc4514_string (X509_NAME_print_ex with XN_FLAG_RFC2253).
+  // ("CN=example.com,O=Example,C=US"), special characters escaped and UTF-8 kept as is:
+  // OpenSSL's form (-nameopt RFC2253; X509_NAME_print_ex with XN_FLAG_RFC2253). Python
+  // cryptography's rfc4514_string differs where OpenSSL knows a name cryptography does
+  // not: "serialNumber=42", "emailAddress=me@x.org" against "2.5.4.5=42", "1.2.840...".
   [[nodiscard]] std::string rfc2253_string() const;
 
   // The name's hash as OpenSSL computes it today (X509_NAME_hash_ex: the first four bytes

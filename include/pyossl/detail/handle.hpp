@@ -93,10 +93,6 @@ PYOSSL_DETAIL_NATIVE(STACK_OF(X509_NAME), free_x509_name_stack);
 PYOSSL_DETAIL_NATIVE(STACK_OF(X509_EXTENSION), free_x509_extension_stack);
 PYOSSL_DETAIL_NATIVE(STACK_OF(X509_CRL), free_x509_crl_stack);
 PYOSSL_DETAIL_NATIVE(GENERAL_NAMES, GENERAL_NAMES_free);
-inline void free_conf_value_stack(STACK_OF(CONF_VALUE) * s) noexcept {
-  sk_CONF_VALUE_pop_free(s, X509V3_conf_free);
-}
-PYOSSL_DETAIL_NATIVE(STACK_OF(CONF_VALUE), free_conf_value_stack);
 // A cipher stack does not own its ciphers (they are OpenSSL's static tables).
 inline void free_ssl_cipher_stack(STACK_OF(SSL_CIPHER) * s) noexcept { sk_SSL_CIPHER_free(s); }
 PYOSSL_DETAIL_NATIVE(STACK_OF(SSL_CIPHER), free_ssl_cipher_stack);

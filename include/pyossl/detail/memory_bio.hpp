@@ -31,6 +31,10 @@ namespace pyossl::detail {
 template <class Print>
 [[nodiscard]] result<std::string> print_to_string(std::string_view operation, Print&& print) {
   const handle<BIO> out = output_bio();
+  // An extension OpenSSL cannot decode is printed raw, a success, but what the decoder
+  // queued would stay behind for the next failure to report: a failure drains it into
+  // its error, a success drops it when this scope ends.
+  const error_queue_mark mark;
   if (print(out.get()) != 1) return fail(errc::crypto, operation, "cannot print it as text");
   return bio_contents(out.get());
 }

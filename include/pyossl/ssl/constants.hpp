@@ -124,7 +124,8 @@ inline constexpr int ST_CONNECT = SSL_ST_CONNECT;
 inline constexpr int ST_ACCEPT = SSL_ST_ACCEPT;
 inline constexpr int ST_MASK = SSL_ST_MASK;
 // pyOpenSSL 0.14's SSL_ST_INIT, SSL_ST_BEFORE, SSL_ST_OK, SSL_ST_RENEGOTIATE, which OpenSSL
-// 1.1 dropped: OpenSSL 1.0's values, to read Connection::get_state with.
+// 1.1 dropped: OpenSSL 1.0's values, to read Connection::get_state with. No macro takes
+// these names any more; they drop the prefix all the same, to read like their siblings.
 inline constexpr int ST_INIT = SSL_ST_CONNECT | SSL_ST_ACCEPT;
 inline constexpr int ST_BEFORE = 0x4000;
 inline constexpr int ST_OK = 0x03;

@@ -1,15 +1,15 @@
 // pyossl::ssl::SSLeay_version and the version constants of pyOpenSSL's SSL module (0.11):
 // which OpenSSL pyossl runs on, how it was built and where it keeps its files.
 //
-// pyOpenSSL's names SSLEAY_VERSION, SSLEAY_CFLAGS, ... and OPENSSL_VERSION_NUMBER are
-// OpenSSL's own macros, so they cannot be declared in a namespace. As for the SSL_CB_*
-// constants (ssl/constants.hpp), pyossl's names drop the prefix the macro carries:
-// ssl::VERSION, ssl::CFLAGS, ssl::BUILT_ON, ssl::PLATFORM, ssl::DIR, ssl::VERSION_NUMBER.
-// The SSLEAY_* ones are only deprecated aliases, so pyOpenSSL's spelling works as well
-// (ssl::SSLEAY_VERSION); OPENSSL_VERSION_NUMBER is a live macro and stays OpenSSL's.
-// SSLeay_version keeps its name: where OpenSSL's deprecated names are visible its macro
-// renames both the declaration below and every call to OpenSSL_version, so
-// `ssl::SSLeay_version(ssl::VERSION)` works either way.
+// pyOpenSSL's names SSLEAY_VERSION, ..., SSLEAY_DIR and SSLeay_version are only deprecated
+// aliases in OpenSSL 3 (macros for OPENSSL_VERSION, ..., OpenSSL_version), so pyossl
+// undefines them and declares pyOpenSSL's spelling: ssl::SSLEAY_VERSION,
+// ssl::SSLeay_version. The function's name (and in the compiled mode its symbol) is then
+// the same with and without OPENSSL_NO_DEPRECATED. OPENSSL_VERSION_NUMBER is a live macro
+// and stays OpenSSL's; as for the SSL_CB_* constants (ssl/constants.hpp), pyossl's name
+// drops the prefix: ssl::VERSION_NUMBER. There are no bare ssl::VERSION, ssl::DIR, ...:
+// build systems define VERSION and PLATFORM as macros (-DVERSION=..., automake's
+// config.h), and <dirent.h> declares a global DIR.
 #pragma once
 
 #include <string>
@@ -35,26 +35,21 @@ enum class version_type : int {
   cpu_info = OPENSSL_CPU_INFO,
 };
 // pyOpenSSL's SSLEAY_VERSION, SSLEAY_CFLAGS, SSLEAY_BUILT_ON, SSLEAY_PLATFORM, SSLEAY_DIR.
-inline constexpr version_type VERSION = version_type::version;
-inline constexpr version_type CFLAGS = version_type::cflags;
-inline constexpr version_type BUILT_ON = version_type::built_on;
-inline constexpr version_type PLATFORM = version_type::platform;
-inline constexpr version_type DIR = version_type::dir;
-
-// pyOpenSSL's own spellings too. OpenSSL 3 keeps SSLEAY_VERSION ... SSLEAY_DIR only as
-// deprecated aliases of its OPENSSL_VERSION ... OPENSSL_DIR macros (gone under
-// OPENSSL_NO_DEPRECATED); they are undefined here so that ssl::SSLEAY_VERSION names these
-// constants. C code after this header spells them OPENSSL_VERSION, ..., as OpenSSL 1.1 did.
+// OpenSSL 3 keeps these names (and SSLeay_version) only as deprecated aliases of its
+// OPENSSL_VERSION ... OPENSSL_DIR and OpenSSL_version (gone under OPENSSL_NO_DEPRECATED);
+// they are undefined here so that they name pyossl's constants and function. C code after
+// this header spells them OPENSSL_VERSION, ..., OpenSSL_version, as OpenSSL 1.1 did.
 #undef SSLEAY_VERSION
 #undef SSLEAY_CFLAGS
 #undef SSLEAY_BUILT_ON
 #undef SSLEAY_PLATFORM
 #undef SSLEAY_DIR
-inline constexpr version_type SSLEAY_VERSION = VERSION;
-inline constexpr version_type SSLEAY_CFLAGS = CFLAGS;
-inline constexpr version_type SSLEAY_BUILT_ON = BUILT_ON;
-inline constexpr version_type SSLEAY_PLATFORM = PLATFORM;
-inline constexpr version_type SSLEAY_DIR = DIR;
+#undef SSLeay_version
+inline constexpr version_type SSLEAY_VERSION = version_type::version;
+inline constexpr version_type SSLEAY_CFLAGS = version_type::cflags;
+inline constexpr version_type SSLEAY_BUILT_ON = version_type::built_on;
+inline constexpr version_type SSLEAY_PLATFORM = version_type::platform;
+inline constexpr version_type SSLEAY_DIR = version_type::dir;
 
 // pyOpenSSL's OPENSSL_VERSION_NUMBER: the version of the OpenSSL headers pyossl was compiled
 // with, 0xMNN00PP0L (0x30000130 for 3.0.19). The library running now: OpenSSL_version_num().

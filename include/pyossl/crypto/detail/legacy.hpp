@@ -39,9 +39,10 @@ template <class Legacy, class TypeOf, class FetchByName>
 namespace pyossl::detail {
 
 PYOSSL_DECL unexpected<error> legacy_algorithm(std::string_view operation, const std::string& name) {
-  return fail(
-      errc::unsupported, operation,
-      name + " is not available: OpenSSL 3 provides it only in its legacy provider, which is not loaded");
+  return fail(errc::unsupported, operation,
+              name +
+                  " is not available: OpenSSL 3 provides it only in its legacy provider, which is not loaded "
+                  "(OSSL_PROVIDER_load(nullptr, \"legacy\") loads it; load \"default\" beside it)");
 }
 
 }  // namespace pyossl::detail
