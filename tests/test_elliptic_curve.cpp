@@ -20,16 +20,10 @@ using pyossl::crypto::get_elliptic_curves;
 
 namespace {
 
-// Pins `context`'s key exchange to `curve`: with Context::set_tmp_ecdh (which takes the
-// curve through its conversion to the name) once the Context has it, else with OpenSSL's
-// SSL_CTX_set1_groups_list and the curve's name.
-template <class Context>
-void use_curve(Context& context, const EllipticCurve& curve) {
-  if constexpr (requires { context.set_tmp_ecdh(curve); }) {
-    REQUIRE_OK(context.set_tmp_ecdh(curve));
-  } else {
-    REQUIRE(SSL_CTX_set1_groups_list(context.native_handle(), curve.name().c_str()) == 1);
-  }
+// Pins `context`'s key exchange to `curve` with Context::set_tmp_ecdh, which takes the curve
+// through its conversion to the name (pyOpenSSL 0.15's ctx.set_tmp_ecdh(curve)).
+void use_curve(pyossl::ssl::Context& context, const EllipticCurve& curve) {
+  REQUIRE_OK(context.set_tmp_ecdh(curve));
 }
 
 }  // namespace

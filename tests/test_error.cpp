@@ -375,3 +375,13 @@ TEST_CASE("the fixture helper must() throws on a failure and on a success that l
   CHECK_THROWS_WITH(pyossl_test::must(pyossl::result<int>(7)), Catch::Contains("error queue"));
   ERR_clear_error();
 }
+
+// The checks themselves: REQUIRE_OK must notice a success that left OpenSSL's queue dirty,
+// or every test written with it would miss the bug it exists to catch. Catch2 counts this
+// case as passed only if it fails.
+TEST_CASE("REQUIRE_OK fails on a success that left the error queue dirty", "[checks][!shouldfail]") {
+  ERR_raise(ERR_LIB_X509, X509_R_KEY_VALUES_MISMATCH);  // left behind by a "successful" call
+  const pyossl::result<int> ok = 1;
+  REQUIRE_OK(ok);
+  ERR_clear_error();
+}

@@ -47,7 +47,9 @@ TEST_CASE("SSLeay_version of a value that is no version_type says not available"
 
 TEST_CASE("VERSION_NUMBER is the OpenSSL 3 the headers describe and the library runs") {
   static_assert(ssl::VERSION_NUMBER >= 0x30000000UL);
-  CHECK(ssl::VERSION_NUMBER == OpenSSL_version_num());
+  // The headers and the library agree up to the patch release (a distribution may update
+  // libssl3 without the headers); pyOpenSSL's constant is the headers' value, as here.
+  CHECK((ssl::VERSION_NUMBER >> 20) == (OpenSSL_version_num() >> 20));
   CHECK((ssl::VERSION_NUMBER >> 28) == OPENSSL_VERSION_MAJOR);
 }
 
