@@ -704,40 +704,59 @@ TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an 
   CHECK(record[0].size() <= 400);
 }
 
-TEST_CASE("set_ciphertext_mtu refuses an MTU the handshake cannot work with, naming the minimum",
+TEST_CASE("set_ciphertext_mtu refuses MTUs outside 256 to 4096, naming the bound, and keeps the one in force",
           "[dtls][mtu]") {
-  // OpenSSL's own check lets 208 to 255 through and then fails the handshake; the minimum is
-  // DTLS_get_link_min_mtu (256) less the transport's overhead (none on memory BIOs).
+  // Below: OpenSSL's own check lets 208 to 255 through and then fails the handshake; the
+  // minimum is DTLS_get_link_min_mtu (256) less the transport's overhead (none on memory
+  // BIOs). Above: OpenSSL writes handshake flights through a 4096-byte buffer, so a larger
+  // datagram would go out in 4096-byte pieces that split records, and the handshake would
+  // never finish.
+  struct refusal {
+    int mtu;
+    const char* bound;
+  };
   ssl::Context server_side = dtls_server_context();
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
-  for (int too_small : {208, 230, 255}) {
-    auto refused = pair.client.set_ciphertext_mtu(too_small);
-    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
-    CHECK(refused.error().message().find("256") != std::string::npos);
+  REQUIRE_OK(pair.client.set_ciphertext_mtu(300));
+  REQUIRE_OK(pair.server.set_ciphertext_mtu(300));
+  for (const refusal& bad : {refusal{208, "256"}, refusal{230, "256"}, refusal{255, "256"},
+                             refusal{4097, "4096"}, refusal{9000, "4096"}, refusal{65535, "4096"}}) {
+    INFO("MTU " << bad.mtu);
+    for (ssl::Connection* end : {&pair.client, &pair.server}) {
+      auto refused = end->set_ciphertext_mtu(bad.mtu);
+      REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
+      CHECK(refused.error().message().find(bad.bound) != std::string::npos);
+    }
   }
-  REQUIRE_OK(pair.client.set_ciphertext_mtu(256));
-  REQUIRE_OK(pair.server.set_ciphertext_mtu(256));
-  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
+  // The refused values changed nothing: every datagram of the handshake still fits 300.
+  bool client_done = false;
+  bool server_done = false;
+  for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
+    client_done = client_done || succeeded_or_waits(pair.client.do_handshake());
+    for (const std::string& datagram : take_datagrams(pair.client)) {
+      CHECK(datagram.size() <= 300);
+      REQUIRE_OK(pair.server.bio_write(datagram));
+    }
+    server_done = server_done || succeeded_or_waits(pair.server.do_handshake());
+    for (const std::string& datagram : take_datagrams(pair.server)) {
+      CHECK(datagram.size() <= 300);
+      REQUIRE_OK(pair.client.bio_write(datagram));
+    }
+  }
+  REQUIRE(client_done);
+  REQUIRE(server_done);
   echo_both_ways(pair.client, pair.server);
-}
 
-TEST_CASE("set_ciphertext_mtu refuses an MTU above 4096, where handshake flights would be cut mid-record",
-          "[dtls][mtu]") {
-  // OpenSSL writes handshake flights through a 4096-byte buffer: a larger datagram would go
-  // out in 4096-byte pieces that split records, and the handshake would never finish.
-  ssl::Context server_side = dtls_server_context();
-  ssl::Context client_side = dtls_client_context();
-  pyossl_test::connection_pair pair(client_side, server_side);
-  for (int too_large : {4097, 9000, 65535}) {
-    auto refused = pair.client.set_ciphertext_mtu(too_large);
-    REQUIRE_FAILS_WITH(refused, errc::invalid_argument);
-    CHECK(refused.error().message().find("4096") != std::string::npos);
+  // Both bounds themselves work.
+  for (const int edge : {256, 4096}) {
+    INFO("MTU " << edge);
+    pyossl_test::connection_pair fresh(client_side, server_side);
+    REQUIRE_OK(fresh.client.set_ciphertext_mtu(edge));
+    REQUIRE_OK(fresh.server.set_ciphertext_mtu(edge));
+    REQUIRE(pyossl_test::handshake(fresh.client, fresh.server).ok());
+    echo_both_ways(fresh.client, fresh.server);
   }
-  REQUIRE_OK(pair.client.set_ciphertext_mtu(4096));
-  REQUIRE_OK(pair.server.set_ciphertext_mtu(4096));
-  REQUIRE(pyossl_test::handshake(pair.client, pair.server).ok());
-  echo_both_ways(pair.client, pair.server);
 }
 
 TEST_CASE("DTLS calls on a TLS connection fail with invalid_argument", "[dtls]") {

@@ -1298,7 +1298,7 @@ PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
   // UDP headers on a socket; nothing on memory BIOs). SSL_set_mtu checks a laxer bound and
   // lets the handshake fail later, sending nothing; with OP_NO_QUERY_MTU it never recovers.
   const long minimum = DTLS_get_link_min_mtu(ssl()) - BIO_dgram_get_mtu_overhead(SSL_get_wbio(ssl()));
-  if (mtu < minimum || SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+  if (mtu < minimum) {
     return detail::fail(errc::invalid_argument, operation,
                         "an MTU of " + std::to_string(mtu) + " is below " + std::to_string(minimum) +
                             ", the smallest a DTLS handshake can work with on this transport");
@@ -1306,13 +1306,18 @@ PYOSSL_DECL result<void> Connection::set_ciphertext_mtu(int mtu) {
   // OpenSSL writes handshake flights through a BIO_f_buffer of 4096 bytes, which flushes a
   // fuller buffer in 4096-byte pieces: each its own datagram, records cut in two, dropped
   // by the peer, resent cut the same way. A flight over 4 KB (a long certificate chain)
-  // would never arrive.
+  // would never arrive. Both bounds are checked before OpenSSL sees the value, so a refused
+  // MTU leaves the one in force unchanged.
   if (mtu > detail::largest_dtls_mtu) {
     return detail::fail(errc::invalid_argument, operation,
                         "an MTU of " + std::to_string(mtu) + " is above " +
                             std::to_string(detail::largest_dtls_mtu) +
                             ": OpenSSL writes DTLS handshake flights through a 4096-byte buffer, which "
                             "would cut larger datagrams mid-record");
+  }
+  if (SSL_ctrl(ssl(), SSL_CTRL_SET_MTU, mtu, nullptr) <= 0) {
+    return detail::fail(errc::invalid_argument, operation,
+                        "OpenSSL refused an MTU of " + std::to_string(mtu));
   }
   SSL_set_options(ssl(), SSL_OP_NO_QUERY_MTU);
   return {};

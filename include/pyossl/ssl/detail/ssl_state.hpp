@@ -8,9 +8,9 @@
 // (as pyOpenSSL 26 does). A callable can still lose its last owner while it runs: one that
 // calls Connection::set_context (or set_verify) may drop the only reference to its own
 // Context. So every trampoline here copies the callback holder (a shared_ptr) and calls
-// the copy, which keeps the running callable alive until it returns. (The DTLS cookie
-// trampolines run the first Context's callables, which connection_state owns for the
-// Connection's whole life.)
+// the copy, which keeps the running callable alive until it returns. The DTLS cookie
+// trampolines (cookie_callbacks.hpp) run the current Context's callables too, and copy
+// them the same way.
 //
 // Exceptions: each Connection owns a connection_link at a stable heap address, stored in
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
