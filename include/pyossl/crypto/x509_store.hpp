@@ -106,7 +106,9 @@ class X509Store {
   [[nodiscard]] result<void> set_time(std::chrono::system_clock::time_point when);
 
   // Beyond the manual (pyOpenSSL 16.1+): adds a copy of `crl` to the store (X509_CRL_dup,
-  // X509_STORE_add_crl), used when CRL_CHECK is set. The same CRL twice is not an error.
+  // X509_STORE_add_crl), used when CRL_CHECK is set; a signed CRL OpenSSL cannot copy
+  // unchanged (odd signature parameters) is shared instead, as raw X509_STORE_add_crl does,
+  // so changing that one later changes what the store checks. The same CRL twice is not an error.
   // A CRL never signed, or a moved-from object: errc::invalid_argument. Defined in
   // crypto/crl.hpp (which includes this header), so that users of the store alone do not
   // compile the CRL class.

@@ -345,7 +345,8 @@ class Connection {
   [[nodiscard]] std::optional<std::vector<crypto::X509>> get_verified_chain() const;
   // A copy of this end's own certificate (the Connection's, else the Context's), also
   // before the handshake; nullopt when there is none. Changing the copy does not change
-  // what is served. Calls SSL_get_certificate.
+  // what is served (unless OpenSSL cannot copy it unchanged: detail::certificate_copy then
+  // shares it). Calls SSL_get_certificate.
   [[nodiscard]] std::optional<crypto::X509> get_certificate() const;
 
   // `olen` bytes of keying material derived from the session (RFC 5705 / RFC 8446 7.5),
