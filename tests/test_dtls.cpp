@@ -105,6 +105,17 @@ bool succeeded_or_waits(const pyossl::result<T>& step) {
   return false;
 }
 
+// The cookie exchange up to the client's second ClientHello: the first one, unanswered
+// by DTLSv1_listen but for a HelloVerifyRequest, which the client answers with the
+// ClientHello that carries the cookie; that one waits in the client for the test to take.
+void answer_with_cookie(pyossl_test::connection_pair& pair) {
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  deliver(take_datagrams(pair.client), pair.server);
+  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
+  deliver(take_datagrams(pair.server), pair.client);
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+}
+
 void echo_both_ways(ssl::Connection& client, ssl::Connection& server) {
   REQUIRE(unwrap(client.send("ping over DTLS")) == 14);
   deliver(take_datagrams(client), server);
@@ -241,11 +252,7 @@ TEST_CASE("DTLSv1_listen refuses a forged or replayed cookie with a new HelloVer
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
 
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
-  deliver(take_datagrams(pair.client), pair.server);
-  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
-  deliver(take_datagrams(pair.server), pair.client);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  answer_with_cookie(pair);
   // The server rotates its secret: the client's cookie is now a stale (replayed) one.
   jar.secret = "rotated-secret";
   deliver(take_datagrams(pair.client), pair.server);
@@ -265,11 +272,7 @@ TEST_CASE(
   install_cookie_callbacks(server_side, jar);
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
-  deliver(take_datagrams(pair.client), pair.server);
-  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
-  deliver(take_datagrams(pair.server), pair.client);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  answer_with_cookie(pair);
   const std::vector<std::string> hello = take_datagrams(pair.client);
   REQUIRE(hello.size() == 1);
 
@@ -299,11 +302,7 @@ TEST_CASE("a 255-byte cookie, the longest DTLS allows, completes the exchange ov
       [&](ssl::Connection&, std::string_view cookie) { return cookie == longest; }));
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
-  deliver(take_datagrams(pair.client), pair.server);
-  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
-  deliver(take_datagrams(pair.server), pair.client);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  answer_with_cookie(pair);
   const std::vector<std::string> hello = take_datagrams(pair.client);
   REQUIRE(hello.size() == 1);  // one datagram, not fragmented
   CHECK(is_dtls_record(hello[0]));
@@ -481,11 +480,7 @@ TEST_CASE("an exception from the cookie verify callback comes out of DTLSv1_list
       [](ssl::Connection&, std::string_view) -> bool { throw std::runtime_error("cannot check cookies"); }));
   ssl::Context client_side = dtls_client_context();
   pyossl_test::connection_pair pair(client_side, server_side);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
-  deliver(take_datagrams(pair.client), pair.server);
-  REQUIRE_FAILS_WITH(pair.server.DTLSv1_listen(), errc::want_read);
-  deliver(take_datagrams(pair.server), pair.client);
-  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::want_read);
+  answer_with_cookie(pair);
   deliver(take_datagrams(pair.client), pair.server);
   CHECK_THROWS_WITH((void)pair.server.DTLSv1_listen(), "cannot check cookies");
   CHECK(ERR_peek_error() == 0UL);

@@ -164,13 +164,9 @@ PYOSSL_DECL std::string other_name_text(GENERAL_NAME* name) {
   ASN1_TYPE* value = nullptr;
   if (GENERAL_NAME_get0_otherName(name, &type_id, &value) != 1 || type_id == nullptr)
     return "othername:<unsupported>";
-  // OBJ_obj2txt returns the length it needs; a dotted OID may be of any length.
-  const int length = OBJ_obj2txt(nullptr, 0, type_id, 0);
-  if (length <= 0) return "othername:<unsupported>";
-  std::string oid(static_cast<std::size_t>(length) + 1, '\0');
-  OBJ_obj2txt(oid.data(), length + 1, type_id, 0);
-  oid.resize(static_cast<std::size_t>(length));
-  std::string text = "othername:" + oid + ":";
+  const std::string type = object_short_name(type_id);
+  if (type.empty()) return "othername:<unsupported>";
+  std::string text = "othername:" + type + ":";
   if (value != nullptr && (value->type == V_ASN1_UTF8STRING || value->type == V_ASN1_IA5STRING)) {
     text += ia5_text(value->value.asn1_string);
   } else {

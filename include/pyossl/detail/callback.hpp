@@ -39,8 +39,14 @@ class callback<R(Args...)> {
         call_(&invoke<std::decay_t<F>>) {}
 
   explicit operator bool() const noexcept { return call_ != nullptr; }
-  // Runs the callable; calling an empty callback is a bug (check it first).
-  R operator()(Args... arguments) const { return call_(target_.get(), std::forward<Args>(arguments)...); }
+  // Runs the callable; calling an empty callback is a bug (check it first). The call holds
+  // its own reference to the callable: one may drop this holder's last reference while it
+  // runs (it replaces itself, or switches its Connection to another Context) and must
+  // outlive that. So a trampoline can call the holder where it finds it.
+  R operator()(Args... arguments) const {
+    const std::shared_ptr<void> keep = target_;
+    return call_(keep.get(), std::forward<Args>(arguments)...);
+  }
 
  private:
   template <class F>

@@ -616,6 +616,8 @@ class Connection {
   // written nothing (allocating nothing); a DTLS datagram larger than the buffer
   // errc::invalid_argument; else errc::ssl.
   [[nodiscard]] unexpected<error> bio_read_failure(std::size_t buffer_size) const;
+  // A DTLS datagram of `next` bytes does not fit `buffer_size`: errc::invalid_argument.
+  [[nodiscard]] static unexpected<error> datagram_too_large(std::size_t next, std::size_t buffer_size);
 
   [[nodiscard]] static unexpected<error> not_memory(std::string_view operation);
   [[nodiscard]] static unexpected<error> not_dtls(std::string_view operation);
@@ -828,7 +830,10 @@ PYOSSL_DECL result<std::size_t> Connection::bio_read_into(std::span<std::byte> b
   if (state_->from_ssl == nullptr) return not_memory("BIO_read_ex");
   if (buffer.empty()) {
     // DTLS: no buffer is smaller than any datagram; refuse it as any too-small one is.
-    if (SSL_is_dtls(ssl()) == 1 && BIO_ctrl_pending(state_->from_ssl) > 0) return bio_read_failure(0);
+    if (SSL_is_dtls(ssl()) == 1) {
+      if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > 0)
+        return datagram_too_large(next, 0);
+    }
     return std::size_t{0};
   }
   std::size_t read = 0;
@@ -1497,22 +1502,21 @@ PYOSSL_DECL result<std::string> Connection::read_string(std::size_t bufsize, sou
 }
 
 PYOSSL_DECL unexpected<error> Connection::bio_read_failure(std::size_t buffer_size) const {
-  constexpr std::string_view operation = "BIO_read_ex";
-  // The datagram check comes first: the retry flag is the last read's, which an empty
-  // buffer never makes.
-  const std::size_t next = SSL_is_dtls(ssl()) == 1 ? BIO_ctrl_pending(state_->from_ssl) : 0;
-  if (next > buffer_size) {
-    return detail::fail(errc::invalid_argument, operation,
-                        "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
-                            std::to_string(buffer_size) +
-                            ": nothing was taken, read it with a larger buffer");
-  }
   if (BIO_should_retry(state_->from_ssl)) {
     return unexpected<error>(
         detail::static_error(errc::want_read, detail::io_call_text(detail::io_call::bio_read),
                              detail::io_call_text(detail::io_call::nothing_to_bio_read)));
   }
-  return detail::fail(errc::ssl, operation);
+  if (const std::size_t next = BIO_ctrl_pending(state_->from_ssl); next > buffer_size) {
+    return datagram_too_large(next, buffer_size);
+  }
+  return detail::fail(errc::ssl, "BIO_read_ex");
+}
+
+PYOSSL_DECL unexpected<error> Connection::datagram_too_large(std::size_t next, std::size_t buffer_size) {
+  return detail::fail(errc::invalid_argument, "BIO_read_ex",
+                      "the next datagram is " + std::to_string(next) + " bytes and the buffer holds " +
+                          std::to_string(buffer_size) + ": nothing was taken, read it with a larger buffer");
 }
 
 PYOSSL_DECL unexpected<error> Connection::not_memory(std::string_view operation) {

@@ -42,10 +42,7 @@ PYOSSL_DECL int cookie_generate_trampoline(SSL* ssl, unsigned char* cookie, unsi
   if (link == nullptr || !link->current->cookie_generate || link->stash.pending()) return 0;
   return link->stash.guard(
       [&] {
-        // A copy: the callable may switch its Connection's Context (see "Ownership" in
-        // ssl_state.hpp), and must outlive that.
-        const auto callback = link->current->cookie_generate;
-        const std::string made = callback(*link->owner);
+        const std::string made = link->current->cookie_generate(*link->owner);
         if (made.empty() || made.size() > DTLS1_COOKIE_LENGTH) {
           link->unusable_cookie = made.size();
           return 0;
@@ -64,8 +61,7 @@ PYOSSL_DECL int cookie_verify_trampoline(SSL* ssl, const unsigned char* cookie,
   return link->stash.guard(
       [&] {
         const std::string_view offered(reinterpret_cast<const char*>(cookie), length);
-        const auto callback = link->current->cookie_verify;  // a copy, as above
-        return callback(*link->owner, offered) ? 1 : 0;
+        return link->current->cookie_verify(*link->owner, offered) ? 1 : 0;
       },
       0);
 }

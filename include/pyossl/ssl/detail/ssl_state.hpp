@@ -7,10 +7,8 @@
 // long as any SSL that may call it. Once a Connection exists the Context refuses changes
 // (as pyOpenSSL 26 does). A callable can still lose its last owner while it runs: one that
 // calls Connection::set_context (or set_verify) may drop the only reference to its own
-// Context. So every trampoline here copies the callback holder (a shared_ptr) and calls
-// the copy, which keeps the running callable alive until it returns. The DTLS cookie
-// trampolines (cookie_callbacks.hpp) run the current Context's callables too, and copy
-// them the same way.
+// Context. The holder (detail::callback) keeps a running callable alive until it returns,
+// so the trampolines here and in cookie_callbacks.hpp call it where they find it.
 //
 // Exceptions: each Connection owns a connection_link at a stable heap address, stored in
 // its SSL's ex_data; a trampoline finds it from the SSL*, runs the callable through the
@@ -19,7 +17,7 @@
 // (detail::passphrase_request).
 //
 // A Connection may also have its own verify callable (Connection::set_verify); it lives in
-// the link, and is copied before it runs like the others.
+// the link, and is kept alive while it runs like the others.
 #pragma once
 
 #include <algorithm>
@@ -191,8 +189,9 @@ PYOSSL_DECL int verify_trampoline(int preverify_ok, X509_STORE_CTX* store) noexc
     const bool name_mismatch = is_name_mismatch(X509_STORE_CTX_get_error(store));
     verdict = link->stash.guard(
         [&]() -> int {
-          // A copy: the callable may replace itself (Connection::set_verify) while it runs.
-          const verify_function callback = link->own_verify ? link->verify : link->context->verify;
+          // The callable may replace itself (Connection::set_verify) while it runs: the
+          // holder keeps it alive (detail::callback).
+          const verify_function& callback = link->own_verify ? link->verify : link->context->verify;
           ::X509* current = X509_STORE_CTX_get_current_cert(store);
           crypto::X509 cert = current != nullptr ? crypto::X509(up_ref(current)) : crypto::X509();
           const bool accepted = callback(*link->owner, cert, X509_STORE_CTX_get_error(store),
@@ -225,8 +224,7 @@ PYOSSL_DECL void info_trampoline(const SSL* ssl, int where, int ret) noexcept {
   if (link == nullptr || !link->current->info || link->stash.pending()) return;
   link->stash.guard(
       [&] {
-        const info_function callback = link->current->info;  // a copy: see "Ownership"
-        callback(*link->owner, where, ret);
+        link->current->info(*link->owner, where, ret);
         return 0;
       },
       0);
@@ -238,8 +236,7 @@ PYOSSL_DECL int servername_trampoline(SSL* ssl, int* /*alert*/, void* /*arg*/) n
   if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
   return link->stash.guard(
       [&] {
-        const servername_function callback = link->context->servername;
-        callback(*link->owner);
+        link->context->servername(*link->owner);
         return SSL_TLSEXT_ERR_OK;
       },
       SSL_TLSEXT_ERR_ALERT_FATAL);
@@ -256,8 +253,7 @@ PYOSSL_DECL int alpn_select_trampoline(SSL* ssl, const unsigned char** out, unsi
         for (unsigned int at = 0; at < inlen && at + 1 + in[at] <= inlen; at += 1U + in[at]) {
           offered.emplace_back(reinterpret_cast<const char*>(in + at + 1), in[at]);
         }
-        const alpn_select_function callback = link->current->alpn_select;
-        std::optional<std::string> chosen = callback(*link->owner, offered);
+        std::optional<std::string> chosen = link->current->alpn_select(*link->owner, offered);
         if (!chosen) return SSL_TLSEXT_ERR_NOACK;
         if (std::find(offered.begin(), offered.end(), *chosen) == offered.end()) {
           link->refusal = {SSL_R_NO_APPLICATION_PROTOCOL, "the ALPN select callback chose \"" + *chosen +
@@ -277,8 +273,7 @@ PYOSSL_DECL void keylog_trampoline(const SSL* ssl, const char* line) noexcept {
   if (link == nullptr || !link->current->keylog || link->stash.pending() || line == nullptr) return;
   link->stash.guard(
       [&] {
-        const keylog_function callback = link->current->keylog;
-        callback(*link->owner, std::string_view(line));
+        link->current->keylog(*link->owner, std::string_view(line));
         return 0;
       },
       0);
@@ -293,8 +288,7 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
     if (link->stash.pending()) return SSL_TLSEXT_ERR_ALERT_FATAL;
     return link->stash.guard(
         [&] {
-          const ocsp_server_function callback = link->current->ocsp_server;
-          const std::string response = callback(*link->owner);
+          const std::string response = link->current->ocsp_server(*link->owner);
           if (response.empty()) return SSL_TLSEXT_ERR_NOACK;
           handle<unsigned char> copy =
               adopt(static_cast<unsigned char*>(OPENSSL_memdup(response.data(), response.size())));
@@ -317,8 +311,7 @@ PYOSSL_DECL int ocsp_trampoline(SSL* ssl, void* /*arg*/) noexcept {
             response != nullptr && length > 0
                 ? std::string_view(reinterpret_cast<const char*>(response), static_cast<std::size_t>(length))
                 : std::string_view();
-        const ocsp_client_function callback = link->current->ocsp_client;
-        if (callback(*link->owner, stapled)) return 1;
+        if (link->current->ocsp_client(*link->owner, stapled)) return 1;
         link->refusal = {SSL_R_INVALID_STATUS_RESPONSE,
                          stapled.empty() ? "the OCSP client callback returned false (nothing was stapled)"
                                          : "the OCSP client callback rejected the stapled response"};
