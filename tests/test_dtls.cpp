@@ -7,6 +7,7 @@
 // work when a user's file has included it before pyossl.
 #include <openssl/ssl.h>
 //
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -660,6 +662,60 @@ TEST_CASE("DTLSv1_handle_timeout gives up with an ssl error, and the failed conn
   REQUIRE_FAILS_WITH(again, errc::ssl);
   CHECK(again.error().message().find("Unexpected EOF") == std::string::npos);
   CHECK(again.error().message().find("already failed") != std::string::npos);
+}
+
+// A write BIO that always would block, as a nonblocking UDP socket whose send buffer is full.
+int refuse_write(BIO* bio, const char* /*data*/, std::size_t /*length*/, std::size_t* written) {
+  BIO_clear_retry_flags(bio);
+  BIO_set_retry_write(bio);
+  *written = 0;
+  return 0;
+}
+
+long accept_ctrl(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+TEST_CASE("DTLSv1_handle_timeout on a transport that would block is want_write, not a failed connection",
+          "[dtls][loss]") {
+  ssl::Context server_side = dtls_server_context();
+  ssl::Context client_side = dtls_client_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  ssl::Connection& client = pair.client;
+  DTLS_set_timer_cb(client.native_handle(), fast_retransmission);
+  // A ClientHello of about 2 KB: OpenSSL's 4 KB handshake write buffer, which takes resends
+  // whose flush would block (and does not report that flush), overflows at the second.
+  std::vector<std::string> protocols;
+  for (char letter = 'a'; letter < 'i'; ++letter) protocols.emplace_back(250, letter);
+  REQUIRE_OK(client.set_alpn_protos(protocols));
+  REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
+  (void)take_datagrams(client);  // the first ClientHello is lost
+
+  std::unique_ptr<BIO_METHOD, decltype(&BIO_meth_free)> method(
+      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "would block"), &BIO_meth_free);
+  REQUIRE(method != nullptr);
+  REQUIRE(BIO_meth_set_write_ex(method.get(), refuse_write) == 1);
+  REQUIRE(BIO_meth_set_ctrl(method.get(), accept_ctrl) == 1);
+  BIO* blocked = BIO_new(method.get());
+  REQUIRE(blocked != nullptr);
+  BIO_set_init(blocked, 1);
+  SSL* native = client.native_handle();
+  SSL_set0_wbio(native, blocked);  // frees the memory BIO: the client sends nothing more
+
+  pyossl::result<bool> resent = true;
+  for (int attempt = 0; attempt < 6 && resent; ++attempt) {
+    std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
+    resent = client.DTLSv1_handle_timeout();
+  }
+  INFO((resent ? "no failure" : resent.error().message()));
+  REQUIRE_FAILS_WITH(resent, errc::want_write);
+  CHECK(resent.error().message().find("would block") != std::string::npos);
+  CHECK(ERR_peek_error() == 0UL);
+  // The connection goes on: the next expiry resends again, and fails the same way, not
+  // as a connection that already failed.
+  std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
+  auto again = client.DTLSv1_handle_timeout();
+  REQUIRE_FAILS_WITH(again, errc::want_write);
 }
 
 TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {

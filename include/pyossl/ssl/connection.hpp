@@ -513,7 +513,9 @@ class Connection {
   // bio_read then has the datagrams), false when no timer had expired. Too many resends
   // without an answer is errc::ssl ("the peer has not answered"); a resend the socket
   // refused, errc::syscall with its errno. Either ends the connection: later calls fail
-  // with errc::ssl "already failed". Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
+  // with errc::ssl "already failed". A transport that would block is errc::want_write and
+  // ends nothing: DTLS counts that datagram as lost and resends the flight at the next
+  // expiry. Calls SSL_ctrl(DTLS_CTRL_HANDLE_TIMEOUT).
   [[nodiscard]] result<bool> DTLSv1_handle_timeout();
 
   // The largest datagram DTLS may send, the record headers and encryption included (IP and
@@ -1282,6 +1284,14 @@ PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
   if (handled >= 0) {
     detail::clear_error_queue();
     return handled > 0;
+  }
+  // A transport that would block (EAGAIN) is no failure: DTLS dropped the datagram as
+  // lost, and the flight goes out again at the next expiry (pyOpenSSL: WantWriteError).
+  if (const int outcome = SSL_get_error(ssl(), static_cast<int>(handled));
+      outcome == SSL_ERROR_WANT_WRITE || outcome == SSL_ERROR_WANT_READ) {
+    return unexpected<error>(error(outcome == SSL_ERROR_WANT_WRITE ? errc::want_write : errc::want_read,
+                                   std::string(operation), {},
+                                   "the transport would block; the flight is resent at the next expiry"));
   }
   // Either OpenSSL gave up (too many timeouts) or resending the flight failed to write.
   if (ERR_peek_error() == 0 && saved_errno != 0)
