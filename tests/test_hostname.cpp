@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
 #include "catch.hpp"
@@ -284,6 +285,52 @@ TEST_CASE("host names match whole-label wildcards only, and never a subject comm
     REQUIRE(outcome.client.error().verification());
     CHECK(outcome.client.error().verification()->code == X509_V_ERR_HOSTNAME_MISMATCH);
   }
+}
+
+TEST_CASE("an absolute name's final dot is dropped: checked and sent as SNI without it", "[hostname]") {
+  const bool checking = GENERATE(true, false);
+  INFO("check_hostname: " << checking);
+  auto client_side = default_client();
+  unwrap(client_side.set_check_hostname(checking));
+  const ssl::Context server_side = pyossl_test::server_context();
+  pyossl_test::connection_pair pair(client_side, server_side);
+  if (!checking) REQUIRE_OK(pair.client.set_verify_hostname("localhost."));
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost."));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_OK(outcome.client);
+  REQUIRE_OK(outcome.server);
+  CHECK(pair.server.get_servername() == std::optional<std::string>("localhost"));  // RFC 6066: no dot
+  CHECK(SSL_get_verify_result(pair.client.native_handle()) == X509_V_OK);
+}
+
+TEST_CASE("two final dots are no absolute name: the check fails", "[hostname]") {
+  const ssl::Context server_side = pyossl_test::server_context();
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_OK(pair.client.set_tlsext_host_name("localhost.."));
+  const auto outcome = pyossl_test::handshake(pair.client, pair.server);
+  REQUIRE_FAILS_WITH(outcome.client, errc::ssl);
+  REQUIRE(outcome.client.error().verification());
+  CHECK(outcome.client.error().verification()->code == X509_V_ERR_HOSTNAME_MISMATCH);
+}
+
+TEST_CASE("a name starting with a dot, which OpenSSL reads as a whole domain, is refused",
+          "[hostname][bad-input]") {
+  // OpenSSL would match ".example.test" against any host under example.test, so a name
+  // from a URL such as "https://.example.test/" must not reach it.
+  static const issued wildcard = issue("wildcard", "/CN=wildcard", "subjectAltName=DNS:*.example.test\n");
+  const ssl::Context server_side = server_with(wildcard);
+  pyossl_test::connection_pair pair(default_client(), server_side);
+  REQUIRE_FAILS_WITH(pair.client.set_verify_hostname(".example.test"), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pair.client.set_tlsext_host_name(".example.test"), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pair.client.set_tlsext_host_name("."), errc::invalid_argument);
+  CHECK(ERR_peek_error() == 0UL);
+  // Nothing was set: the client still has no name to expect, and sends nothing.
+  REQUIRE_FAILS_WITH(pair.client.do_handshake(), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(pair.client.bio_read(1024), errc::want_read);
+  // Without checking, SNI is only a hint and goes out as given, as in pyOpenSSL.
+  auto plain = unwrap(ssl::Context::create(ssl::TLS_METHOD));
+  ssl::Connection hinting(plain);
+  REQUIRE_OK(hinting.set_tlsext_host_name(".example.test"));
 }
 
 TEST_CASE("set_verify_hostname is enforced with VERIFY_PEER on any Context, only recorded without it",

@@ -97,6 +97,21 @@ struct connection_state {
 // Whether `name` is an IPv4 or IPv6 address literal (not a DNS name). Calls a2i_IPADDRESS.
 [[nodiscard]] PYOSSL_DECL bool is_ip_literal(const std::string& name);
 
+// An absolute DNS name without its final dot ("example.com." -> "example.com"): the dot is
+// DNS's root, never part of a name in a certificate, and SNI must not carry it (RFC 6066,
+// section 3), so browsers, Go and curl drop it. One dot only: "example.com.." stays as it
+// is, and matches nothing.
+[[nodiscard]] constexpr std::string_view without_root_dot(std::string_view name) noexcept {
+  const bool absolute = name.size() > 1 && name.back() == '.' && name[name.size() - 2] != '.';
+  return absolute ? name.substr(0, name.size() - 1) : name;
+}
+
+// A name a certificate can be checked against does not start with a dot, which OpenSSL
+// reads as "any host under that domain" (".com" would match every .com certificate): a
+// name taken from a URL must never widen the check that way. Python's ssl refuses it too.
+// errc::invalid_argument.
+[[nodiscard]] PYOSSL_DECL result<void> checkable_host_name(std::string_view operation, std::string_view name);
+
 // A copy of a certificate OpenSSL holds, for a getter: changing what the user gets back must
 // not change what the Context serves or what the Connection reports later (SPEC: copies,
 // never views). One OpenSSL cannot copy unchanged (odd DER it read from a peer) is shared
@@ -412,7 +427,10 @@ class Connection {
   // errc::ssl. On a Context with set_check_hostname on, it is also the name the server's
   // certificate must match (set_verify_hostname), as Python's server_hostname; an IP
   // address is then checked but never sent (SNI carries only DNS names, RFC 6066), and
-  // replaces any name set before (which is then neither sent nor checked).
+  // replaces any name set before (which is then neither sent nor checked). An absolute
+  // name's final dot is dropped ("example.com." is sent and checked as "example.com"; RFC
+  // 6066 forbids it in SNI); with checking on, a name starting with a dot is
+  // errc::invalid_argument (see set_verify_hostname).
   [[nodiscard]] result<void> set_tlsext_host_name(std::string_view name);
 
   // The name the server's certificate must match: a DNS name (RFC 6125 matching, wildcards
@@ -422,7 +440,10 @@ class Connection {
   // X509_V_ERR_HOSTNAME_MISMATCH (X509_V_ERR_IP_ADDRESS_MISMATCH). The subject's common
   // name is never used for a certificate without subjectAltNames. Sends no SNI. Calls
   // X509_VERIFY_PARAM_set1_host / _set1_ip_asc; an empty name or one with a NUL byte is
-  // errc::invalid_argument. Python's ssl: server_hostname with check_hostname.
+  // errc::invalid_argument, and so is one starting with a dot, which OpenSSL would take as
+  // "any host under this domain". An absolute name's final dot is dropped: "example.com."
+  // matches a certificate for example.com, as in browsers. Python's ssl: server_hostname
+  // with check_hostname.
   [[nodiscard]] result<void> set_verify_hostname(std::string_view name);
   // Server: the name the client asked for, if any. Calls SSL_get_servername.
   [[nodiscard]] std::optional<std::string> get_servername() const;
@@ -647,6 +668,14 @@ namespace pyossl::detail {
 PYOSSL_DECL bool is_ip_literal(const std::string& name) {
   const error_queue_mark mark;
   return static_cast<bool>(handle<ASN1_STRING>(a2i_IPADDRESS(name.c_str())));
+}
+
+PYOSSL_DECL result<void> checkable_host_name(std::string_view operation, std::string_view name) {
+  if (!name.empty() && name.front() == '.') {
+    return fail(errc::invalid_argument, operation,
+                "a host name must not start with a dot (OpenSSL would accept any host under it)");
+  }
+  return {};
 }
 
 PYOSSL_DECL crypto::X509 certificate_copy(::X509* certificate) {
@@ -1077,9 +1106,13 @@ PYOSSL_DECL result<void> Connection::request_ocsp() {
 
 PYOSSL_DECL result<void> Connection::set_tlsext_host_name(std::string_view name) {
   constexpr std::string_view operation = "SSL_set_tlsext_host_name";
+  const bool check = state_->context->check_hostname;
+  if (check) {
+    if (auto checkable = detail::checkable_host_name(operation, name); !checkable) return checkable;
+  }
+  name = detail::without_root_dot(name);
   auto c_name = detail::c_string(operation, "name", name);
   if (!c_name) return unexpected(std::move(c_name).error());
-  const bool check = state_->context->check_hostname;
   if (check && detail::is_ip_literal(*c_name)) {
     if (auto expected = set_verify_hostname(name); !expected) return expected;
     // Not sent: an address is not SNI. A name set earlier must not be sent either, or the
@@ -1094,9 +1127,10 @@ PYOSSL_DECL result<void> Connection::set_tlsext_host_name(std::string_view name)
 
 PYOSSL_DECL result<void> Connection::set_verify_hostname(std::string_view name) {
   constexpr std::string_view operation = "ssl::Connection::set_verify_hostname";
-  auto c_name = detail::c_string(operation, "name", name);
-  if (!c_name) return unexpected(std::move(c_name).error());
   if (name.empty()) return detail::fail(errc::invalid_argument, operation, "the host name is empty");
+  if (auto checkable = detail::checkable_host_name(operation, name); !checkable) return checkable;
+  auto c_name = detail::c_string(operation, "name", detail::without_root_dot(name));
+  if (!c_name) return unexpected(std::move(c_name).error());
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl());
   X509_VERIFY_PARAM_set_hostflags(param, detail::hostname_check_flags);
   const bool address = detail::is_ip_literal(*c_name);
