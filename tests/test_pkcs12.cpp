@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pkcs12.h>
 
 #include "catch.hpp"
 #include "checks.hpp"
@@ -516,4 +518,78 @@ TEST_CASE("load_pkcs12 reads a MAC-less file from openssl pkcs12 -export -nomac"
 TEST_CASE("load_pkcs12 of a MAC-less file with a wrong passphrase fails with crypto error", "[pkcs12]") {
   const std::string exported = pyossl::unwrap(full_pkcs12().export_("secret", 2048, -1));
   REQUIRE_FAILS_WITH(load_pkcs12(exported, "wrong"), errc::crypto);
+}
+
+namespace {
+
+// Every 3-byte DER INTEGER 65536 (02 03 01 00 00) in `der` made 8,388,607 (02 03 7F FF FF):
+// the iteration counts of a file exported with 65536, raised without changing its layout.
+std::string raise_iterations(std::string der, int expected) {
+  const std::string from("\x02\x03\x01\x00\x00", 5);
+  const std::string to("\x02\x03\x7f\xff\xff", 5);
+  int raised = 0;
+  for (std::size_t at = der.find(from); at != std::string::npos; at = der.find(from, at + to.size())) {
+    der.replace(at, from.size(), to);
+    ++raised;
+  }
+  REQUIRE(raised == expected);
+  return der;
+}
+
+// A file whose only authsafe is encrypted (`outer_iterations`) and holds the key as a
+// shrouded key bag (`inner_iterations`), a count a scan can read only by decrypting.
+std::string nested_key_file(int mac_iterations, int outer_iterations, int inner_iterations) {
+  const PKey key = files().key();
+  STACK_OF(PKCS12_SAFEBAG)* bags = nullptr;
+  REQUIRE(PKCS12_add_key(&bags, key.native_handle(), 0, inner_iterations, NID_aes_256_cbc, "secret") != nullptr);
+  STACK_OF(PKCS7)* safes = nullptr;
+  const int added = PKCS12_add_safe(&safes, bags, NID_aes_256_cbc, outer_iterations, "secret");
+  sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+  REQUIRE(added == 1);
+  ::PKCS12* p12 = PKCS12_add_safes(safes, 0);
+  sk_PKCS7_pop_free(safes, PKCS7_free);
+  REQUIRE(p12 != nullptr);
+  REQUIRE(PKCS12_set_mac(p12, "secret", -1, nullptr, 0, mac_iterations, EVP_sha256()) == 1);
+  unsigned char* der = nullptr;
+  const int length = i2d_PKCS12(p12, &der);
+  PKCS12_free(p12);
+  REQUIRE(length > 0);
+  std::string bytes(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("load_pkcs12 refuses a file that asks for too many key-derivation iterations, before any",
+          "[pkcs12][bad-input]") {
+  // Exported with 65536 iterations for the key, the certificates and the MAC, then raised to
+  // 8.4 million each: 25 million in all, past the 10 million load_pkcs12 allows. Unchecked,
+  // OpenSSL would derive for seconds and then find the MAC wrong.
+  const std::string exported = pyossl::unwrap(full_pkcs12().export_("secret", 65536, 65536));
+  REQUIRE_OK(load_pkcs12(exported, "secret"));  // as exported: 196,608 iterations, fine
+  const std::string hostile = raise_iterations(exported, 3);
+  for (const char* passphrase : {"secret", "wrong"}) {
+    auto loaded = load_pkcs12(hostile, passphrase);
+    REQUIRE_FAILS_WITH(loaded, errc::invalid_argument);
+    CHECK(loaded.error().message().find("iterations") != std::string::npos);
+    CHECK(ERR_peek_error() == 0UL);
+  }
+  CHECK(pyossl::detail::pkcs12_max_iterations == 10'000'000U);
+}
+
+TEST_CASE("load_pkcs12 counts the iterations of bags inside an encrypted authsafe too",
+          "[pkcs12][bad-input]") {
+  // The MAC's and the authsafe's counts are readable up front; the key inside the authsafe
+  // asks for 2 million more, read by decrypting the authsafe.
+  const std::string within = nested_key_file(2048, 65537, 2'000'000);
+  auto loaded = load_pkcs12(within, "secret");
+  REQUIRE_OK(loaded);
+  CHECK(same_key(*loaded->get_privatekey(), files().key()));
+  // The MAC raised to 8.4 million: with the authsafe's 65,537 that is within the limit up
+  // front, and past it only with the key's 2 million, which the scan finds inside.
+  auto raised = load_pkcs12(raise_iterations(nested_key_file(65536, 65537, 2'000'000), 1), "secret");
+  REQUIRE_FAILS_WITH(raised, errc::invalid_argument);
+  CHECK(raised.error().message().find("iterations") != std::string::npos);
+  CHECK(ERR_peek_error() == 0UL);
 }

@@ -9,8 +9,10 @@
 // keeps it (with the default provider) for the rest of the process.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <optional>
 #include <string>
@@ -68,6 +70,19 @@ struct pkcs12_contents {
 // errc::invalid_argument if it holds a NUL byte.
 [[nodiscard]] PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(
     std::string_view operation, detail::optional_text passphrase);
+
+// The key derivation a PKCS#12 file may ask of load_pkcs12, in iterations summed over its
+// MAC and every password-based encryption in it. The count is the file's to choose: a
+// hostile one asks for billions (hours of CPU in PKCS12_parse, and a wrong-MAC error at
+// the end). Files from OpenSSL, Windows, macOS and Java use 2,000 to 10,000 per use, a
+// few uses each; 10 million is a few seconds of CPU (PBKDF2-SHA256: about 2.5 s here).
+inline constexpr std::uint64_t pkcs12_max_iterations = 10'000'000;
+
+// Sums the iteration counts `p12` asks for, before any derivation is done: the MAC's, each
+// encrypted authsafe's, and each shrouded key bag's, nested bags included; the bags inside
+// an encrypted authsafe are read by decrypting it (work already counted). errc::invalid_argument
+// past pkcs12_max_iterations. What cannot be read is left for PKCS12_parse to report.
+[[nodiscard]] PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase);
 
 // PKCS12_parse, and if it failed for lack of an algorithm, PKCS12_parse again once the
 // legacy provider is loaded. A wrong passphrase or bad MAC: errc::crypto; an algorithm
@@ -248,6 +263,116 @@ PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(std::string_vie
   return std::optional<std::string>(std::move(*checked));
 }
 
+namespace pkcs12_work {
+
+// Iterations summed so far; `over` once past the limit (the sum saturates).
+struct tally {
+  std::uint64_t iterations = 0;
+  bool over = false;
+
+  void add(const ASN1_INTEGER* count) noexcept {
+    std::int64_t value = 1;  // absent: one iteration
+    if (count != nullptr && (ASN1_INTEGER_get_int64(&value, count) != 1 || value < 1)) value = 1;
+    const auto added = static_cast<std::uint64_t>(value);
+    iterations = added > pkcs12_max_iterations - std::min(iterations, pkcs12_max_iterations)
+                     ? pkcs12_max_iterations + 1
+                     : iterations + added;
+    over = iterations > pkcs12_max_iterations;
+  }
+};
+
+// The iteration count of a password-based encryption algorithm: PKCS#5 v1 / PKCS#12 PBE
+// (PBEPARAM) or PBES2 with PBKDF2. Others (scrypt, whose memory OpenSSL caps) add one.
+inline void add_pbe(tally& total, const X509_ALGOR* algorithm) {
+  const ASN1_OBJECT* oid = nullptr;
+  int parameter_type = 0;
+  const void* parameter = nullptr;
+  X509_ALGOR_get0(&oid, &parameter_type, &parameter, algorithm);
+  if (parameter_type != V_ASN1_SEQUENCE || parameter == nullptr) return total.add(nullptr);
+  const auto* sequence = static_cast<const ASN1_STRING*>(parameter);
+  const unsigned char* der = ASN1_STRING_get0_data(sequence);
+  const long length = ASN1_STRING_length(sequence);
+  if (OBJ_obj2nid(oid) != NID_pbes2) {
+    const handle<PBEPARAM> pbe(d2i_PBEPARAM(nullptr, &der, length));
+    return total.add(pbe ? pbe->iter : nullptr);
+  }
+  const handle<PBE2PARAM> pbes2(d2i_PBE2PARAM(nullptr, &der, length));
+  if (!pbes2 || pbes2->keyfunc == nullptr || OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2 ||
+      pbes2->keyfunc->parameter == nullptr || pbes2->keyfunc->parameter->type != V_ASN1_SEQUENCE) {
+    return total.add(nullptr);
+  }
+  const ASN1_STRING* kdf = pbes2->keyfunc->parameter->value.sequence;
+  const unsigned char* kdf_der = ASN1_STRING_get0_data(kdf);
+  const handle<PBKDF2PARAM> pbkdf2(d2i_PBKDF2PARAM(nullptr, &kdf_der, ASN1_STRING_length(kdf)));
+  total.add(pbkdf2 ? pbkdf2->iter : nullptr);
+}
+
+// Shrouded key bags, and bags nested in safeContents bags (as PKCS12_parse follows them,
+// to a bounded depth here).
+inline void add_bags(tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
+  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && !total.over; ++i) {
+    const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
+    switch (PKCS12_SAFEBAG_get_nid(bag)) {
+      case NID_pkcs8ShroudedKeyBag: {
+        const X509_ALGOR* algorithm = nullptr;
+        if (const X509_SIG* shrouded = PKCS12_SAFEBAG_get0_pkcs8(bag)) X509_SIG_get0(shrouded, &algorithm, nullptr);
+        if (algorithm != nullptr) add_pbe(total, algorithm);
+        break;
+      }
+      case NID_safeContentsBag:
+        if (depth < 8) add_bags(total, PKCS12_SAFEBAG_get0_safes(bag), depth + 1);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace pkcs12_work
+
+PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase) {
+  const error_queue_mark mark;  // what cannot be read here, PKCS12_parse reports
+  pkcs12_work::tally total;
+  if (PKCS12_mac_present(p12) == 1) {
+    const ASN1_INTEGER* mac_iterations = nullptr;
+    PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
+    total.add(mac_iterations);
+  }
+  const handle<STACK_OF(PKCS7)> authsafes(PKCS12_unpack_authsafes(p12));
+  // Outer layer first: every count readable without a derivation, so a hostile one is
+  // refused before any work is done.
+  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over; ++i) {
+    ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
+    if (PKCS7_type_is_encrypted(safe) && safe->d.encrypted != nullptr && safe->d.encrypted->enc_data != nullptr) {
+      pkcs12_work::add_pbe(total, safe->d.encrypted->enc_data->algorithm);
+    } else if (PKCS7_type_is_data(safe)) {
+      const handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7data(safe));
+      if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
+    }
+  }
+  // Then the bags inside encrypted authsafes, whose own derivation is counted and allowed.
+  // Decrypted as PKCS12_parse will: without a passphrase it tries none and then "" (they
+  // differ in PKCS#12), and a legacy cipher (RC2, 3DES) needs the legacy provider.
+  const auto decrypt = [passphrase](::PKCS7* safe) {
+    handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7encdata(safe, passphrase, -1));
+    if (!bags && (passphrase == nullptr || *passphrase == '\0'))
+      bags.reset(PKCS12_unpack_p7encdata(safe, passphrase == nullptr ? "" : nullptr, 0));
+    return bags;
+  };
+  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over; ++i) {
+    ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
+    if (!PKCS7_type_is_encrypted(safe)) continue;
+    handle<STACK_OF(PKCS12_SAFEBAG)> bags = decrypt(safe);
+    if (!bags && is_unsupported_algorithm(drain_error_queue()) && load_legacy_provider()) bags = decrypt(safe);
+    if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
+  }
+  if (!total.over) return {};
+  return fail(errc::invalid_argument, "load_pkcs12",
+              "the file asks for more than " + std::to_string(pkcs12_max_iterations) +
+                  " key-derivation iterations in all (hostile, or far beyond any exporter's); refused "
+                  "before deriving anything");
+}
+
 PYOSSL_DECL result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12, const char* passphrase) {
   constexpr std::string_view operation = "PKCS12_parse";
   if (auto contents = parse_pkcs12(p12, passphrase)) return std::move(*contents);
@@ -399,6 +524,8 @@ PYOSSL_DECL result<PKCS12> load_pkcs12(std::string_view buffer, detail::optional
   const auto* in = reinterpret_cast<const unsigned char*>(buffer.data());
   detail::handle<::PKCS12> p12(d2i_PKCS12(nullptr, &in, static_cast<long>(buffer.size())));
   if (!p12) return detail::fail(errc::crypto, "d2i_PKCS12", "not a PKCS#12 file, or a truncated one");
+  if (auto bounded = detail::check_pkcs12_work(p12.get(), *pass ? (*pass)->c_str() : nullptr); !bounded)
+    return unexpected(std::move(bounded).error());
   if (PKCS12_mac_present(p12.get()) != 1) {
     // A file without a MAC (export_ with maciter -1, `openssl pkcs12 -nomac`): OpenSSL 3.0's
     // PKCS12_parse insists on a MAC whenever a passphrase is given ("mac absent"). Give this
