@@ -8,7 +8,10 @@
 #include <type_traits>
 #include <vector>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "catch.hpp"
 #include "checks.hpp"
@@ -528,4 +531,104 @@ TEST_CASE("Keys openssl writes are read with the same type, size and value") {
     CHECK(same_key(*loaded, *expected_public));
     REQUIRE_OK(loaded->check());
   }
+}
+
+namespace {
+
+// An EncryptedPrivateKeyInfo with `algorithm`'s parameters (made without deriving anything)
+// and filler for the ciphertext: a hostile file up to where OpenSSL would start deriving.
+std::string encrypted_key_der(X509_ALGOR* algorithm) {
+  REQUIRE(algorithm != nullptr);
+  X509_SIG* sig = X509_SIG_new();
+  REQUIRE(sig != nullptr);
+  X509_ALGOR* sig_algorithm = nullptr;
+  ASN1_OCTET_STRING* ciphertext = nullptr;
+  X509_SIG_getm(sig, &sig_algorithm, &ciphertext);
+  const std::string filler(64, 'x');
+  const bool made = X509_ALGOR_copy(sig_algorithm, algorithm) == 1 &&
+                    ASN1_OCTET_STRING_set(ciphertext, reinterpret_cast<const unsigned char*>(filler.data()),
+                                          static_cast<int>(filler.size())) == 1;
+  X509_ALGOR_free(algorithm);
+  unsigned char* der = nullptr;
+  const int length = made ? i2d_X509_SIG(sig, &der) : 0;
+  X509_SIG_free(sig);
+  REQUIRE(length > 0);
+  std::string bytes(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return bytes;
+}
+
+std::string as_pem(const std::string& der, const char* name) {
+  BIO* out = BIO_new(BIO_s_mem());
+  REQUIRE(out != nullptr);
+  const int written = PEM_write_bio(out, name, "", reinterpret_cast<const unsigned char*>(der.data()),
+                                    static_cast<long>(der.size()));
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(out, &data);
+  std::string pem(data, static_cast<std::size_t>(length));
+  BIO_free(out);
+  REQUIRE(written > 0);
+  return pem;
+}
+
+}  // namespace
+
+TEST_CASE("load_privatekey refuses an encrypted key asking for too much key derivation, before asking for the "
+          "passphrase") {
+  struct hostile_case {
+    const char* name;
+    X509_ALGOR* (*make)();
+  };
+  const hostile_case c = GENERATE(
+      hostile_case{"PBES2, PBKDF2 with 2^31-1 iterations",
+                   [] { return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 0x7fffffff, nullptr, 0, nullptr, NID_hmacWithSHA256); }},
+      hostile_case{"PBES2, scrypt N=16384 r=8 p=64 (16.8 million)",
+                   [] { return PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 16384, 8, 64); }},
+      hostile_case{"PKCS#12 PBE, 3DES with 2^31-1 iterations",
+                   [] { return PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0x7fffffff, nullptr, 0); }});
+  INFO(c.name);
+  const std::string der = encrypted_key_der(c.make());
+  for (const bool pem : {true, false}) {
+    INFO((pem ? "PEM" : "DER"));
+    int asked = 0;
+    const auto callback = [&asked](bool) {
+      ++asked;
+      return std::string(secret);
+    };
+    auto loaded = load_privatekey(pem ? FILETYPE_PEM : FILETYPE_ASN1, pem ? as_pem(der, PEM_STRING_PKCS8) : der,
+                                  callback);
+    REQUIRE_FAILS_WITH(loaded, errc::invalid_argument);
+    CHECK(loaded.error().message().find("iterations") != std::string::npos);
+    CHECK(asked == 0);
+    CHECK(ERR_peek_error() == 0UL);
+  }
+  // Behind a certificate in the same PEM buffer, which load_privatekey skips, it is found too.
+  auto behind = load_privatekey(FILETYPE_PEM, certificate().pem + as_pem(der, PEM_STRING_PKCS8), secret);
+  REQUIRE_FAILS_WITH(behind, errc::invalid_argument);
+}
+
+TEST_CASE("load_privatekey lets an encrypted key asking for ordinary work through to decryption") {
+  // 2,048 PBKDF2 iterations and filler for the ciphertext: the passphrase is asked for, and
+  // decryption fails as for any wrong passphrase.
+  const std::string der =
+      encrypted_key_der(PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, nullptr, 0, nullptr, NID_hmacWithSHA256));
+  int asked = 0;
+  const auto callback = [&asked](bool) {
+    ++asked;
+    return std::string(secret);
+  };
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, as_pem(der, PEM_STRING_PKCS8), callback), errc::crypto);
+  CHECK(asked > 0);
+  CHECK(ERR_peek_error() == 0UL);
+
+  // A real scrypt key as `openssl pkcs8 -scrypt` writes it (N=16384, r=8, p=1) loads.
+  const temp_dir dir;
+  openssl("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + dir.file("plain.pem"));
+  openssl("pkcs8 -topk8 -scrypt -in " + dir.file("plain.pem") + " -passout pass:secret -out " +
+          dir.file("scrypt.pem"));
+  auto loaded = load_privatekey(FILETYPE_PEM, read_file(dir.file("scrypt.pem")), "secret");
+  REQUIRE_OK(loaded);
+  auto plain = load_privatekey(FILETYPE_PEM, read_file(dir.file("plain.pem")));
+  REQUIRE_OK(plain);
+  CHECK(same_key(*loaded, *plain));
 }

@@ -575,7 +575,7 @@ TEST_CASE("load_pkcs12 refuses a file that asks for too many key-derivation iter
     CHECK(loaded.error().message().find("iterations") != std::string::npos);
     CHECK(ERR_peek_error() == 0UL);
   }
-  CHECK(pyossl::detail::pkcs12_max_iterations == 10'000'000U);
+  CHECK(pyossl::detail::pbe_max_iterations == 10'000'000U);
 }
 
 TEST_CASE("load_pkcs12 counts the iterations of bags inside an encrypted authsafe too",

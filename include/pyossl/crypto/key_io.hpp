@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "pyossl/crypto/detail/legacy.hpp"
+#include "pyossl/crypto/detail/pbe_cost.hpp"
 #include "pyossl/crypto/filetype.hpp"
 #include "pyossl/crypto/passphrase.hpp"
 #include "pyossl/crypto/pkey.hpp"
@@ -23,6 +24,13 @@
 #include "pyossl/error.hpp"
 
 namespace pyossl::detail {
+
+// Sums the key-derivation work of the encrypted PKCS#8 keys in `buffer` (PEM blocks
+// "ENCRYPTED PRIVATE KEY", or a DER EncryptedPrivateKeyInfo) before any is decrypted;
+// errc::invalid_argument past pbe_max_iterations (pbe_cost.hpp). What does not parse is
+// left for the decoder to report.
+[[nodiscard]] PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem,
+                                                              std::string_view buffer);
 
 // A DER private key in any form (PKCS#8, encrypted PKCS#8, or the algorithm's own)
 // through OSSL_DECODER.
@@ -91,6 +99,36 @@ namespace pyossl::crypto {
 
 namespace pyossl::detail {
 
+PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem, std::string_view buffer) {
+  const error_queue_mark mark;  // what does not parse here is the decoder's to report
+  pbe_tally total;
+  const auto add_encrypted_key = [&total](const unsigned char* der, long length) {
+    const handle<X509_SIG> encrypted(d2i_X509_SIG(nullptr, &der, length));
+    const X509_ALGOR* algorithm = nullptr;
+    if (encrypted) X509_SIG_get0(encrypted.get(), &algorithm, nullptr);
+    if (algorithm != nullptr) add_pbe(total, algorithm);
+  };
+  if (!pem) {
+    add_encrypted_key(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<long>(buffer.size()));
+  } else if (buffer.find(PEM_STRING_PKCS8) != std::string_view::npos) {
+    auto in = input_bio(operation, buffer);
+    if (!in) return unexpected(std::move(in).error());
+    // Every block, as the decoder may go on past one it cannot use; each read consumes lines.
+    for (int block = 0; block < 10'000 && BIO_pending(in->get()) > 0 && !total.over; ++block) {
+      char* name = nullptr;
+      char* header = nullptr;
+      unsigned char* data = nullptr;
+      long length = 0;
+      const int read = PEM_read_bio(in->get(), &name, &header, &data, &length);
+      const handle<char> owned_name(name), owned_header(header);
+      const handle<unsigned char> owned_data(data);
+      if (read == 1 && std::string_view(name) == PEM_STRING_PKCS8) add_encrypted_key(data, length);
+    }
+  }
+  if (total.over) return too_much_pbe_work(operation);
+  return {};
+}
+
 PYOSSL_DECL handle<EVP_PKEY> decode_der_private_key(std::string_view buffer, passphrase_request& request) {
   EVP_PKEY* decoded = nullptr;
   handle<OSSL_DECODER_CTX> decoder(
@@ -134,6 +172,8 @@ PYOSSL_DECL result<PKey> load_privatekey(filetype type, std::string_view buffer,
   if (auto valid = detail::check_filetype(operation, type); !valid)
     return unexpected(std::move(valid).error());
   if (buffer.empty()) return detail::fail(errc::crypto, operation, "the buffer is empty");
+  if (auto bounded = detail::check_private_key_work(operation, type == filetype::pem, buffer); !bounded)
+    return unexpected(std::move(bounded).error());
   detail::passphrase_request request(pass, false);
   detail::handle<EVP_PKEY> key;
   if (type == filetype::pem) {

@@ -9,10 +9,8 @@
 // keeps it (with the default provider) for the rest of the process.
 #pragma once
 
-#include <algorithm>
 #include <climits>
 #include <cstddef>
-#include <cstdint>
 #include <new>
 #include <optional>
 #include <string>
@@ -26,6 +24,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
+#include "pyossl/crypto/detail/pbe_cost.hpp"
 #include "pyossl/crypto/pkey.hpp"
 #include "pyossl/crypto/x509.hpp"
 #include "pyossl/detail/c_string.hpp"
@@ -71,17 +70,11 @@ struct pkcs12_contents {
 [[nodiscard]] PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(
     std::string_view operation, detail::optional_text passphrase);
 
-// The key derivation a PKCS#12 file may ask of load_pkcs12, in iterations summed over its
-// MAC and every password-based encryption in it. The count is the file's to choose: a
-// hostile one asks for billions (hours of CPU in PKCS12_parse, and a wrong-MAC error at
-// the end). Files from OpenSSL, Windows, macOS and Java use 2,000 to 10,000 per use, a
-// few uses each; 10 million is a few seconds of CPU (PBKDF2-SHA256: about 2.5 s here).
-inline constexpr std::uint64_t pkcs12_max_iterations = 10'000'000;
-
-// Sums the iteration counts `p12` asks for, before any derivation is done: the MAC's, each
-// encrypted authsafe's, and each shrouded key bag's, nested bags included; the bags inside
-// an encrypted authsafe are read by decrypting it (work already counted). errc::invalid_argument
-// past pkcs12_max_iterations. What cannot be read is left for PKCS12_parse to report.
+// Sums the key-derivation work `p12` asks for (pbe_cost.hpp), before any is done: the MAC's
+// iterations, each encrypted authsafe's and each shrouded key bag's, nested bags included;
+// the bags inside an encrypted authsafe are read by decrypting it (work already counted).
+// errc::invalid_argument past pbe_max_iterations. What cannot be read is left for
+// PKCS12_parse to report.
 [[nodiscard]] PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase);
 
 // PKCS12_parse, and if it failed for lack of an algorithm, PKCS12_parse again once the
@@ -265,51 +258,9 @@ PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(std::string_vie
 
 namespace pkcs12_work {
 
-// Iterations summed so far; `over` once past the limit (the sum saturates).
-struct tally {
-  std::uint64_t iterations = 0;
-  bool over = false;
-
-  void add(const ASN1_INTEGER* count) noexcept {
-    std::int64_t value = 1;  // absent: one iteration
-    if (count != nullptr && (ASN1_INTEGER_get_int64(&value, count) != 1 || value < 1)) value = 1;
-    const auto added = static_cast<std::uint64_t>(value);
-    iterations = added > pkcs12_max_iterations - std::min(iterations, pkcs12_max_iterations)
-                     ? pkcs12_max_iterations + 1
-                     : iterations + added;
-    over = iterations > pkcs12_max_iterations;
-  }
-};
-
-// The iteration count of a password-based encryption algorithm: PKCS#5 v1 / PKCS#12 PBE
-// (PBEPARAM) or PBES2 with PBKDF2. Others (scrypt, whose memory OpenSSL caps) add one.
-inline void add_pbe(tally& total, const X509_ALGOR* algorithm) {
-  const ASN1_OBJECT* oid = nullptr;
-  int parameter_type = 0;
-  const void* parameter = nullptr;
-  X509_ALGOR_get0(&oid, &parameter_type, &parameter, algorithm);
-  if (parameter_type != V_ASN1_SEQUENCE || parameter == nullptr) return total.add(nullptr);
-  const auto* sequence = static_cast<const ASN1_STRING*>(parameter);
-  const unsigned char* der = ASN1_STRING_get0_data(sequence);
-  const long length = ASN1_STRING_length(sequence);
-  if (OBJ_obj2nid(oid) != NID_pbes2) {
-    const handle<PBEPARAM> pbe(d2i_PBEPARAM(nullptr, &der, length));
-    return total.add(pbe ? pbe->iter : nullptr);
-  }
-  const handle<PBE2PARAM> pbes2(d2i_PBE2PARAM(nullptr, &der, length));
-  if (!pbes2 || pbes2->keyfunc == nullptr || OBJ_obj2nid(pbes2->keyfunc->algorithm) != NID_id_pbkdf2 ||
-      pbes2->keyfunc->parameter == nullptr || pbes2->keyfunc->parameter->type != V_ASN1_SEQUENCE) {
-    return total.add(nullptr);
-  }
-  const ASN1_STRING* kdf = pbes2->keyfunc->parameter->value.sequence;
-  const unsigned char* kdf_der = ASN1_STRING_get0_data(kdf);
-  const handle<PBKDF2PARAM> pbkdf2(d2i_PBKDF2PARAM(nullptr, &kdf_der, ASN1_STRING_length(kdf)));
-  total.add(pbkdf2 ? pbkdf2->iter : nullptr);
-}
-
 // Shrouded key bags, and bags nested in safeContents bags (as PKCS12_parse follows them,
 // to a bounded depth here).
-inline void add_bags(tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
+inline void add_bags(pbe_tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
   for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && !total.over; ++i) {
     const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
     switch (PKCS12_SAFEBAG_get_nid(bag)) {
@@ -332,7 +283,7 @@ inline void add_bags(tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int de
 
 PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase) {
   const error_queue_mark mark;  // what cannot be read here, PKCS12_parse reports
-  pkcs12_work::tally total;
+  pbe_tally total;
   if (PKCS12_mac_present(p12) == 1) {
     const ASN1_INTEGER* mac_iterations = nullptr;
     PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
@@ -344,7 +295,7 @@ PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase
   for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over; ++i) {
     ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
     if (PKCS7_type_is_encrypted(safe) && safe->d.encrypted != nullptr && safe->d.encrypted->enc_data != nullptr) {
-      pkcs12_work::add_pbe(total, safe->d.encrypted->enc_data->algorithm);
+      add_pbe(total, safe->d.encrypted->enc_data->algorithm);
     } else if (PKCS7_type_is_data(safe)) {
       const handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7data(safe));
       if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
@@ -367,10 +318,7 @@ PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase
     if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
   }
   if (!total.over) return {};
-  return fail(errc::invalid_argument, "load_pkcs12",
-              "the file asks for more than " + std::to_string(pkcs12_max_iterations) +
-                  " key-derivation iterations in all (hostile, or far beyond any exporter's); refused "
-                  "before deriving anything");
+  return too_much_pbe_work("load_pkcs12");
 }
 
 PYOSSL_DECL result<pkcs12_contents> parse_pkcs12_any_algorithm(::PKCS12* p12, const char* passphrase) {
