@@ -691,8 +691,8 @@ TEST_CASE("DTLSv1_handle_timeout on a transport that would block is want_write, 
   REQUIRE_FAILS_WITH(client.do_handshake(), errc::want_read);
   (void)take_datagrams(client);  // the first ClientHello is lost
 
-  std::unique_ptr<BIO_METHOD, decltype(&BIO_meth_free)> method(
-      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "would block"), &BIO_meth_free);
+  const pyossl::detail::handle<BIO_METHOD> method(
+      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "would block"));
   REQUIRE(method != nullptr);
   REQUIRE(BIO_meth_set_write_ex(method.get(), refuse_write) == 1);
   REQUIRE(BIO_meth_set_ctrl(method.get(), accept_ctrl) == 1);
@@ -700,7 +700,9 @@ TEST_CASE("DTLSv1_handle_timeout on a transport that would block is want_write, 
   REQUIRE(blocked != nullptr);
   BIO_set_init(blocked, 1);
   SSL* native = client.native_handle();
-  SSL_set0_wbio(native, blocked);  // frees the memory BIO: the client sends nothing more
+  BIO* memory = SSL_get_wbio(native);  // the Connection's outgoing BIO: kept for the end
+  REQUIRE(BIO_up_ref(memory) == 1);    // SSL_set0_wbio releases the SSL's reference
+  SSL_set0_wbio(native, blocked);
 
   pyossl::result<bool> resent = true;
   for (int attempt = 0; attempt < 6 && resent; ++attempt) {
@@ -716,6 +718,9 @@ TEST_CASE("DTLSv1_handle_timeout on a transport that would block is want_write, 
   std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
   auto again = client.DTLSv1_handle_timeout();
   REQUIRE_FAILS_WITH(again, errc::want_write);
+  SSL_set0_wbio(native, memory);  // hands our reference back, frees the blocking BIO
+  auto after = client.bio_read(65536);  // the Connection's memory BIO is in use again
+  CHECK((after.has_value() || after.error() == errc::want_read));
 }
 
 TEST_CASE("set_ciphertext_mtu bounds every datagram; below the minimum it is an error", "[dtls][mtu]") {

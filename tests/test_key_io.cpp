@@ -1,6 +1,7 @@
 // load_privatekey / dump_privatekey (manual 3.1), load_publickey / dump_publickey (beyond
 // the manual) and crypto::passphrase: round trips for every key type, every failure path,
 // and interop with the openssl command-line tool in both directions.
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -8,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -571,6 +573,25 @@ std::string as_pem(const std::string& der, const char* name) {
   return pem;
 }
 
+// PBES2 with PBKDF2 whose iteration count is `iterations`, any 64-bit value: what a hostile
+// writer can put in the INTEGER (OpenSSL reads it into an int, so only its low 32 bits).
+X509_ALGOR* pbkdf2_with_iterations(std::int64_t iterations) {
+  X509_ALGOR* algorithm = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, nullptr, 0, nullptr, NID_hmacWithSHA256);
+  REQUIRE(algorithm != nullptr);
+  auto* pbes2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
+  REQUIRE(pbes2 != nullptr);
+  auto* pbkdf2 =
+      static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter));
+  REQUIRE(pbkdf2 != nullptr);
+  const bool set = ASN1_INTEGER_set_int64(pbkdf2->iter, iterations) == 1 &&
+                   ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbkdf2, &pbes2->keyfunc->parameter) != nullptr &&
+                   ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBE2PARAM), pbes2, &algorithm->parameter) != nullptr;
+  PBKDF2PARAM_free(pbkdf2);
+  PBE2PARAM_free(pbes2);
+  REQUIRE(set);
+  return algorithm;
+}
+
 }  // namespace
 
 TEST_CASE("load_privatekey refuses an encrypted key asking for too much key derivation, before asking for the "
@@ -585,7 +606,11 @@ TEST_CASE("load_privatekey refuses an encrypted key asking for too much key deri
       hostile_case{"PBES2, scrypt N=16384 r=8 p=64 (16.8 million)",
                    [] { return PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 16384, 8, 64); }},
       hostile_case{"PKCS#12 PBE, 3DES with 2^31-1 iterations",
-                   [] { return PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0x7fffffff, nullptr, 0); }});
+                   [] { return PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0x7fffffff, nullptr, 0); }},
+      hostile_case{"PBKDF2 with -(2^32) + 12 million iterations, 12 million to OpenSSL's int",
+                   [] { return pbkdf2_with_iterations(-4'294'967'296LL + 12'000'000LL); }},
+      hostile_case{"PBKDF2 with 2^32 + 2048 iterations, past what an int holds",
+                   [] { return pbkdf2_with_iterations(4'294'967'296LL + 2048); }});
   INFO(c.name);
   const std::string der = encrypted_key_der(c.make());
   for (const bool pem : {true, false}) {
@@ -602,9 +627,33 @@ TEST_CASE("load_privatekey refuses an encrypted key asking for too much key deri
     CHECK(asked == 0);
     CHECK(ERR_peek_error() == 0UL);
   }
-  // Behind a certificate in the same PEM buffer, which load_privatekey skips, it is found too.
-  auto behind = load_privatekey(FILETYPE_PEM, certificate().pem + as_pem(der, PEM_STRING_PKCS8), secret);
-  REQUIRE_FAILS_WITH(behind, errc::invalid_argument);
+  // Behind a certificate, or behind ten thousand blocks of junk, all of which the decoder
+  // would skip, it is found too.
+  std::string junk;
+  for (int i = 0; i < 10'001; ++i) junk += "-----BEGIN JUNK-----\nAAAA\n-----END JUNK-----\n";
+  for (const std::string& before : {certificate().pem, junk}) {
+    auto behind = load_privatekey(FILETYPE_PEM, before + as_pem(der, PEM_STRING_PKCS8), secret);
+    REQUIRE_FAILS_WITH(behind, errc::invalid_argument);
+    CHECK(behind.error().queue().empty());  // nothing the scan itself read is reported
+    CHECK(ERR_peek_error() == 0UL);
+  }
+}
+
+TEST_CASE("load_privatekey refuses an encrypted PKCS#8 block that is PEM-encrypted as well") {
+  // The outer layer (one cheap derivation) hides the inner key's count until it is off, so
+  // the count cannot be checked first: refused, whatever it is.
+  const std::string der = encrypted_key_der(pbkdf2_with_iterations(2048));
+  BIO* out = BIO_new(BIO_s_mem());
+  REQUIRE(out != nullptr);
+  const std::string header = "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n";
+  REQUIRE(PEM_write_bio(out, PEM_STRING_PKCS8, header.c_str(), reinterpret_cast<const unsigned char*>(der.data()),
+                        static_cast<long>(der.size())) > 0);
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(out, &data);
+  const std::string wrapped(data, static_cast<std::size_t>(length));
+  BIO_free(out);
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, wrapped, secret), errc::invalid_argument);
+  CHECK(ERR_peek_error() == 0UL);
 }
 
 TEST_CASE("load_privatekey lets an encrypted key asking for ordinary work through to decryption") {

@@ -537,11 +537,40 @@ std::string raise_iterations(std::string der, int expected) {
 }
 
 // A file whose only authsafe is encrypted (`outer_iterations`) and holds the key as a
-// shrouded key bag (`inner_iterations`), a count a scan can read only by decrypting.
-std::string nested_key_file(int mac_iterations, int outer_iterations, int inner_iterations) {
+// shrouded key bag (`inner_iterations`), a count a scan can read only by decrypting; the
+// key bag nested `depth` safeContents bags deep.
+std::string nested_key_file(int mac_iterations, int outer_iterations, int inner_iterations, int depth = 0) {
   const PKey key = files().key();
   STACK_OF(PKCS12_SAFEBAG)* bags = nullptr;
   REQUIRE(PKCS12_add_key(&bags, key.native_handle(), 0, inner_iterations, NID_aes_256_cbc, "secret") != nullptr);
+  if (depth > 0) {
+    // OpenSSL has no constructor for a safeContents bag: wrap the key bag's DER by hand,
+    // SEQUENCE { OID safeContentsBag, [0] EXPLICIT SEQUENCE OF SafeBag }, `depth` times.
+    const auto tlv = [](unsigned char tag, const std::string& body) {
+      std::string length;
+      if (body.size() < 0x80) {
+        length = std::string(1, static_cast<char>(body.size()));
+      } else {
+        for (std::size_t left = body.size(); left > 0; left >>= 8) length.insert(0, 1, static_cast<char>(left & 0xff));
+        length.insert(0, 1, static_cast<char>(0x80 | length.size()));
+      }
+      return std::string(1, static_cast<char>(tag)) + length + body;
+    };
+    unsigned char* key_der = nullptr;
+    const int key_length = i2d_PKCS12_SAFEBAG(sk_PKCS12_SAFEBAG_value(bags, 0), &key_der);
+    REQUIRE(key_length > 0);
+    std::string bag(reinterpret_cast<const char*>(key_der), static_cast<std::size_t>(key_length));
+    OPENSSL_free(key_der);
+    const std::string safe_contents_oid = tlv(0x06, std::string("\x2a\x86\x48\x86\xf7\x0d\x01\x0c\x0a\x01\x06", 11));
+    for (int level = 0; level < depth; ++level) bag = tlv(0x30, safe_contents_oid + tlv(0xa0, tlv(0x30, bag)));
+    const auto* in = reinterpret_cast<const unsigned char*>(bag.data());
+    PKCS12_SAFEBAG* nested = d2i_PKCS12_SAFEBAG(nullptr, &in, static_cast<long>(bag.size()));
+    REQUIRE(nested != nullptr);
+    sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+    bags = sk_PKCS12_SAFEBAG_new_null();
+    REQUIRE(bags != nullptr);
+    REQUIRE(sk_PKCS12_SAFEBAG_push(bags, nested) > 0);
+  }
   STACK_OF(PKCS7)* safes = nullptr;
   const int added = PKCS12_add_safe(&safes, bags, NID_aes_256_cbc, outer_iterations, "secret");
   sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
@@ -591,5 +620,17 @@ TEST_CASE("load_pkcs12 counts the iterations of bags inside an encrypted authsaf
   auto raised = load_pkcs12(raise_iterations(nested_key_file(65536, 65537, 2'000'000), 1), "secret");
   REQUIRE_FAILS_WITH(raised, errc::invalid_argument);
   CHECK(raised.error().message().find("iterations") != std::string::npos);
+  CHECK(ERR_peek_error() == 0UL);
+}
+
+TEST_CASE("load_pkcs12 follows nested bags a few levels deep, and refuses nesting no exporter writes",
+          "[pkcs12][bad-input]") {
+  // PKCS12_parse follows safeContents bags to any depth; the scan follows them 8 deep.
+  auto nested = load_pkcs12(nested_key_file(2048, 2048, 2048, 3), "secret");
+  REQUIRE_OK(nested);
+  CHECK(same_key(*nested->get_privatekey(), files().key()));
+  auto deep = load_pkcs12(nested_key_file(2048, 2048, 2048, 9), "secret");
+  REQUIRE_FAILS_WITH(deep, errc::invalid_argument);
+  CHECK(deep.error().queue().empty());
   CHECK(ERR_peek_error() == 0UL);
 }

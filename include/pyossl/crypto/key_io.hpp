@@ -25,10 +25,11 @@
 
 namespace pyossl::detail {
 
-// Sums the key-derivation work of the encrypted PKCS#8 keys in `buffer` (PEM blocks
+// Sums the key-derivation work of the encrypted PKCS#8 keys in `buffer` (every PEM block
 // "ENCRYPTED PRIVATE KEY", or a DER EncryptedPrivateKeyInfo) before any is decrypted;
-// errc::invalid_argument past pbe_max_iterations (pbe_cost.hpp). What does not parse is
-// left for the decoder to report.
+// errc::invalid_argument past pbe_max_iterations (pbe_cost.hpp), and for such a block that
+// is PEM-encrypted as well, whose inner work cannot be read. What does not parse is left
+// for the decoder to report.
 [[nodiscard]] PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem,
                                                               std::string_view buffer);
 
@@ -106,15 +107,16 @@ PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool
     const handle<X509_SIG> encrypted(d2i_X509_SIG(nullptr, &der, length));
     const X509_ALGOR* algorithm = nullptr;
     if (encrypted) X509_SIG_get0(encrypted.get(), &algorithm, nullptr);
-    if (algorithm != nullptr) add_pbe(total, algorithm);
+    if (algorithm != nullptr) total.add(pbe_work(algorithm));
   };
   if (!pem) {
     add_encrypted_key(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<long>(buffer.size()));
   } else if (buffer.find(PEM_STRING_PKCS8) != std::string_view::npos) {
     auto in = input_bio(operation, buffer);
     if (!in) return unexpected(std::move(in).error());
-    // Every block, as the decoder may go on past one it cannot use; each read consumes lines.
-    for (int block = 0; block < 10'000 && BIO_pending(in->get()) > 0 && !total.over; ++block) {
+    // Every block, as the decoder goes on past any it cannot use. Each read consumes what
+    // it read; one that consumed nothing ends the scan, as it would end the decoder's.
+    for (int left = BIO_pending(in->get()); left > 0 && !total.over();) {
       char* name = nullptr;
       char* header = nullptr;
       unsigned char* data = nullptr;
@@ -122,10 +124,21 @@ PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool
       const int read = PEM_read_bio(in->get(), &name, &header, &data, &length);
       const handle<char> owned_name(name), owned_header(header);
       const handle<unsigned char> owned_data(data);
-      if (read == 1 && std::string_view(name) == PEM_STRING_PKCS8) add_encrypted_key(data, length);
+      if (read == 1 && std::string_view(name) == PEM_STRING_PKCS8) {
+        // PEM encryption around an encrypted PKCS#8 key hides the inner key's work until
+        // the outer layer is off; no writer makes such a block.
+        if (header != nullptr && *header != '\0') {
+          total.add(pbe_refused);
+        } else {
+          add_encrypted_key(data, length);
+        }
+      }
+      const int now_left = BIO_pending(in->get());
+      if (now_left >= left) break;
+      left = now_left;
     }
   }
-  if (total.over) return too_much_pbe_work(operation);
+  if (total.over()) return too_much_pbe_work(operation);
   return {};
 }
 

@@ -9,8 +9,10 @@
 // keeps it (with the default provider) for the rest of the process.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <optional>
 #include <string>
@@ -70,11 +72,11 @@ struct pkcs12_contents {
 [[nodiscard]] PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(
     std::string_view operation, detail::optional_text passphrase);
 
-// Sums the key-derivation work `p12` asks for (pbe_cost.hpp), before any is done: the MAC's
-// iterations, each encrypted authsafe's and each shrouded key bag's, nested bags included;
-// the bags inside an encrypted authsafe are read by decrypting it (work already counted).
-// errc::invalid_argument past pbe_max_iterations. What cannot be read is left for
-// PKCS12_parse to report.
+// Sums the key-derivation work loading `p12` takes (pbe_cost.hpp), before any is done: the
+// MAC's iterations and each encrypted authsafe's, as many times as they are derived, and
+// the largest shrouded key's, nested bags included; the bags inside an encrypted authsafe
+// are read by decrypting it (work already counted). errc::invalid_argument past
+// pbe_max_iterations. What cannot be read is left for PKCS12_parse to report.
 [[nodiscard]] PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase);
 
 // PKCS12_parse, and if it failed for lack of an algorithm, PKCS12_parse again once the
@@ -258,20 +260,38 @@ PYOSSL_DECL result<std::optional<std::string>> pkcs12_passphrase(std::string_vie
 
 namespace pkcs12_work {
 
-// Shrouded key bags, and bags nested in safeContents bags (as PKCS12_parse follows them,
-// to a bounded depth here).
-inline void add_bags(pbe_tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
-  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && !total.over; ++i) {
+// What a PKCS#12 file costs to load: the MAC's and the encrypted authsafes' derivations,
+// summed, each as often as pyossl and PKCS12_parse run it; and the shrouded keys', of which
+// PKCS12_parse decrypts one (the first it finds), so the largest.
+struct cost {
+  pbe_tally summed;
+  std::uint64_t largest_key = 0;
+
+  [[nodiscard]] bool over() const noexcept {
+    pbe_tally total = summed;
+    total.add(largest_key);
+    return total.over();
+  }
+};
+
+// Shrouded key bags, and bags nested in safeContents bags, which PKCS12_parse follows to
+// any depth: past a depth no exporter writes, the file is refused rather than followed.
+inline void add_bags(cost& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
+  for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && !total.over(); ++i) {
     const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
     switch (PKCS12_SAFEBAG_get_nid(bag)) {
       case NID_pkcs8ShroudedKeyBag: {
         const X509_ALGOR* algorithm = nullptr;
         if (const X509_SIG* shrouded = PKCS12_SAFEBAG_get0_pkcs8(bag)) X509_SIG_get0(shrouded, &algorithm, nullptr);
-        if (algorithm != nullptr) add_pbe(total, algorithm);
+        total.largest_key = std::max(total.largest_key, algorithm != nullptr ? pbe_work(algorithm) : 1);
         break;
       }
       case NID_safeContentsBag:
-        if (depth < 8) add_bags(total, PKCS12_SAFEBAG_get0_safes(bag), depth + 1);
+        if (depth >= 8) {
+          total.largest_key = pbe_refused;
+          return;
+        }
+        add_bags(total, PKCS12_SAFEBAG_get0_safes(bag), depth + 1);
         break;
       default:
         break;
@@ -283,41 +303,51 @@ inline void add_bags(pbe_tally& total, const STACK_OF(PKCS12_SAFEBAG) * bags, in
 
 PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase) {
   const error_queue_mark mark;  // what cannot be read here, PKCS12_parse reports
-  pbe_tally total;
+  // Without a passphrase PKCS12_parse tries none and then "" (they differ in PKCS#12), for
+  // the MAC; the scan below decrypts each encrypted authsafe both ways too, and
+  // PKCS12_parse once more.
+  const bool no_passphrase = passphrase == nullptr || *passphrase == '\0';
+  const std::uint64_t mac_attempts = no_passphrase ? 2 : 1;
+  const std::uint64_t authsafe_attempts = (no_passphrase ? 2 : 1) + 1;
+  pkcs12_work::cost total;
   if (PKCS12_mac_present(p12) == 1) {
     const ASN1_INTEGER* mac_iterations = nullptr;
     PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
-    total.add(mac_iterations);
+    for (std::uint64_t i = 0; i < mac_attempts; ++i) total.summed.add(pbe_iterations(mac_iterations));
   }
   const handle<STACK_OF(PKCS7)> authsafes(PKCS12_unpack_authsafes(p12));
   // Outer layer first: every count readable without a derivation, so a hostile one is
   // refused before any work is done.
-  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over; ++i) {
+  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over(); ++i) {
     ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
     if (PKCS7_type_is_encrypted(safe) && safe->d.encrypted != nullptr && safe->d.encrypted->enc_data != nullptr) {
-      add_pbe(total, safe->d.encrypted->enc_data->algorithm);
+      const std::uint64_t work = pbe_work(safe->d.encrypted->enc_data->algorithm);
+      for (std::uint64_t attempt = 0; attempt < authsafe_attempts; ++attempt) total.summed.add(work);
     } else if (PKCS7_type_is_data(safe)) {
       const handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7data(safe));
       if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
     }
   }
-  // Then the bags inside encrypted authsafes, whose own derivation is counted and allowed.
-  // Decrypted as PKCS12_parse will: without a passphrase it tries none and then "" (they
-  // differ in PKCS#12), and a legacy cipher (RC2, 3DES) needs the legacy provider.
-  const auto decrypt = [passphrase](::PKCS7* safe) {
-    handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7encdata(safe, passphrase, -1));
-    if (!bags && (passphrase == nullptr || *passphrase == '\0'))
-      bags.reset(PKCS12_unpack_p7encdata(safe, passphrase == nullptr ? "" : nullptr, 0));
-    return bags;
+  // Then the bags inside encrypted authsafes, whose own derivation is counted and allowed,
+  // decrypted with every passphrase PKCS12_parse may use; a legacy cipher (RC2, 3DES)
+  // needs the legacy provider.
+  const auto add_decrypted = [&total](::PKCS7* safe, const char* pass) {
+    handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7encdata(safe, pass, -1));
+    if (!bags && is_unsupported_algorithm(drain_error_queue()) && load_legacy_provider())
+      bags.reset(PKCS12_unpack_p7encdata(safe, pass, -1));
+    if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
   };
-  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over; ++i) {
+  for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over(); ++i) {
     ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
     if (!PKCS7_type_is_encrypted(safe)) continue;
-    handle<STACK_OF(PKCS12_SAFEBAG)> bags = decrypt(safe);
-    if (!bags && is_unsupported_algorithm(drain_error_queue()) && load_legacy_provider()) bags = decrypt(safe);
-    if (bags) pkcs12_work::add_bags(total, bags.get(), 0);
+    if (no_passphrase) {
+      add_decrypted(safe, nullptr);
+      add_decrypted(safe, "");
+    } else {
+      add_decrypted(safe, passphrase);
+    }
   }
-  if (!total.over) return {};
+  if (!total.over()) return {};
   return too_much_pbe_work("load_pkcs12");
 }
 

@@ -1321,10 +1321,10 @@ PYOSSL_DECL result<bool> Connection::DTLSv1_handle_timeout() {
   }
   // A transport that would block (EAGAIN) is no failure: DTLS dropped the datagram as
   // lost, and the flight goes out again at the next expiry (pyOpenSSL: WantWriteError).
-  if (const int outcome = SSL_get_error(ssl(), static_cast<int>(handled));
-      outcome == SSL_ERROR_WANT_WRITE || outcome == SSL_ERROR_WANT_READ) {
-    return unexpected<error>(error(outcome == SSL_ERROR_WANT_WRITE ? errc::want_write : errc::want_read,
-                                   std::string(operation), {},
+  // (Only a write this call made: SSL_get_error also reads what earlier calls left.)
+  if (SSL_get_error(ssl(), static_cast<int>(handled)) == SSL_ERROR_WANT_WRITE &&
+      BIO_should_write(SSL_get_wbio(ssl())) != 0) {
+    return unexpected<error>(error(errc::want_write, std::string(operation), {},
                                    "the transport would block; the flight is resent at the next expiry"));
   }
   // Either OpenSSL gave up (too many timeouts) or resending the flight failed to write.

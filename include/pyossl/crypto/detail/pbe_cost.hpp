@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <string_view>
 
@@ -15,7 +16,6 @@
 
 #include "pyossl/detail/config.hpp"
 #include "pyossl/detail/handle.hpp"
-#include "pyossl/detail/openssl_error.hpp"
 #include "pyossl/error.hpp"
 
 namespace pyossl::detail {
@@ -25,30 +25,34 @@ namespace pyossl::detail {
 // the 2 GHz cores pyossl is tested on).
 inline constexpr std::uint64_t pbe_max_iterations = 10'000'000;
 
-// Iterations summed so far; `over` once past the limit (the sum saturates there).
+// A count past the limit on its own: what a file that hides its work is charged.
+inline constexpr std::uint64_t pbe_refused = pbe_max_iterations + 1;
+
+// The work summed so far, saturating just past the limit.
 struct pbe_tally {
   std::uint64_t iterations = 0;
-  bool over = false;
 
-  void add(std::uint64_t count) noexcept {
+  void add(std::uint64_t work) noexcept {
     const std::uint64_t room = pbe_max_iterations - std::min(iterations, pbe_max_iterations);
-    iterations = count > room ? pbe_max_iterations + 1 : iterations + count;
-    over = iterations > pbe_max_iterations;
+    iterations = work > room ? pbe_refused : iterations + work;
   }
-  // An ASN.1 count; absent, negative or unreadable counts as one.
-  void add(const ASN1_INTEGER* count) noexcept {
-    std::uint64_t value = 1;
-    if (count != nullptr && (ASN1_INTEGER_get_uint64(&value, count) != 1 || value == 0)) value = 1;
-    add(value);
-  }
+  [[nodiscard]] bool over() const noexcept { return iterations > pbe_max_iterations; }
 };
 
-// Adds what `algorithm` asks for: PKCS#5 v1 and PKCS#12 PBE (PBEPARAM) and PBES2 with PBKDF2,
-// their iteration count; PBES2 with scrypt, 2·N·r·p (ROMix runs 2N BlockMix of r blocks, p
-// times over; a block is about one PBKDF2 iteration's work); anything else, one.
-PYOSSL_DECL void add_pbe(pbe_tally& total, const X509_ALGOR* algorithm);
+// An iteration count as OpenSSL will use it: absent or zero is one (OpenSSL's own default);
+// a negative or unreadable count, or one past INT_MAX, is refused, because OpenSSL reads
+// it into an int and would run its low 32 bits (-(2^32) + 12,000,000 is 12 million).
+[[nodiscard]] PYOSSL_DECL std::uint64_t pbe_iterations(const ASN1_INTEGER* count) noexcept;
 
-// The refusal: errc::invalid_argument, saying why.
+// What `algorithm` asks for: PKCS#5 v1 and PKCS#12 PBE (PBEPARAM) and PBES2 with PBKDF2,
+// their iteration count; PBES2 with scrypt, 2·N·r·p (ROMix runs 2N BlockMix rounds of 2r
+// 64-byte blocks, p times over; a BlockMix of r = 1 is about one PBKDF2 iteration's work);
+// anything else, one. Parameters that do not decode count as one: the decryption that
+// needs them fails before deriving.
+[[nodiscard]] PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm);
+
+// The refusal: errc::invalid_argument, saying why. Drains nothing: what the scan itself
+// queued is the caller's error_queue_mark's to discard.
 [[nodiscard, gnu::cold]] PYOSSL_DECL unexpected<error> too_much_pbe_work(std::string_view operation);
 
 }  // namespace pyossl::detail
@@ -69,56 +73,63 @@ handle<T> decode_sequence(int type, const void* parameter, Decode decode) {
   return handle<T>(decode(nullptr, &der, ASN1_STRING_length(sequence)));
 }
 
-// scrypt's 2·N·r·p, saturating past the limit; one when a parameter is unreadable.
+// scrypt's 2·N·r·p, saturating past the limit; refused when a parameter is unreadable.
 inline std::uint64_t scrypt_work(const SCRYPT_PARAMS& params) noexcept {
   std::uint64_t n = 0, r = 0, p = 0;
-  if (ASN1_INTEGER_get_uint64(&n, params.costParameter) != 1 ||
-      ASN1_INTEGER_get_uint64(&r, params.blockSize) != 1 ||
+  if (ASN1_INTEGER_get_uint64(&n, params.costParameter) != 1 || ASN1_INTEGER_get_uint64(&r, params.blockSize) != 1 ||
       ASN1_INTEGER_get_uint64(&p, params.parallelizationParameter) != 1) {
-    return 1;
+    return pbe_refused;
   }
   std::uint64_t work = 2;
   for (const std::uint64_t factor : {n, r, p}) {
-    if (factor != 0 && work > (pbe_max_iterations + 1) / factor) return pbe_max_iterations + 1;
-    work *= std::max<std::uint64_t>(factor, 1);
+    const std::uint64_t used = std::max<std::uint64_t>(factor, 1);
+    if (work > pbe_refused / used) return pbe_refused;
+    work *= used;
   }
   return work;
 }
 
 }  // namespace pbe_cost
 
-PYOSSL_DECL void add_pbe(pbe_tally& total, const X509_ALGOR* algorithm) {
-  const error_queue_mark mark;  // parameters that do not decode are OpenSSL's to report later
+PYOSSL_DECL std::uint64_t pbe_iterations(const ASN1_INTEGER* count) noexcept {
+  if (count == nullptr) return 1;
+  std::int64_t value = 0;
+  if (ASN1_INTEGER_get_int64(&value, count) != 1 || value < 0 || value > INT_MAX) return pbe_refused;
+  return value == 0 ? 1 : static_cast<std::uint64_t>(value);
+}
+
+PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm) {
   const ASN1_OBJECT* oid = nullptr;
   int type = 0;
   const void* parameter = nullptr;
   X509_ALGOR_get0(&oid, &type, &parameter, algorithm);
   if (OBJ_obj2nid(oid) != NID_pbes2) {
     const auto pbe = pbe_cost::decode_sequence<PBEPARAM>(type, parameter, d2i_PBEPARAM);
-    return total.add(pbe ? pbe->iter : nullptr);
+    return pbe ? pbe_iterations(pbe->iter) : 1;
   }
   const auto pbes2 = pbe_cost::decode_sequence<PBE2PARAM>(type, parameter, d2i_PBE2PARAM);
-  if (!pbes2 || pbes2->keyfunc == nullptr) return total.add(std::uint64_t{1});
+  if (!pbes2 || pbes2->keyfunc == nullptr) return 1;
   X509_ALGOR_get0(&oid, &type, &parameter, pbes2->keyfunc);
   switch (OBJ_obj2nid(oid)) {
     case NID_id_pbkdf2: {
       const auto pbkdf2 = pbe_cost::decode_sequence<PBKDF2PARAM>(type, parameter, d2i_PBKDF2PARAM);
-      return total.add(pbkdf2 ? pbkdf2->iter : nullptr);
+      return pbkdf2 ? pbe_iterations(pbkdf2->iter) : 1;
     }
     case NID_id_scrypt: {
       const auto scrypt = pbe_cost::decode_sequence<SCRYPT_PARAMS>(type, parameter, d2i_SCRYPT_PARAMS);
-      return total.add(scrypt ? pbe_cost::scrypt_work(*scrypt) : std::uint64_t{1});
+      return scrypt ? pbe_cost::scrypt_work(*scrypt) : 1;
     }
     default:
-      return total.add(std::uint64_t{1});
+      return 1;
   }
 }
 
 PYOSSL_DECL unexpected<error> too_much_pbe_work(std::string_view operation) {
-  return fail(errc::invalid_argument, operation,
-              "the file asks for more than " + std::to_string(pbe_max_iterations) +
-                  " key-derivation iterations in all (hostile, or far beyond what any exporter writes); "
-                  "refused before deriving anything");
+  return unexpected<error>(
+      error(errc::invalid_argument, std::string(operation), {},
+            "the file asks for more than " + std::to_string(pbe_max_iterations) +
+                " key-derivation iterations in all, or hides how many (hostile, or far beyond what any "
+                "exporter writes); refused before deriving anything"));
 }
 
 }  // namespace pyossl::detail
