@@ -103,11 +103,14 @@ namespace pyossl::detail {
 PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem, std::string_view buffer) {
   const error_queue_mark mark;  // what does not parse here is the decoder's to report
   pbe_tally total;
-  const auto add_encrypted_key = [&total](const unsigned char* der, long length) {
+  // PEM is decrypted twice when the first try fails (a wrong passphrase): OpenSSL 3.0's
+  // PEM_read_bio_PrivateKey_ex runs its decoder, then its older PEM reader.
+  const std::uint64_t passes = pem ? 2 : 1;
+  const auto add_encrypted_key = [&total, passes](const unsigned char* der, long length) {
     const handle<X509_SIG> encrypted(d2i_X509_SIG(nullptr, &der, length));
     const X509_ALGOR* algorithm = nullptr;
     if (encrypted) X509_SIG_get0(encrypted.get(), &algorithm, nullptr);
-    if (algorithm != nullptr) total.add(pbe_work(algorithm));
+    if (algorithm != nullptr) total.add(pbe_times(pbe_work(algorithm), passes));
   };
   if (!pem) {
     add_encrypted_key(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<long>(buffer.size()));

@@ -262,7 +262,9 @@ namespace pkcs12_work {
 
 // What a PKCS#12 file costs to load: the MAC's and the encrypted authsafes' derivations,
 // summed, each as often as pyossl and PKCS12_parse run it; and the shrouded keys', of which
-// PKCS12_parse decrypts one (the first it finds), so the largest.
+// PKCS12_parse decrypts one (the first it finds), so the largest. All of it twice: a parse
+// that fails for want of a legacy algorithm has run its derivations, and runs again
+// (parse_pkcs12_any_algorithm).
 struct cost {
   pbe_tally summed;
   std::uint64_t largest_key = 0;
@@ -270,6 +272,7 @@ struct cost {
   [[nodiscard]] bool over() const noexcept {
     pbe_tally total = summed;
     total.add(largest_key);
+    total.add(total.iterations);
     return total.over();
   }
 };
@@ -311,9 +314,14 @@ PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase
   const std::uint64_t authsafe_attempts = (no_passphrase ? 2 : 1) + 1;
   pkcs12_work::cost total;
   if (PKCS12_mac_present(p12) == 1) {
+    // The MAC key comes from the PKCS#12 KDF over the MAC's own digest: one block each.
+    const X509_ALGOR* mac_algorithm = nullptr;
     const ASN1_INTEGER* mac_iterations = nullptr;
-    PKCS12_get0_mac(nullptr, nullptr, nullptr, &mac_iterations, p12);
-    for (std::uint64_t i = 0; i < mac_attempts; ++i) total.summed.add(pbe_iterations(mac_iterations));
+    PKCS12_get0_mac(nullptr, &mac_algorithm, nullptr, &mac_iterations, p12);
+    const ASN1_OBJECT* digest = nullptr;
+    if (mac_algorithm != nullptr) X509_ALGOR_get0(&digest, nullptr, nullptr, mac_algorithm);
+    const std::uint64_t work = pbe_times(pbe_iterations(mac_iterations), digest_weight(OBJ_obj2nid(digest)));
+    for (std::uint64_t i = 0; i < mac_attempts; ++i) total.summed.add(work);
   }
   const handle<STACK_OF(PKCS7)> authsafes(PKCS12_unpack_authsafes(p12));
   // Outer layer first: every count readable without a derivation, so a hostile one is

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <openssl/asn1.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
@@ -20,13 +21,19 @@
 
 namespace pyossl::detail {
 
-// Exporters use 2,000 to 10,000 PBKDF2 iterations per use (OpenSSL, Windows, macOS, Java),
-// a few uses a file; 10 million is a few seconds of CPU (PBKDF2-SHA256: about 2.5 s on
-// the 2 GHz cores pyossl is tested on).
+// The work is counted in PBKDF2-HMAC-SHA-256 iterations of one output block: iterations
+// times output blocks times the digest's weight (pbe_work). Exporters use 2,000 to 10,000
+// iterations per use (OpenSSL, Windows, macOS, Java), 600,000 at the most, a few uses a
+// file; 10 million is about 4.5 s of CPU on the 2 GHz cores pyossl is tested on.
 inline constexpr std::uint64_t pbe_max_iterations = 10'000'000;
 
 // A count past the limit on its own: what a file that hides its work is charged.
 inline constexpr std::uint64_t pbe_refused = pbe_max_iterations + 1;
+
+// a·b, saturating at pbe_refused.
+[[nodiscard]] constexpr std::uint64_t pbe_times(std::uint64_t a, std::uint64_t b) noexcept {
+  return b != 0 && a > pbe_refused / b ? pbe_refused : std::min(a * b, pbe_refused);
+}
 
 // The work summed so far, saturating just past the limit.
 struct pbe_tally {
@@ -39,16 +46,23 @@ struct pbe_tally {
   [[nodiscard]] bool over() const noexcept { return iterations > pbe_max_iterations; }
 };
 
+// What one iteration of a digest (or its HMAC) costs against SHA-256's: SHA-1, SHA-224,
+// SHA-256 and MD5 one; SHA-384 and the SHA-512 family two; anything else (SHA-3, SM3,
+// Whirlpool...), which no exporter uses, four.
+[[nodiscard]] PYOSSL_DECL std::uint64_t digest_weight(int nid) noexcept;
+
 // An iteration count as OpenSSL will use it: absent or zero is one (OpenSSL's own default);
 // a negative or unreadable count, or one past INT_MAX, is refused, because OpenSSL reads
 // it into an int and would run its low 32 bits (-(2^32) + 12,000,000 is 12 million).
 [[nodiscard]] PYOSSL_DECL std::uint64_t pbe_iterations(const ASN1_INTEGER* count) noexcept;
 
-// What `algorithm` asks for: PKCS#5 v1 and PKCS#12 PBE (PBEPARAM) and PBES2 with PBKDF2,
-// their iteration count; PBES2 with scrypt, 2·N·r·p (ROMix runs 2N BlockMix rounds of 2r
-// 64-byte blocks, p times over; a BlockMix of r = 1 is about one PBKDF2 iteration's work);
-// anything else, one. Parameters that do not decode count as one: the decryption that
-// needs them fails before deriving.
+// What `algorithm` asks for. PBES2 with PBKDF2: iterations × output blocks (the key length
+// over the PRF's output, e.g. two for AES-256 under HMAC-SHA-1) × the PRF's weight; PBES2
+// with scrypt: 2·N·r·p (ROMix runs 2N BlockMix rounds of 2r 64-byte blocks, p times over;
+// a BlockMix of r = 1 is about one PBKDF2 iteration's work); PKCS#5 v1 and PKCS#12 PBE
+// (PBEPARAM): iterations × 3 (the PKCS#12 KDF runs once per SHA-1 block of key and IV,
+// three for 3DES); anything else, one. Parameters that do not decode count as one: the
+// decryption that needs them fails before deriving.
 [[nodiscard]] PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm);
 
 // The refusal: errc::invalid_argument, saying why. Drains nothing: what the scan itself
@@ -89,7 +103,68 @@ inline std::uint64_t scrypt_work(const SCRYPT_PARAMS& params) noexcept {
   return work;
 }
 
+// PBKDF2's output blocks: the key length (PBKDF2's own field, else the cipher's, else 32)
+// over the PRF's output size (HMAC-SHA-1's 20 bytes when none is named).
+inline std::uint64_t pbkdf2_blocks(const PBE2PARAM& pbes2, const PBKDF2PARAM& pbkdf2) noexcept {
+  std::uint64_t key_length = 32;
+  if (pbkdf2.keylength != nullptr) {
+    if (ASN1_INTEGER_get_uint64(&key_length, pbkdf2.keylength) != 1 || key_length > 1024) return pbe_refused;
+  } else if (pbes2.encryption != nullptr) {
+    if (const EVP_CIPHER* cipher = EVP_get_cipherbyobj(pbes2.encryption->algorithm))
+      key_length = static_cast<std::uint64_t>(std::max(EVP_CIPHER_get_key_length(cipher), 1));
+  }
+  const int prf = pbkdf2.prf != nullptr ? OBJ_obj2nid(pbkdf2.prf->algorithm) : NID_hmacWithSHA1;
+  std::uint64_t output = 16;  // the smallest any HMAC gives: an unknown PRF is not undercounted
+  switch (prf) {
+    case NID_hmacWithSHA1:
+      output = 20;
+      break;
+    case NID_hmacWithSHA224:
+    case NID_hmacWithSHA512_224:
+      output = 28;
+      break;
+    case NID_hmacWithSHA256:
+    case NID_hmacWithSHA512_256:
+      output = 32;
+      break;
+    case NID_hmacWithSHA384:
+      output = 48;
+      break;
+    case NID_hmacWithSHA512:
+      output = 64;
+      break;
+    default:
+      break;
+  }
+  return std::max<std::uint64_t>((key_length + output - 1) / output, 1);
+}
+
 }  // namespace pbe_cost
+
+PYOSSL_DECL std::uint64_t digest_weight(int nid) noexcept {
+  switch (nid) {
+    case NID_sha1:
+    case NID_sha224:
+    case NID_sha256:
+    case NID_md5:
+    case NID_hmacWithSHA1:
+    case NID_hmacWithSHA224:
+    case NID_hmacWithSHA256:
+    case NID_hmacWithMD5:
+      return 1;
+    case NID_sha384:
+    case NID_sha512:
+    case NID_sha512_224:
+    case NID_sha512_256:
+    case NID_hmacWithSHA384:
+    case NID_hmacWithSHA512:
+    case NID_hmacWithSHA512_224:
+    case NID_hmacWithSHA512_256:
+      return 2;
+    default:
+      return 4;
+  }
+}
 
 PYOSSL_DECL std::uint64_t pbe_iterations(const ASN1_INTEGER* count) noexcept {
   if (count == nullptr) return 1;
@@ -105,7 +180,7 @@ PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm) {
   X509_ALGOR_get0(&oid, &type, &parameter, algorithm);
   if (OBJ_obj2nid(oid) != NID_pbes2) {
     const auto pbe = pbe_cost::decode_sequence<PBEPARAM>(type, parameter, d2i_PBEPARAM);
-    return pbe ? pbe_iterations(pbe->iter) : 1;
+    return pbe ? pbe_times(pbe_iterations(pbe->iter), 3) : 1;
   }
   const auto pbes2 = pbe_cost::decode_sequence<PBE2PARAM>(type, parameter, d2i_PBE2PARAM);
   if (!pbes2 || pbes2->keyfunc == nullptr) return 1;
@@ -113,7 +188,9 @@ PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm) {
   switch (OBJ_obj2nid(oid)) {
     case NID_id_pbkdf2: {
       const auto pbkdf2 = pbe_cost::decode_sequence<PBKDF2PARAM>(type, parameter, d2i_PBKDF2PARAM);
-      return pbkdf2 ? pbe_iterations(pbkdf2->iter) : 1;
+      if (!pbkdf2) return 1;
+      return pbe_times(pbe_times(pbe_iterations(pbkdf2->iter), pbe_cost::pbkdf2_blocks(*pbes2, *pbkdf2)),
+                       digest_weight(pbkdf2->prf != nullptr ? OBJ_obj2nid(pbkdf2->prf->algorithm) : NID_hmacWithSHA1));
     }
     case NID_id_scrypt: {
       const auto scrypt = pbe_cost::decode_sequence<SCRYPT_PARAMS>(type, parameter, d2i_SCRYPT_PARAMS);
