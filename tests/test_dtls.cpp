@@ -718,7 +718,7 @@ TEST_CASE("DTLSv1_handle_timeout on a transport that would block is want_write, 
   std::this_thread::sleep_for(client.DTLSv1_get_timeout().value_or(0us) + 1ms);
   auto again = client.DTLSv1_handle_timeout();
   REQUIRE_FAILS_WITH(again, errc::want_write);
-  SSL_set0_wbio(native, memory);  // hands our reference back, frees the blocking BIO
+  SSL_set0_wbio(native, memory);        // hands our reference back, frees the blocking BIO
   auto after = client.bio_read(65536);  // the Connection's memory BIO is in use again
   CHECK((after.has_value() || after.error() == errc::want_read));
 }

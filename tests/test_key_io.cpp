@@ -578,14 +578,16 @@ std::string as_pem(const std::string& der, const char* name) {
 X509_ALGOR* pbkdf2_with_iterations(std::int64_t iterations) {
   X509_ALGOR* algorithm = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, nullptr, 0, nullptr, NID_hmacWithSHA256);
   REQUIRE(algorithm != nullptr);
-  auto* pbes2 = static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
+  auto* pbes2 =
+      static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), algorithm->parameter));
   REQUIRE(pbes2 != nullptr);
-  auto* pbkdf2 =
-      static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter));
+  auto* pbkdf2 = static_cast<PBKDF2PARAM*>(
+      ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbes2->keyfunc->parameter));
   REQUIRE(pbkdf2 != nullptr);
-  const bool set = ASN1_INTEGER_set_int64(pbkdf2->iter, iterations) == 1 &&
-                   ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbkdf2, &pbes2->keyfunc->parameter) != nullptr &&
-                   ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBE2PARAM), pbes2, &algorithm->parameter) != nullptr;
+  const bool set =
+      ASN1_INTEGER_set_int64(pbkdf2->iter, iterations) == 1 &&
+      ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbkdf2, &pbes2->keyfunc->parameter) != nullptr &&
+      ASN1_TYPE_pack_sequence(ASN1_ITEM_rptr(PBE2PARAM), pbes2, &algorithm->parameter) != nullptr;
   PBKDF2PARAM_free(pbkdf2);
   PBE2PARAM_free(pbes2);
   REQUIRE(set);
@@ -594,19 +596,25 @@ X509_ALGOR* pbkdf2_with_iterations(std::int64_t iterations) {
 
 }  // namespace
 
-TEST_CASE("load_privatekey refuses an encrypted key asking for too much key derivation, before asking for the "
-          "passphrase") {
+TEST_CASE(
+    "load_privatekey refuses an encrypted key asking for too much key derivation, before asking for the "
+    "passphrase") {
   struct hostile_case {
     const char* name;
     X509_ALGOR* (*make)();
   };
   const hostile_case c = GENERATE(
       hostile_case{"PBES2, PBKDF2 with 2^31-1 iterations",
-                   [] { return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 0x7fffffff, nullptr, 0, nullptr, NID_hmacWithSHA256); }},
-      hostile_case{"PBES2, scrypt N=16384 r=8 p=64 (16.8 million)",
-                   [] { return PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 16384, 8, 64); }},
-      hostile_case{"PKCS#12 PBE, 3DES with 2^31-1 iterations",
-                   [] { return PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0x7fffffff, nullptr, 0); }},
+                   [] {
+                     return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 0x7fffffff, nullptr, 0, nullptr,
+                                              NID_hmacWithSHA256);
+                   }},
+      hostile_case{
+          "PBES2, scrypt N=16384 r=8 p=64 (16.8 million)",
+          [] { return PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), nullptr, 0, nullptr, 16384, 8, 64); }},
+      hostile_case{
+          "PKCS#12 PBE, 3DES with 2^31-1 iterations",
+          [] { return PKCS5_pbe_set(NID_pbe_WithSHA1And3_Key_TripleDES_CBC, 0x7fffffff, nullptr, 0); }},
       hostile_case{"PBKDF2 with -(2^32) + 12 million iterations, 12 million to OpenSSL's int",
                    [] { return pbkdf2_with_iterations(-4'294'967'296LL + 12'000'000LL); }},
       hostile_case{"PBKDF2 with 2^32 + 2048 iterations, past what an int holds",
@@ -616,9 +624,9 @@ TEST_CASE("load_privatekey refuses an encrypted key asking for too much key deri
                      return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 3'000'000, nullptr, 0, nullptr,
                                               NID_hmacWithSHA512_224);
                    }},
-      hostile_case{"PBKDF2-HMAC-SHA-1, 6 million iterations: 2 blocks for an AES-256 key, 12 million",
-                   [] {
-                     return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 6'000'000, nullptr, 0, nullptr, NID_hmacWithSHA1);
+      hostile_case{"PBKDF2-HMAC-SHA-1, 6 million iterations: 2 blocks for an AES-256 key, 12 million", [] {
+                     return PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 6'000'000, nullptr, 0, nullptr,
+                                              NID_hmacWithSHA1);
                    }});
   INFO(c.name);
   const std::string der = encrypted_key_der(c.make());
@@ -629,8 +637,8 @@ TEST_CASE("load_privatekey refuses an encrypted key asking for too much key deri
       ++asked;
       return std::string(secret);
     };
-    auto loaded = load_privatekey(pem ? FILETYPE_PEM : FILETYPE_ASN1, pem ? as_pem(der, PEM_STRING_PKCS8) : der,
-                                  callback);
+    auto loaded = load_privatekey(pem ? FILETYPE_PEM : FILETYPE_ASN1,
+                                  pem ? as_pem(der, PEM_STRING_PKCS8) : der, callback);
     REQUIRE_FAILS_WITH(loaded, errc::invalid_argument);
     CHECK(loaded.error().message().find("iterations") != std::string::npos);
     CHECK(asked == 0);
@@ -639,7 +647,8 @@ TEST_CASE("load_privatekey refuses an encrypted key asking for too much key deri
   // PEM is decrypted twice after a failed first try (OpenSSL 3.0's decoder, then its older
   // reader), so as PEM half as much is refused: 6 million SHA-256 iterations count 12.
   const std::string half = encrypted_key_der(pbkdf2_with_iterations(6'000'000));
-  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, as_pem(half, PEM_STRING_PKCS8), secret), errc::invalid_argument);
+  REQUIRE_FAILS_WITH(load_privatekey(FILETYPE_PEM, as_pem(half, PEM_STRING_PKCS8), secret),
+                     errc::invalid_argument);
   // Behind a certificate, or behind ten thousand blocks of junk, all of which the decoder
   // would skip, it is found too.
   std::string junk;
@@ -658,8 +667,10 @@ TEST_CASE("load_privatekey refuses an encrypted PKCS#8 block that is PEM-encrypt
   const std::string der = encrypted_key_der(pbkdf2_with_iterations(2048));
   BIO* out = BIO_new(BIO_s_mem());
   REQUIRE(out != nullptr);
-  const std::string header = "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n";
-  REQUIRE(PEM_write_bio(out, PEM_STRING_PKCS8, header.c_str(), reinterpret_cast<const unsigned char*>(der.data()),
+  const std::string header =
+      "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n";
+  REQUIRE(PEM_write_bio(out, PEM_STRING_PKCS8, header.c_str(),
+                        reinterpret_cast<const unsigned char*>(der.data()),
                         static_cast<long>(der.size())) > 0);
   char* data = nullptr;
   const long length = BIO_get_mem_data(out, &data);

@@ -100,7 +100,8 @@ namespace pyossl::crypto {
 
 namespace pyossl::detail {
 
-PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem, std::string_view buffer) {
+PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool pem,
+                                                std::string_view buffer) {
   const error_queue_mark mark;  // what does not parse here is the decoder's to report
   pbe_tally total;
   // PEM is decrypted twice when the first try fails (a wrong passphrase): OpenSSL 3.0's
@@ -113,7 +114,8 @@ PYOSSL_DECL result<void> check_private_key_work(std::string_view operation, bool
     if (algorithm != nullptr) total.add(pbe_times(pbe_work(algorithm), passes));
   };
   if (!pem) {
-    add_encrypted_key(reinterpret_cast<const unsigned char*>(buffer.data()), static_cast<long>(buffer.size()));
+    add_encrypted_key(reinterpret_cast<const unsigned char*>(buffer.data()),
+                      static_cast<long>(buffer.size()));
   } else if (buffer.find(PEM_STRING_PKCS8) != std::string_view::npos) {
     auto in = input_bio(operation, buffer);
     if (!in) return unexpected(std::move(in).error());

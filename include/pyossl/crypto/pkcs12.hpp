@@ -270,10 +270,9 @@ struct cost {
   std::uint64_t largest_key = 0;
 
   [[nodiscard]] bool over() const noexcept {
-    pbe_tally total = summed;
-    total.add(largest_key);
-    total.add(total.iterations);
-    return total.over();
+    pbe_tally once = summed;
+    once.add(largest_key);
+    return pbe_times(once.iterations, 2) > pbe_max_iterations;
   }
 };
 
@@ -285,7 +284,8 @@ inline void add_bags(cost& total, const STACK_OF(PKCS12_SAFEBAG) * bags, int dep
     switch (PKCS12_SAFEBAG_get_nid(bag)) {
       case NID_pkcs8ShroudedKeyBag: {
         const X509_ALGOR* algorithm = nullptr;
-        if (const X509_SIG* shrouded = PKCS12_SAFEBAG_get0_pkcs8(bag)) X509_SIG_get0(shrouded, &algorithm, nullptr);
+        if (const X509_SIG* shrouded = PKCS12_SAFEBAG_get0_pkcs8(bag))
+          X509_SIG_get0(shrouded, &algorithm, nullptr);
         total.largest_key = std::max(total.largest_key, algorithm != nullptr ? pbe_work(algorithm) : 1);
         break;
       }
@@ -321,16 +321,16 @@ PYOSSL_DECL result<void> check_pkcs12_work(::PKCS12* p12, const char* passphrase
     const ASN1_OBJECT* digest = nullptr;
     if (mac_algorithm != nullptr) X509_ALGOR_get0(&digest, nullptr, nullptr, mac_algorithm);
     const std::uint64_t work = pbe_times(pbe_iterations(mac_iterations), digest_weight(OBJ_obj2nid(digest)));
-    for (std::uint64_t i = 0; i < mac_attempts; ++i) total.summed.add(work);
+    total.summed.add(pbe_times(work, mac_attempts));
   }
   const handle<STACK_OF(PKCS7)> authsafes(PKCS12_unpack_authsafes(p12));
   // Outer layer first: every count readable without a derivation, so a hostile one is
   // refused before any work is done.
   for (int i = 0; authsafes && i < sk_PKCS7_num(authsafes.get()) && !total.over(); ++i) {
     ::PKCS7* safe = sk_PKCS7_value(authsafes.get(), i);
-    if (PKCS7_type_is_encrypted(safe) && safe->d.encrypted != nullptr && safe->d.encrypted->enc_data != nullptr) {
-      const std::uint64_t work = pbe_work(safe->d.encrypted->enc_data->algorithm);
-      for (std::uint64_t attempt = 0; attempt < authsafe_attempts; ++attempt) total.summed.add(work);
+    if (PKCS7_type_is_encrypted(safe) && safe->d.encrypted != nullptr &&
+        safe->d.encrypted->enc_data != nullptr) {
+      total.summed.add(pbe_times(pbe_work(safe->d.encrypted->enc_data->algorithm), authsafe_attempts));
     } else if (PKCS7_type_is_data(safe)) {
       const handle<STACK_OF(PKCS12_SAFEBAG)> bags(PKCS12_unpack_p7data(safe));
       if (bags) pkcs12_work::add_bags(total, bags.get(), 0);

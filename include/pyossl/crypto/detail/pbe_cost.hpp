@@ -46,7 +46,7 @@ struct pbe_tally {
   [[nodiscard]] bool over() const noexcept { return iterations > pbe_max_iterations; }
 };
 
-// What one iteration of a digest (or its HMAC) costs against SHA-256's: SHA-1, SHA-224,
+// What one iteration of a digest (or of its HMAC) costs against SHA-256's: SHA-1, SHA-224,
 // SHA-256 and MD5 one; SHA-384 and the SHA-512 family two; anything else (SHA-3, SM3,
 // Whirlpool...), which no exporter uses, four.
 [[nodiscard]] PYOSSL_DECL std::uint64_t digest_weight(int nid) noexcept;
@@ -90,7 +90,8 @@ handle<T> decode_sequence(int type, const void* parameter, Decode decode) {
 // scrypt's 2·N·r·p, saturating past the limit; refused when a parameter is unreadable.
 inline std::uint64_t scrypt_work(const SCRYPT_PARAMS& params) noexcept {
   std::uint64_t n = 0, r = 0, p = 0;
-  if (ASN1_INTEGER_get_uint64(&n, params.costParameter) != 1 || ASN1_INTEGER_get_uint64(&r, params.blockSize) != 1 ||
+  if (ASN1_INTEGER_get_uint64(&n, params.costParameter) != 1 ||
+      ASN1_INTEGER_get_uint64(&r, params.blockSize) != 1 ||
       ASN1_INTEGER_get_uint64(&p, params.parallelizationParameter) != 1) {
     return pbe_refused;
   }
@@ -103,9 +104,19 @@ inline std::uint64_t scrypt_work(const SCRYPT_PARAMS& params) noexcept {
   return work;
 }
 
+// The digest under a PBKDF2 PRF (hmacWithSHA256 -> SHA-256; HMAC-SHA-1 when none is
+// named), through OpenSSL's own PRF table; NID_undef for a PRF it does not know.
+inline int pbkdf2_digest(const PBKDF2PARAM& pbkdf2) noexcept {
+  const int prf = pbkdf2.prf != nullptr ? OBJ_obj2nid(pbkdf2.prf->algorithm) : NID_hmacWithSHA1;
+  int digest = NID_undef;
+  if (EVP_PBE_find(EVP_PBE_TYPE_PRF, prf, nullptr, &digest, nullptr) != 1) return NID_undef;
+  return digest;
+}
+
 // PBKDF2's output blocks: the key length (PBKDF2's own field, else the cipher's, else 32)
-// over the PRF's output size (HMAC-SHA-1's 20 bytes when none is named).
-inline std::uint64_t pbkdf2_blocks(const PBE2PARAM& pbes2, const PBKDF2PARAM& pbkdf2) noexcept {
+// over the digest's output size (16, the smallest, for a digest OpenSSL does not know, so
+// it is not undercounted).
+inline std::uint64_t pbkdf2_blocks(const PBE2PARAM& pbes2, const PBKDF2PARAM& pbkdf2, int digest) noexcept {
   std::uint64_t key_length = 32;
   if (pbkdf2.keylength != nullptr) {
     if (ASN1_INTEGER_get_uint64(&key_length, pbkdf2.keylength) != 1 || key_length > 1024) return pbe_refused;
@@ -113,29 +124,9 @@ inline std::uint64_t pbkdf2_blocks(const PBE2PARAM& pbes2, const PBKDF2PARAM& pb
     if (const EVP_CIPHER* cipher = EVP_get_cipherbyobj(pbes2.encryption->algorithm))
       key_length = static_cast<std::uint64_t>(std::max(EVP_CIPHER_get_key_length(cipher), 1));
   }
-  const int prf = pbkdf2.prf != nullptr ? OBJ_obj2nid(pbkdf2.prf->algorithm) : NID_hmacWithSHA1;
-  std::uint64_t output = 16;  // the smallest any HMAC gives: an unknown PRF is not undercounted
-  switch (prf) {
-    case NID_hmacWithSHA1:
-      output = 20;
-      break;
-    case NID_hmacWithSHA224:
-    case NID_hmacWithSHA512_224:
-      output = 28;
-      break;
-    case NID_hmacWithSHA256:
-    case NID_hmacWithSHA512_256:
-      output = 32;
-      break;
-    case NID_hmacWithSHA384:
-      output = 48;
-      break;
-    case NID_hmacWithSHA512:
-      output = 64;
-      break;
-    default:
-      break;
-  }
+  const EVP_MD* md = EVP_get_digestbynid(digest);
+  const std::uint64_t output =
+      md != nullptr ? static_cast<std::uint64_t>(std::max(EVP_MD_get_size(md), 16)) : 16;
   return std::max<std::uint64_t>((key_length + output - 1) / output, 1);
 }
 
@@ -147,19 +138,11 @@ PYOSSL_DECL std::uint64_t digest_weight(int nid) noexcept {
     case NID_sha224:
     case NID_sha256:
     case NID_md5:
-    case NID_hmacWithSHA1:
-    case NID_hmacWithSHA224:
-    case NID_hmacWithSHA256:
-    case NID_hmacWithMD5:
       return 1;
     case NID_sha384:
     case NID_sha512:
     case NID_sha512_224:
     case NID_sha512_256:
-    case NID_hmacWithSHA384:
-    case NID_hmacWithSHA512:
-    case NID_hmacWithSHA512_224:
-    case NID_hmacWithSHA512_256:
       return 2;
     default:
       return 4;
@@ -189,8 +172,10 @@ PYOSSL_DECL std::uint64_t pbe_work(const X509_ALGOR* algorithm) {
     case NID_id_pbkdf2: {
       const auto pbkdf2 = pbe_cost::decode_sequence<PBKDF2PARAM>(type, parameter, d2i_PBKDF2PARAM);
       if (!pbkdf2) return 1;
-      return pbe_times(pbe_times(pbe_iterations(pbkdf2->iter), pbe_cost::pbkdf2_blocks(*pbes2, *pbkdf2)),
-                       digest_weight(pbkdf2->prf != nullptr ? OBJ_obj2nid(pbkdf2->prf->algorithm) : NID_hmacWithSHA1));
+      const int digest = pbe_cost::pbkdf2_digest(*pbkdf2);
+      return pbe_times(
+          pbe_times(pbe_iterations(pbkdf2->iter), pbe_cost::pbkdf2_blocks(*pbes2, *pbkdf2, digest)),
+          digest_weight(digest));
     }
     case NID_id_scrypt: {
       const auto scrypt = pbe_cost::decode_sequence<SCRYPT_PARAMS>(type, parameter, d2i_SCRYPT_PARAMS);
